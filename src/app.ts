@@ -1,0 +1,23 @@
+// Fastify app factory: plugins and routes, no listen (tests inject requests into it).
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { registerErrorHandlers } from './http/errors.js';
+import { healthRoutes } from './http/health.routes.js';
+
+export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: ctx.config.logLevel,
+            // Tokens never reach the logs, whichever header carries them.
+            redact: ['req.headers.authorization', 'req.headers["x-admin-token"]', 'req.headers["x-station-token"]'],
+          },
+    bodyLimit: ctx.config.maxImageBytes * 2,
+    trustProxy: false,
+  });
+  registerErrorHandlers(app);
+  healthRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,129 @@
+// Typed configuration from environment variables (and an optional .env), validated once at start-up.
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { projectRoot } from './paths.js';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  /** Undefined means the admin endpoints are disabled (never a default token). */
+  adminToken: string | undefined;
+  /** Optional token for the checkpoint API (/api/*). */
+  stationToken: string | undefined;
+  /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
+  faceIdDocs: string;
+  dataDir: string;
+  /** Largest Euclidean distance between 128-d descriptors accepted as the same person. */
+  matchThreshold: number;
+  /** IANA time zone of the exam centre: decides what "today" is. */
+  timezone: string;
+  faceWorkers: number;
+  /** Images above this many pixels are refused before decoding (decompression bombs). */
+  maxImagePixels: number;
+  /** Largest accepted image upload, bytes. */
+  maxImageBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` in the project root into `env` without overriding variables already set. */
+export function readDotEnv(file = path.join(projectRoot, '.env'), env: Env = process.env): void {
+  if (!fs.existsSync(file)) return;
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    const key = m[1]!;
+    let value = m[2]!;
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    if (env[key] === undefined) env[key] = value;
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string, def: string): string => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? def : v.trim();
+  };
+  const optional = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const num = (name: string, def: number, min: number, max: number, integer = false): number => {
+    const raw = optional(name);
+    if (raw === undefined) return def;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      return def;
+    }
+    return v;
+  };
+
+  const dataDir = path.resolve(projectRoot, str('DATA_DIR', 'data'));
+  const dbUrl = str('DATABASE_URL', `sqlite:${path.join(dataDir, 'database.db')}`);
+  let database: DatabaseConfig = { kind: 'sqlite', file: path.join(dataDir, 'database.db') };
+  if (/^postgres(ql)?:\/\//i.test(dbUrl)) {
+    try {
+      new URL(dbUrl);
+      database = { kind: 'postgres', url: dbUrl };
+    } catch {
+      problems.push('DATABASE_URL: not a valid postgres:// URL');
+    }
+  } else if (/^(sqlite|file):/i.test(dbUrl) || /\.(db|sqlite3?)$/i.test(dbUrl)) {
+    const file = dbUrl.replace(/^(sqlite|file):(\/\/)?/i, '');
+    if (file === '') problems.push('DATABASE_URL: the SQLite file name is empty');
+    else database = { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(projectRoot, file) };
+  } else {
+    problems.push(`DATABASE_URL: expected postgres://… or sqlite:FILE, got ${JSON.stringify(dbUrl.slice(0, 40))}`);
+  }
+
+  const adminToken = optional('ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 12) problems.push('ADMIN_TOKEN: must be at least 12 characters');
+  const stationToken = optional('STATION_TOKEN');
+  if (stationToken !== undefined && stationToken.length < 8) problems.push('STATION_TOKEN: must be at least 8 characters');
+
+  const timezone = str('TIMEZONE', 'Asia/Tashkent');
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: timezone });
+  } catch {
+    problems.push(`TIMEZONE=${JSON.stringify(timezone)}: not an IANA time zone (e.g. Asia/Tashkent)`);
+  }
+
+  const logLevel = str('LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected fatal|error|warn|info|debug|trace|silent`);
+  }
+
+  const config: Config = {
+    port: num('PORT', 8000, 0, 65535, true),
+    host: str('HOST', '0.0.0.0'),
+    database,
+    adminToken,
+    stationToken,
+    faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
+    dataDir,
+    matchThreshold: num('MATCH_THRESHOLD', 0.45, 0.05, 1.2),
+    timezone,
+    faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
+    maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),
+    maxImageBytes: Math.round(num('MAX_IMAGE_MB', 15, 0.1, 200) * 1024 * 1024),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

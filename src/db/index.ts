@@ -1,0 +1,52 @@
+// createDb(config) → Kysely<Database> on SQLite (better-sqlite3) or PostgreSQL (pg), migrated.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrate.js';
+
+export type Db = Kysely<Database>;
+export type DbKind = DatabaseConfig['kind'];
+
+// PostgreSQL bigint (COUNT(*), bigserial) as JS numbers: our counts stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function connect(database: DatabaseConfig): Db {
+  if (database.kind === 'postgres') {
+    return new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 10 }) }),
+    });
+  }
+  if (database.file !== ':memory:') fs.mkdirSync(path.dirname(database.file), { recursive: true });
+  const sqlite = new SQLite(database.file);
+  // WAL lets readers run while the loader writes; busy_timeout makes concurrent writers wait, not fail.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** Opens the database and brings its schema to the latest migration. */
+export async function createDb(database: DatabaseConfig): Promise<Db> {
+  const db = connect(database);
+  try {
+    await migrateToLatest(db, database.kind);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return db;
+}
+
+export async function pingDb(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,39 @@
+// Runs the numbered migrations in src/db/migrations with Kysely's Migrator (locked, transactional).
+import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'kysely';
+import type { DbKind } from './index.js';
+import * as m0001 from './migrations/0001_init.js';
+
+/** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
+export interface DialectMigration {
+  up(db: Kysely<unknown>, kind: DbKind): Promise<void>;
+  down?(db: Kysely<unknown>, kind: DbKind): Promise<void>;
+}
+
+const all: Record<string, DialectMigration> = {
+  '0001_init': m0001,
+};
+
+class Provider implements MigrationProvider {
+  constructor(private readonly kind: DbKind) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, m] of Object.entries(all)) {
+      const { up, down } = m;
+      out[name] = {
+        up: (db) => up(db, this.kind),
+        ...(down ? { down: (db: Kysely<unknown>) => down(db, this.kind) } : {}),
+      };
+    }
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new Provider(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

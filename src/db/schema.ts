@@ -1,0 +1,86 @@
+// Table types (the seed's models): students, their enrolled photos, passes and recognition attempts.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are written as ISO-8601 UTC strings; PostgreSQL reads them back as Date, SQLite as text. */
+export type Timestamp = ColumnType<Date | string, string, string>;
+
+export interface StudentsTable {
+  id: Generated<number>;
+  /** Identifiers and passport numbers are text so leading zeros survive. */
+  matricula: string | null;
+  lastname: string;
+  firstname: string;
+  lotin: string | null;
+  short: string | null;
+  group: string | null;
+  /** The sheet's `Идентификатор` column. */
+  identifier: string | null;
+  /** ISO date `YYYY-MM-DD`. */
+  date_of_birth: string | null;
+  passport_number: string | null;
+  file_path: string | null;
+  /** 128 little-endian float32 values (512 bytes). */
+  embedding: Uint8Array;
+  /** Detector confidence of the enrolled face, 0..1. */
+  face_score: number;
+  /** Width of the enrolled face box in the photo's pixels. */
+  face_width: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The enrolled photo, kept apart from `students` so that loading the index never reads images. */
+export interface StudentPhotosTable {
+  student_id: number;
+  mime: string;
+  data: Uint8Array;
+}
+
+export interface PassesTable {
+  id: Generated<number>;
+  student_id: number;
+  /** UTC instant of the pass. */
+  timestamp: Timestamp;
+  /** The exam centre's local date `YYYY-MM-DD`; unique with student_id: one first pass a day. */
+  pass_date: string;
+  /** `camera` (checkpoint page) or `web` (upload / API). */
+  source: string;
+  station: string | null;
+  distance: number | null;
+}
+
+/** Audit log: every recognition attempt, whatever its outcome (never the image). */
+export interface AttemptsTable {
+  id: Generated<number>;
+  timestamp: Timestamp;
+  status: string;
+  student_id: number | null;
+  distance: number | null;
+  second_distance: number | null;
+  faces: number | null;
+  source: string | null;
+  station: string | null;
+  duration_ms: number | null;
+}
+
+/** Small key/value table for cross-instance state (e.g. the face index generation). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  students: StudentsTable;
+  student_photos: StudentPhotosTable;
+  passes: PassesTable;
+  attempts: AttemptsTable;
+  meta: MetaTable;
+}
+
+export type StudentRow = Selectable<StudentsTable>;
+export type NewStudent = Insertable<StudentsTable>;
+export type StudentUpdate = Updateable<StudentsTable>;
+export type PassRow = Selectable<PassesTable>;
+export type NewPass = Insertable<PassesTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+export type NewAttempt = Insertable<AttemptsTable>;

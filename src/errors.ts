@@ -1,0 +1,52 @@
+// Errors as values with a stable code and a Russian message for the UI; mapped to HTTP in http/errors.ts.
+
+export type ErrorCode =
+  | 'bad_image'
+  | 'image_too_large'
+  | 'no_face'
+  | 'multiple_faces'
+  | 'face_too_small'
+  | 'bad_request'
+  | 'payload_too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'engine_unavailable'
+  | 'internal';
+
+const defaultMessages: Record<ErrorCode, string> = {
+  bad_image: 'Не удалось прочитать изображение: файл повреждён или это не фото (нужен JPEG, PNG или WebP)',
+  image_too_large: 'Изображение слишком большое',
+  no_face: 'Лицо не обнаружено. Посмотрите в камеру',
+  multiple_faces: 'Найдено несколько лиц. В кадре должен быть один человек',
+  face_too_small: 'Лицо слишком маленькое. Подойдите ближе к камере',
+  bad_request: 'Некорректный запрос',
+  payload_too_large: 'Слишком большой запрос',
+  unauthorized: 'Требуется токен доступа',
+  forbidden: 'Доступ запрещён',
+  not_found: 'Не найдено',
+  conflict: 'Операция уже выполняется',
+  engine_unavailable: 'Модуль распознавания недоступен, попробуйте ещё раз',
+  internal: 'Внутренняя ошибка сервера',
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    /** Technical detail for logs only; never shown to the user. */
+    readonly detail?: string,
+  ) {
+    super(message ?? defaultMessages[code]);
+    this.name = 'AppError';
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+export function messageFor(code: ErrorCode): string {
+  return defaultMessages[code];
+}

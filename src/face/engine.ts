@@ -1,0 +1,158 @@
+// FaceEngine: a pool of worker threads that turn image bytes into faces with 128-d descriptors.
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors.js';
+import type { DescribeOptions, DescribeResult, WorkerInit, WorkerResponse } from './types.js';
+
+export interface EngineOptions {
+  workers: number;
+  maxPixels: number;
+  /** A job not answered in this time kills its worker (a stuck decode must not stall a checkpoint). */
+  jobTimeoutMs?: number;
+  /** Jobs waiting beyond this are refused at once: a queue nobody will live to see served helps no one. */
+  maxQueue?: number;
+  onLog?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+interface Job {
+  bytes: Uint8Array;
+  options: DescribeOptions;
+  resolve: (r: DescribeResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job & { id: number; timer: NodeJS.Timeout };
+  numTensors: number;
+  /** Describes done by this worker since it started. */
+  done: number;
+}
+
+const workerUrl = new URL('./worker.js', import.meta.url);
+
+export class FaceEngine {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readyFlag = false;
+
+  private constructor(private readonly opts: Required<Omit<EngineOptions, 'onLog'>> & Pick<EngineOptions, 'onLog'>) {}
+
+  /** Starts the workers and waits until every one has loaded its models. */
+  static async start(options: EngineOptions): Promise<FaceEngine> {
+    const engine = new FaceEngine({ jobTimeoutMs: 60_000, maxQueue: 256, ...options });
+    await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
+    engine.readyFlag = true;
+    return engine;
+  }
+
+  get ready(): boolean {
+    return this.readyFlag && !this.closed;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  stats(): { workers: number; busy: number; queued: number; numTensors: number[]; done: number } {
+    return {
+      workers: this.slots.length,
+      busy: this.slots.filter((s) => s.job).length,
+      queued: this.queue.length,
+      numTensors: this.slots.map((s) => s.numTensors),
+      done: this.slots.reduce((n, s) => n + s.done, 0),
+    };
+  }
+
+  describe(bytes: Uint8Array, options: DescribeOptions): Promise<DescribeResult> {
+    if (this.closed) return Promise.reject(new AppError('engine_unavailable'));
+    if (this.queue.length >= this.opts.maxQueue) {
+      return Promise.reject(new AppError('engine_unavailable', 'Сервер перегружен, повторите через несколько секунд'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes, options, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new AppError('engine_unavailable'));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Promise<void> {
+    const init: WorkerInit = { maxPixels: this.opts.maxPixels };
+    const worker = new Worker(workerUrl, { workerData: init });
+    const slot: Slot = { worker, numTensors: 0, done: 0 };
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (msg: WorkerResponse | { type: 'ready' } | { type: 'failed'; message: string }) => {
+        if ('type' in msg) {
+          if (msg.type === 'ready') {
+            started = true;
+            this.slots.push(slot);
+            resolve();
+            this.pump();
+          } else {
+            reject(new Error(`face worker failed to start: ${msg.message}`));
+            void worker.terminate();
+          }
+          return;
+        }
+        this.finish(slot, msg);
+      });
+      worker.on('error', (err) => {
+        this.opts.onLog?.('error', `face worker error: ${err.message}`);
+        if (!started) reject(err);
+      });
+      worker.on('exit', (code) => {
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        if (slot.job) {
+          clearTimeout(slot.job.timer);
+          slot.job.reject(new AppError('engine_unavailable', undefined, `worker exited with code ${code}`));
+          slot.job = undefined;
+        }
+        if (started && !this.closed) {
+          this.opts.onLog?.('warn', `face worker exited (code ${code}); starting a new one`);
+          this.spawn().catch((e: Error) => this.opts.onLog?.('error', `cannot restart face worker: ${e.message}`));
+        }
+      });
+      worker.postMessage({ type: 'ping' });
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.job) continue;
+      const job = this.queue.shift();
+      if (!job) return;
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.opts.onLog?.('error', `face job ${id} timed out after ${this.opts.jobTimeoutMs} ms; restarting its worker`);
+        void slot.worker.terminate();
+      }, this.opts.jobTimeoutMs);
+      slot.job = { ...job, id, timer };
+      // Copy into a fresh buffer we can transfer: the caller's bytes may share a pooled buffer.
+      const copy = new Uint8Array(job.bytes);
+      slot.worker.postMessage({ id, bytes: copy, options: job.options }, [copy.buffer]);
+    }
+  }
+
+  private finish(slot: Slot, msg: WorkerResponse): void {
+    const job = slot.job;
+    if (!job || job.id !== msg.id) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    if (msg.ok) {
+      slot.numTensors = msg.numTensors;
+      slot.done++;
+      job.resolve(msg.result);
+    } else {
+      job.reject(new AppError(msg.code, msg.message, msg.detail));
+    }
+    this.pump();
+  }
+}

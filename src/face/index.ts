@@ -1,0 +1,151 @@
+// FaceIndex: every enrolled descriptor in one contiguous N×128 Float32Array, exact nearest-neighbour search.
+import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
+
+export interface IndexMatch {
+  studentId: number;
+  distance: number;
+}
+
+export interface SearchResult {
+  best: IndexMatch;
+  /** Distance to the nearest *other* student; Infinity when the index holds one student. */
+  secondDistance: number;
+  secondStudentId: number | undefined;
+}
+
+export interface IndexEntry {
+  id: number;
+  embedding: Uint8Array | Float32Array;
+}
+
+const D = DESCRIPTOR_DIM;
+
+export class FaceIndex {
+  private vectors: Float32Array;
+  private ids: Int32Array;
+  private rowOf = new Map<number, number>();
+  private n = 0;
+  /** Bumped on every change; lets callers and other instances tell whether they are current. */
+  version = 0;
+
+  constructor(capacity = 1024) {
+    this.vectors = new Float32Array(Math.max(1, capacity) * D);
+    this.ids = new Int32Array(Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  has(studentId: number): boolean {
+    return this.rowOf.has(studentId);
+  }
+
+  /** Replaces the whole content (the seed's rebuild_index). */
+  replaceAll(entries: Iterable<IndexEntry>, expected = 0): void {
+    const list = Array.isArray(entries) ? (entries as IndexEntry[]) : [...entries];
+    const capacity = Math.max(1024, expected, list.length);
+    this.vectors = new Float32Array(capacity * D);
+    this.ids = new Int32Array(capacity);
+    this.rowOf = new Map();
+    this.n = 0;
+    for (const e of list) this.upsert(e.id, e.embedding);
+    this.version++;
+  }
+
+  upsert(studentId: number, embedding: Uint8Array | Float32Array): void {
+    let row = this.rowOf.get(studentId);
+    if (row === undefined) {
+      if (this.n === this.ids.length) this.grow();
+      row = this.n++;
+      this.rowOf.set(studentId, row);
+      this.ids[row] = studentId;
+    }
+    if (embedding instanceof Float32Array) {
+      if (embedding.length !== D) throw new Error(`descriptor has ${embedding.length} values, expected ${D}`);
+      this.vectors.set(embedding, row * D);
+    } else {
+      decodeEmbedding(embedding, this.vectors, row * D);
+    }
+    this.version++;
+  }
+
+  remove(studentId: number): void {
+    const row = this.rowOf.get(studentId);
+    if (row === undefined) return;
+    const last = this.n - 1;
+    if (row !== last) {
+      // Move the last row into the hole so the matrix stays contiguous.
+      this.vectors.copyWithin(row * D, last * D, last * D + D);
+      const movedId = this.ids[last]!;
+      this.ids[row] = movedId;
+      this.rowOf.set(movedId, row);
+    }
+    this.rowOf.delete(studentId);
+    this.n = last;
+    this.version++;
+  }
+
+  /** Exact search: nearest student and the distance to the second-nearest different student. */
+  search(query: Float32Array): SearchResult | undefined {
+    if (query.length !== D) throw new Error(`query has ${query.length} values, expected ${D}`);
+    if (this.n === 0) return undefined;
+    const v = this.vectors;
+    let best = Infinity;
+    let bestRow = -1;
+    let second = Infinity;
+    let secondRow = -1;
+    for (let r = 0, base = 0; r < this.n; r++, base += D) {
+      let s = 0;
+      // Early abandon: once the partial sum passes the second best, this row cannot matter.
+      for (let j = 0; j < D; j += 8) {
+        const d0 = v[base + j]! - query[j]!;
+        const d1 = v[base + j + 1]! - query[j + 1]!;
+        const d2 = v[base + j + 2]! - query[j + 2]!;
+        const d3 = v[base + j + 3]! - query[j + 3]!;
+        const d4 = v[base + j + 4]! - query[j + 4]!;
+        const d5 = v[base + j + 5]! - query[j + 5]!;
+        const d6 = v[base + j + 6]! - query[j + 6]!;
+        const d7 = v[base + j + 7]! - query[j + 7]!;
+        s += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7;
+        if (s >= second) break;
+      }
+      if (s < best) {
+        second = best;
+        secondRow = bestRow;
+        best = s;
+        bestRow = r;
+      } else if (s < second) {
+        second = s;
+        secondRow = r;
+      }
+    }
+    return {
+      best: { studentId: this.ids[bestRow]!, distance: Math.sqrt(best) },
+      secondDistance: Math.sqrt(second),
+      secondStudentId: secondRow >= 0 ? this.ids[secondRow] : undefined,
+    };
+  }
+
+  /** Exact distance from the query to one enrolled student (re-ranks approximate candidates). */
+  distanceTo(studentId: number, query: Float32Array): number | undefined {
+    const row = this.rowOf.get(studentId);
+    if (row === undefined) return undefined;
+    let s = 0;
+    for (let j = 0, base = row * D; j < D; j++) {
+      const d = this.vectors[base + j]! - query[j]!;
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+
+  private grow(): void {
+    const cap = this.ids.length * 2;
+    const vectors = new Float32Array(cap * D);
+    vectors.set(this.vectors.subarray(0, this.n * D));
+    const ids = new Int32Array(cap);
+    ids.set(this.ids.subarray(0, this.n));
+    this.vectors = vectors;
+    this.ids = ids;
+  }
+}

@@ -1,0 +1,61 @@
+// Types shared by the face engine, its worker threads and their callers.
+import type { ErrorCode } from '../errors.js';
+
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type DetectorName = 'tiny416' | 'tiny224' | 'ssd';
+
+export interface DetectedFace {
+  /** In the pixels of the photo as shown (EXIF rotation applied, before any resize). */
+  box: FaceBox;
+  score: number;
+  detector: DetectorName;
+  /** 128-d dlib-compatible descriptor; present for the faces that were asked to be described. */
+  descriptor?: Float32Array;
+}
+
+/**
+ * `probe`: a checkpoint frame, taken as it is.
+ * `enrol`: an ID photo; padded with a grey border first, because detectors miss tight crops.
+ */
+export type Purpose = 'probe' | 'enrol';
+
+export interface DescribeOptions {
+  purpose: Purpose;
+  /** Which faces get a descriptor: only the largest (default) or every face found. */
+  describe?: 'largest' | 'all';
+}
+
+export interface StageTimings {
+  decode: number;
+  detect: number;
+  landmarks: number;
+  descriptor: number;
+}
+
+export interface DescribeResult {
+  /** Largest face first. */
+  faces: DetectedFace[];
+  width: number;
+  height: number;
+  timings: StageTimings;
+}
+
+export interface WorkerRequest {
+  id: number;
+  bytes: Uint8Array;
+  options: DescribeOptions;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; result: DescribeResult; numTensors: number }
+  | { id: number; ok: false; code: ErrorCode; message: string; detail?: string };
+
+export interface WorkerInit {
+  maxPixels: number;
+}

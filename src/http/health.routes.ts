@@ -1,0 +1,35 @@
+// GET /api/health: database reachable, index size, face engine ready.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { pingDb } from '../db/index.js';
+
+export interface HealthBody {
+  status: 'ok' | 'degraded';
+  db: boolean;
+  database: 'sqlite' | 'postgres';
+  index_size: number;
+  engine_ready: boolean;
+  engine_workers: number;
+  match_threshold: number;
+  timezone: string;
+  uptime_s: number;
+}
+
+export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/api/health', async (_req, reply) => {
+    const db = await pingDb(ctx.db);
+    const engineReady = ctx.engine.ready;
+    const body: HealthBody = {
+      status: db && engineReady ? 'ok' : 'degraded',
+      db,
+      database: ctx.config.database.kind,
+      index_size: ctx.index.size,
+      engine_ready: engineReady,
+      engine_workers: ctx.engine.size,
+      match_threshold: ctx.config.matchThreshold,
+      timezone: ctx.config.timezone,
+      uptime_s: Math.round(process.uptime()),
+    };
+    return reply.status(body.status === 'ok' ? 200 : 503).send(body);
+  });
+}

@@ -1,0 +1,64 @@
+// Entry for `npm start`: config → database (migrated) → face engine → index → HTTP; drains on SIGTERM.
+import { loadConfig, readDotEnv, ConfigError, type Config } from './config.js';
+import { createDb } from './db/index.js';
+import { FaceEngine } from './face/engine.js';
+import { FaceIndex } from './face/index.js';
+import { rebuildIndex } from './face/rebuild.js';
+import { buildApp } from './app.js';
+import { systemClock } from './time.js';
+import type { FastifyInstance } from 'fastify';
+
+async function main(): Promise<void> {
+  readDotEnv();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const t0 = performance.now();
+  const db = await createDb(config.database);
+  const index = new FaceIndex();
+  let app: FastifyInstance | undefined;
+  const engineStarting = FaceEngine.start({
+    workers: config.faceWorkers,
+    maxPixels: config.maxImagePixels,
+    onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
+  });
+  const built = await rebuildIndex(db, index);
+  const engine = await engineStarting;
+  app = buildApp({ config, db, engine, index, clock: systemClock });
+  if (!config.adminToken) {
+    app.log.warn('ADMIN_TOKEN is not set: the admin endpoints (/admin/*) are DISABLED. Set ADMIN_TOKEN to enable them.');
+  }
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    { index_size: built.size, index_ms: Math.round(built.ms), startup_ms: Math.round(performance.now() - t0), database: config.database.kind },
+    'ready',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.log.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await running.close();
+    await engine.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  const running = app;
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`Start-up failed: ${String((e as Error)?.stack ?? e)}\n`);
+  process.exit(1);
+});
