@@ -45,7 +45,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
   try {
     meta = await input().metadata();
   } catch (e) {
-    throw new AppError('bad_image', undefined, String((e as Error).message));
+    throw decodeError(e);
   }
   if (!meta.format || !accepted.has(meta.format) || !meta.width || !meta.height) {
     throw new AppError('bad_image', undefined, `format ${meta.format ?? 'unknown'}`);
@@ -69,6 +69,12 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
     return { image: { data, width: info.width, height: info.height }, originalWidth, originalHeight, scale, pad };
   } catch (e) {
-    throw new AppError('bad_image', undefined, String((e as Error).message));
+    throw decodeError(e);
   }
+}
+
+function decodeError(e: unknown): AppError {
+  const msg = String((e as Error)?.message ?? e);
+  if (/pixel limit/i.test(msg)) return new AppError('image_too_large', undefined, msg);
+  return new AppError('bad_image', undefined, msg);
 }

@@ -1,0 +1,68 @@
+// The app factory with the real engine and database: /api/health and JSON errors, without listening.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createDb, type Db } from '../src/db/index.js';
+import { FaceEngine } from '../src/face/engine.js';
+import { FaceIndex } from '../src/face/index.js';
+import { rebuildIndex } from '../src/face/rebuild.js';
+import { encodeEmbedding } from '../src/face/embedding.js';
+import { systemClock } from '../src/time.js';
+import { sqliteDatabase, type TestDatabase } from './helpers/db.js';
+
+let tdb: TestDatabase;
+let db: Db;
+let engine: FaceEngine;
+let app: FastifyInstance;
+const index = new FaceIndex();
+
+before(async () => {
+  tdb = await sqliteDatabase();
+  db = await createDb(tdb.config);
+  engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
+  const config = { ...loadConfig({}), database: tdb.config };
+  app = buildApp({ config, db, engine, index, clock: systemClock }, { logger: false });
+});
+
+after(async () => {
+  await app?.close();
+  await engine?.close();
+  await db?.destroy();
+  await tdb?.drop();
+});
+
+test('GET /api/health reports database, index size and engine', async () => {
+  const res = await app.inject({ method: 'GET', url: '/api/health' });
+  assert.equal(res.statusCode, 200);
+  const body = res.json();
+  assert.equal(body.status, 'ok');
+  assert.equal(body.db, true);
+  assert.equal(body.database, 'sqlite');
+  assert.equal(body.index_size, 0);
+  assert.equal(body.engine_ready, true);
+  assert.equal(body.engine_workers, 1);
+});
+
+test('rebuildIndex() picks up students written to the database', async () => {
+  const now = new Date().toISOString();
+  for (let i = 0; i < 3; i++) {
+    await db.insertInto('students').values({
+      matricula: `M${i}`, lastname: 'L', firstname: 'F', lotin: null, short: null, group: null, identifier: null,
+      date_of_birth: null, passport_number: null, file_path: null,
+      embedding: encodeEmbedding(new Float32Array(128).fill(i / 10)), face_score: 0.9, face_width: 100, created_at: now, updated_at: now,
+    }).execute();
+  }
+  const r = await rebuildIndex(db, index);
+  assert.equal(r.size, 3);
+  const res = await app.inject({ method: 'GET', url: '/api/health' });
+  assert.equal(res.json().index_size, 3);
+});
+
+test('unknown routes answer JSON 404 with a Russian message', async () => {
+  const res = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+  assert.equal(res.statusCode, 404);
+  assert.equal(res.json().error, 'not_found');
+  assert.match(res.json().message, /Не найдено/);
+});
