@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerErrorHandlers } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
+import { adminRoutes } from './http/admin.routes.js';
+import multipart from '@fastify/multipart';
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({
@@ -18,6 +20,10 @@ export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): Fast
     trustProxy: false,
   });
   registerErrorHandlers(app);
-  healthRoutes(app, ctx);
+  void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });
+  void app.register(async (scoped) => {
+    healthRoutes(scoped, ctx);
+    adminRoutes(scoped, ctx);
+  });
   return app;
 }

@@ -28,6 +28,8 @@ export interface Config {
   maxImagePixels: number;
   /** Largest accepted image upload, bytes. */
   maxImageBytes: number;
+  /** Largest admin upload (Excel + zip of photos), bytes. */
+  maxUploadBytes: number;
   logLevel: string;
 }
 
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
     maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),
     maxImageBytes: Math.round(num('MAX_IMAGE_MB', 15, 0.1, 200) * 1024 * 1024),
+    maxUploadBytes: Math.round(num('MAX_UPLOAD_MB', 1024, 1, 65536) * 1024 * 1024),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'multiple_faces'
   | 'face_too_small'
   | 'bad_request'
+  | 'bad_excel'
   | 'payload_too_large'
   | 'unauthorized'
   | 'forbidden'
@@ -22,6 +23,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   multiple_faces: 'Найдено несколько лиц. В кадре должен быть один человек',
   face_too_small: 'Лицо слишком маленькое. Подойдите ближе к камере',
   bad_request: 'Некорректный запрос',
+  bad_excel: 'Не удалось прочитать таблицу Excel',
   payload_too_large: 'Слишком большой запрос',
   unauthorized: 'Требуется токен доступа',
   forbidden: 'Доступ запрещён',

@@ -78,3 +78,17 @@ function decodeError(e: unknown): AppError {
   if (/pixel limit/i.test(msg)) return new AppError('image_too_large', undefined, msg);
   return new AppError('bad_image', undefined, msg);
 }
+
+/** The photo upright (EXIF applied), at most `side` px, as JPEG: what the operator sees beside the live frame. */
+export async function thumbnailJpeg(bytes: Uint8Array, maxPixels: number, side = 360): Promise<Buffer> {
+  try {
+    return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate()
+      .resize(side, side, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 85, mozjpeg: true })
+      .toBuffer();
+  } catch (e) {
+    throw decodeError(e);
+  }
+}

@@ -29,6 +29,8 @@ export interface DescribeOptions {
   purpose: Purpose;
   /** Which faces get a descriptor: only the largest (default) or every face found. */
   describe?: 'largest' | 'all';
+  /** Also return the photo as a small upright JPEG (the operator compares it with the live frame). */
+  thumbnail?: boolean;
 }
 
 export interface StageTimings {
@@ -44,6 +46,7 @@ export interface DescribeResult {
   width: number;
   height: number;
   timings: StageTimings;
+  thumbnail?: Uint8Array;
 }
 
 export interface WorkerRequest {

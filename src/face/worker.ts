@@ -1,7 +1,7 @@
 // Worker thread: tfjs on the WASM backend + face-api models; decode → detect → landmarks → descriptor.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { decodeImage } from './image.js';
+import { decodeImage, thumbnailJpeg } from './image.js';
 import { faceModelDir, tfjsWasmDir } from '../paths.js';
 import { AppError, isAppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, DetectedFace, DetectorName, WorkerInit, WorkerRequest, WorkerResponse } from './types.js';
@@ -174,6 +174,7 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
     }
     return {
       faces,
+      ...(options.thumbnail ? { thumbnail: await thumbnailJpeg(bytes, init.maxPixels) } : {}),
       width: decoded.originalWidth,
       height: decoded.originalHeight,
       timings: { decode: t1 - t0, detect: t2 - t1, landmarks: landmarksMs, descriptor: descriptorMs },
@@ -204,6 +205,12 @@ port.on('message', (msg: WorkerRequest | { type: 'ping' }) => {
       reply = { id: msg.id, ok: false, code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) };
     }
     const transfer = reply.ok ? reply.result.faces.flatMap((f) => (f.descriptor ? [f.descriptor.buffer as ArrayBuffer] : [])) : [];
+    if (reply.ok && reply.result.thumbnail) {
+      // A Buffer may share sharp's pool: send a copy that owns its memory.
+      const own = new Uint8Array(reply.result.thumbnail);
+      reply.result.thumbnail = own;
+      transfer.push(own.buffer);
+    }
     port.postMessage(reply, transfer);
   })();
 });

@@ -9,6 +9,7 @@ const statusOf: Record<ErrorCode, number> = {
   multiple_faces: 422,
   face_too_small: 422,
   bad_request: 400,
+  bad_excel: 400,
   payload_too_large: 413,
   unauthorized: 401,
   forbidden: 403,

@@ -23,3 +23,71 @@ export async function countStudents(db: Db): Promise<number> {
   const r = await db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Ids of every enrolled student by Matricula and by Идентификатор (to skip existing rows before any face work). */
+export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, number>; byIdentifier: Map<string, number> }> {
+  const byMatricula = new Map<string, number>();
+  const byIdentifier = new Map<string, number>();
+  const rows = await db.selectFrom('students').select(['id', 'matricula', 'identifier']).execute();
+  for (const r of rows) {
+    if (r.matricula) byMatricula.set(r.matricula, r.id);
+    if (r.identifier) byIdentifier.set(r.identifier, r.id);
+  }
+  return { byMatricula, byIdentifier };
+}
+
+export interface StudentData {
+  matricula: string | null;
+  lastname: string;
+  firstname: string;
+  lotin: string | null;
+  short: string | null;
+  group: string | null;
+  identifier: string | null;
+  date_of_birth: string | null;
+  passport_number: string | null;
+  file_path: string | null;
+  embedding: Uint8Array;
+  face_score: number;
+  face_width: number;
+}
+
+/** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
+export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: Uint8Array | undefined, now: string): Promise<number> {
+  let studentId: number;
+  if (id === undefined) {
+    const r = await trx.insertInto('students').values({ ...data, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+    studentId = r.id;
+  } else {
+    await trx.updateTable('students').set({ ...data, updated_at: now }).where('id', '=', id).execute();
+    studentId = id;
+  }
+  if (photo) {
+    await trx.deleteFrom('student_photos').where('student_id', '=', studentId).execute();
+    await trx.insertInto('student_photos').values({ student_id: studentId, mime: 'image/jpeg', data: photo }).execute();
+  }
+  return studentId;
+}
+
+export async function studentLabel(db: Db, id: number): Promise<string> {
+  const r = await db.selectFrom('students').select(['matricula', 'identifier', 'lastname', 'firstname']).where('id', '=', id).executeTakeFirst();
+  return r ? `${r.lastname} ${r.firstname} (${r.matricula ?? r.identifier})` : `#${id}`;
+}
+
+/**
+ * The face index generation: every change of enrolled faces bumps it, so every app instance sharing
+ * the database can tell that its in-memory index is stale.
+ */
+export async function bumpIndexGeneration(db: Db): Promise<void> {
+  const value = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+  await db
+    .insertInto('meta')
+    .values({ key: 'index_generation', value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+export async function indexGeneration(db: Db): Promise<string | undefined> {
+  const r = await db.selectFrom('meta').select('value').where('key', '=', 'index_generation').executeTakeFirst();
+  return r?.value;
+}

@@ -1,0 +1,114 @@
+// Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { requireAdmin } from './auth.js';
+import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
+import { extractPhotos } from '../students/zip.js';
+
+interface Upload {
+  dir: string;
+  xlsx?: string;
+  zip?: string;
+  force?: boolean;
+}
+
+const truthy = (v: unknown) => typeof v === 'string' && /^(1|true|yes|on|да)$/i.test(v.trim());
+
+/** Streams the multipart parts to a temp folder (never the whole upload in memory). */
+async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
+  const up: Upload = { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'efc-upload-')) };
+  try {
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 2, fields: 10 } })) {
+      if (part.type === 'file') {
+        const kind = part.fieldname === 'photos' ? 'zip' : part.fieldname === 'file' ? 'xlsx' : undefined;
+        if (!kind) {
+          part.file.resume();
+          continue;
+        }
+        const target = path.join(up.dir, kind === 'zip' ? 'photos.zip' : 'students.xlsx');
+        await pipeline(part.file, fs.createWriteStream(target));
+        if (part.file.truncated) throw new AppError('payload_too_large', `Файл больше ${Math.round(maxBytes / 1048576)} МБ`);
+        up[kind] = target;
+      } else if (part.fieldname === 'force') {
+        up.force = truthy(part.value);
+      }
+    }
+  } catch (e) {
+    fs.rmSync(up.dir, { recursive: true, force: true });
+    throw e;
+  }
+  return up;
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const guard = requireAdmin(ctx.config.adminToken);
+  let lastProgress: LoadProgress | undefined;
+  let lastLoadAt: string | undefined;
+
+  app.post('/admin/load_excel', { preHandler: guard }, async (req) => {
+    if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');
+    const query = req.query as Record<string, unknown>;
+    let upload: Upload | undefined;
+    if (req.isMultipart()) {
+      upload = await receive(req, ctx.config.maxUploadBytes);
+      if (!upload.xlsx) {
+        fs.rmSync(upload.dir, { recursive: true, force: true });
+        throw new AppError('bad_request', 'Не приложен файл Excel (поле file)');
+      }
+    }
+    const force = truthy(query.force) || upload?.force === true;
+    try {
+      let photos = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs } as {
+        photosDir: string;
+        faceIdDocs: string;
+        confineTo?: string;
+      };
+      if (upload?.zip) {
+        const dest = path.join(upload.dir, 'photos');
+        fs.mkdirSync(dest);
+        const r = await extractPhotos(upload.zip, dest, {
+          maxEntries: 200_000,
+          maxTotalBytes: ctx.config.maxUploadBytes * 4,
+          maxEntryBytes: ctx.config.maxImageBytes,
+        });
+        fs.rmSync(upload.zip);
+        req.log.info({ written: r.written, ignored: r.ignored }, 'photos zip extracted');
+        photos = { photosDir: dest, faceIdDocs: ctx.config.faceIdDocs, confineTo: dest };
+      }
+      const source = upload?.xlsx ?? path.join(ctx.config.faceIdDocs, 'list of students.xlsx');
+      if (!upload && !fs.existsSync(source)) {
+        throw new AppError('not_found', `Файл не найден на сервере: ${path.basename(ctx.config.faceIdDocs)}/list of students.xlsx`);
+      }
+      const summary = await loadStudents({
+        db: ctx.db,
+        engine: ctx.engine,
+        index: ctx.index,
+        matchThreshold: ctx.config.matchThreshold,
+        maxImageBytes: ctx.config.maxImageBytes,
+        source,
+        fileLabel: upload ? 'upload' : path.relative(path.dirname(ctx.config.faceIdDocs), source),
+        photos,
+        force,
+        onProgress: (p) => (lastProgress = p),
+        log: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
+      });
+      lastLoadAt = new Date().toISOString();
+      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed }, 'load finished');
+      return summary;
+    } finally {
+      if (upload) fs.rmSync(upload.dir, { recursive: true, force: true });
+    }
+  });
+
+  app.get('/admin/load_status', { preHandler: guard }, async () => ({
+    running: loadInProgress(),
+    progress: lastProgress ?? null,
+    last_load_at: lastLoadAt ?? null,
+    index_size: ctx.index.size,
+  }));
+}

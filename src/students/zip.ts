@@ -1,0 +1,75 @@
+// Safe extraction of an uploaded zip of photos: no path escapes, no symlinks, bounded size and count.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import yauzl from 'yauzl';
+import { AppError } from '../errors.js';
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxTotalBytes: number;
+  maxEntryBytes: number;
+}
+
+const IMAGE = /\.(jpe?g|png|webp)$/i;
+
+/** Extracts the photos (JPEG/PNG/WebP) of `zipFile` into `dest`; returns how many were written. */
+export async function extractPhotos(zipFile: string, dest: string, limits: ZipLimits): Promise<{ written: number; ignored: number }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zipFile, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
+      err || !z ? reject(new AppError('bad_request', 'Архив с фото повреждён или это не .zip', String(err?.message))) : resolve(z),
+    ),
+  );
+  const root = path.resolve(dest);
+  let written = 0;
+  let ignored = 0;
+  let total = 0;
+  let entries = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (e: Error) => reject(new AppError('bad_request', 'Архив с фото повреждён', e.message)));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        void (async () => {
+          entries++;
+          if (entries > limits.maxEntries) throw new AppError('payload_too_large', `В архиве больше ${limits.maxEntries} файлов`);
+          const name = entry.fileName.replace(/\\/g, '/');
+          const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
+          const isLink = mode === 0o120000;
+          const target = path.resolve(root, name);
+          const escapes = path.isAbsolute(name) || /^[a-zA-Z]:/.test(name) || name.split('/').includes('..') || !target.startsWith(root + path.sep);
+          if (name.endsWith('/') || isLink || escapes || !IMAGE.test(name)) {
+            ignored++;
+            zip.readEntry();
+            return;
+          }
+          if (entry.uncompressedSize > limits.maxEntryBytes) throw new AppError('payload_too_large', `Файл ${path.posix.basename(name)} в архиве слишком большой`);
+          total += entry.uncompressedSize;
+          if (total > limits.maxTotalBytes) throw new AppError('payload_too_large', 'Архив с фото слишком большой после распаковки');
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (e, s) => (e || !s ? rej(e) : res(s))));
+          let seen = 0;
+          // Sizes in the zip header can lie: count the bytes that really come out.
+          const guard = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              seen += chunk.length;
+              if (seen > limits.maxEntryBytes) cb(new AppError('payload_too_large', 'Файл в архиве больше заявленного'));
+              else cb(null, chunk);
+            },
+          });
+          await pipeline(stream, guard, fs.createWriteStream(target, { flags: 'wx' }));
+          written++;
+          zip.readEntry();
+        })().catch((e: unknown) => {
+          zip.close();
+          reject(e instanceof AppError ? e : new AppError('bad_request', 'Не удалось распаковать архив с фото', String((e as Error)?.message ?? e)));
+        });
+      });
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+  return { written, ignored };
+}

@@ -1,0 +1,196 @@
+// Excel bulk load with real faces, on SQLite and PostgreSQL: fields, reasons, re-runs, --force, bad columns.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createDb, type Db } from '../src/db/index.js';
+import { FaceEngine } from '../src/face/engine.js';
+import { FaceIndex } from '../src/face/index.js';
+import { AppError } from '../src/errors.js';
+import { loadStudents, type LoadSummary } from '../src/students/loader.js';
+import { photoCandidates } from '../src/students/photos.js';
+import { databaseKinds, tempDir } from './helpers/db.js';
+import { landscape, sampleBytes } from './helpers/faces.js';
+import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from './helpers/students.js';
+
+let engine: FaceEngine;
+let photos: IdPhoto[];
+let docs: string;
+
+/** The sheet every test loads: 19 ID photos + one row per way a row can go wrong. */
+export async function buildDocs(dir: string, ids: IdPhoto[]): Promise<StudentSheetRow[]> {
+  const photosDir = path.join(dir, 'photos');
+  fs.mkdirSync(photosDir, { recursive: true });
+  const rows: StudentSheetRow[] = ids.map((p, i) => {
+    fs.writeFileSync(path.join(photosDir, `${p.key}.jpg`), p.bytes);
+    return studentRow(i, `${p.key}.jpg`);
+  });
+  // Cell types a real sheet has: numeric ids with a 000… format, big numbers, Excel dates, ISO text dates.
+  rows[0] = studentRow(0, `${ids[0]!.key}.jpg`, { Matricula: { value: 123, numFmt: '000000' }, 'Passport number': { value: 1234567, numFmt: '000000000' } });
+  rows[1] = studentRow(1, `photos/${ids[1]!.key}.jpg`, { 'Идентификатор': 1234567890123, 'Date of birth': new Date(Date.UTC(2003, 11, 31)) });
+  rows[2] = studentRow(2, path.join(photosDir, `${ids[2]!.key}.jpg`), { 'Date of birth': '2004-02-29', Lastname: 'Ўролов', Firstname: 'Шоҳрух', Lotin: "O'rolov Shohrux" });
+  rows[3] = studentRow(3, `${path.basename(dir)}/photos/${ids[3]!.key}.jpg`, { 'Date of birth': { formula: 'DATE(2002,5,6)', result: '06.05.2002' } });
+  fs.writeFileSync(path.join(photosDir, 'group.jpg'), sampleBytes(3));
+  fs.writeFileSync(path.join(photosDir, 'landscape.jpg'), await landscape());
+  fs.writeFileSync(path.join(photosDir, 'text.jpg'), 'not a photo at all');
+  rows.push(
+    studentRow(100, 'group.jpg'),
+    studentRow(101, 'landscape.jpg'),
+    studentRow(102, 'missing.jpg'),
+    studentRow(103, 'text.jpg'),
+    studentRow(104, `${ids[4]!.key}.jpg`, { 'Date of birth': '31.02.2004' }),
+    studentRow(105, `${ids[5]!.key}.jpg`, { Matricula: '001005' }), // same Matricula as row 7
+    studentRow(106, `${ids[6]!.key}.jpg`, { Matricula: null, 'Идентификатор': null }),
+    {}, // an empty row in the middle is ignored
+  );
+  rows.push(studentRow(107, `${ids[7]!.key}.jpg`, { Lastname: '  Пробелов  ', 'Date of birth': null }));
+  await writeSheet(path.join(dir, 'list of students.xlsx'), rows);
+  return rows;
+}
+
+const quiet = { info: () => {}, warn: () => {} };
+
+function reasons(s: LoadSummary): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of s.rows) out[`${r.row}:${r.status}`] = r.reason + (out[`${r.row}:${r.status}`] ? `,${out[`${r.row}:${r.status}`]}` : '');
+  return out;
+}
+
+before(async () => {
+  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
+  photos = await makeIdPhotos(engine);
+  docs = path.join(tempDir(), 'Face ID docs');
+  await buildDocs(docs, photos);
+});
+
+after(async () => {
+  await engine?.close();
+  fs.rmSync(path.dirname(docs), { recursive: true, force: true });
+});
+
+function run(db: Db, index: FaceIndex, force = false, source = path.join(docs, 'list of students.xlsx')): Promise<LoadSummary> {
+  return loadStudents({
+    db, engine, index, matchThreshold: 0.45, maxImageBytes: 15 << 20, source, fileLabel: source,
+    photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs }, force, log: quiet,
+  });
+}
+
+for (const kind of databaseKinds) {
+  test(`load on ${kind.name}: good rows with exact fields, bad rows with reasons, re-run, --force`, async () => {
+    const tdb = await kind.make();
+    const db = await createDb(tdb.config);
+    const index = new FaceIndex();
+    try {
+      const s = await run(db, index);
+      assert.equal(photos.length, 18);
+      assert.equal(s.total_rows, 26);
+      assert.equal(s.added, 20, JSON.stringify(s.rows));
+      assert.equal(s.updated, 0);
+      assert.equal(s.skipped, 1);
+      assert.equal(s.failed, 5);
+      assert.equal(s.interrupted, false);
+      assert.equal(s.index_size, 20);
+      const r = reasons(s);
+      // Excel row = sheet index + 2 (header is row 1); the empty row 27 is not counted.
+      // The group photo's largest face is a person already in the sheet: both warnings.
+      assert.deepEqual(r['20:warning']!.split(',').sort(), ['multiple_faces', 'similar_face']);
+      assert.equal(r['21:failed'], 'no_face');
+      assert.equal(r['22:failed'], 'file_not_found');
+      assert.equal(r['23:failed'], 'bad_image');
+      assert.equal(r['24:failed'], 'bad_date');
+      assert.equal(r['25:skipped'], 'duplicate');
+      assert.equal(r['26:failed'], 'missing_id');
+      assert.equal(r['28:warning'], 'similar_face', 'row 28 reuses the photo of row 9');
+      assert.equal(Object.keys(r).length, 8);
+
+      const byM = async (m: string) => db.selectFrom('students').selectAll().where('matricula', '=', m).executeTakeFirstOrThrow();
+      const a = await byM('000123');
+      assert.equal(a.passport_number, '001234567');
+      assert.equal(a.identifier, '0700000000');
+      assert.equal(a.date_of_birth, '2004-01-09');
+      assert.equal(a.lastname, 'Иванова-0');
+      assert.equal(a.group, 'ЭК-22');
+      const b = await byM('001001');
+      assert.equal(b.identifier, '1234567890123');
+      assert.equal(b.date_of_birth, '2003-12-31');
+      const c = await byM('001002');
+      assert.deepEqual([c.lastname, c.firstname, c.lotin, c.date_of_birth], ['Ўролов', 'Шоҳрух', "O'rolov Shohrux", '2004-02-29']);
+      assert.equal((await byM('001003')).date_of_birth, '2002-05-06');
+      const trimmed = await byM('001107');
+      assert.equal(trimmed.lastname, 'Пробелов');
+      assert.equal(trimmed.date_of_birth, null);
+      assert.equal((await byM('001005')).file_path, `${photos[5]!.key}.jpg`, 'first of two rows with one Matricula wins');
+
+      // Stored photo: an upright JPEG for the operator.
+      const photo = await db.selectFrom('student_photos').select('data').where('student_id', '=', a.id).executeTakeFirstOrThrow();
+      const meta = await sharp(Buffer.from(photo.data)).metadata();
+      assert.equal(meta.format, 'jpeg');
+      // Each enrolled person is found again from the group photo their ID photo was cut from.
+      const ids = new Map((await db.selectFrom('students').select(['id', 'file_path']).execute()).map((x) => [path.basename(x.file_path ?? ''), x.id]));
+      // (Not sample 3's faces, one of whom is enrolled twice via the group photo, nor photo 7, reused by row 28.)
+      for (const p of photos.filter((x, i) => x.sample !== 3 && i !== 7)) {
+        const hit = index.search(p.descriptor)!;
+        assert.equal(hit.best.studentId, ids.get(`${p.key}.jpg`), p.key);
+        assert.ok(hit.best.distance < 0.45, `${p.key} ${hit.best.distance}`);
+      }
+
+      const again = await run(db, index);
+      assert.equal(again.added, 0);
+      assert.equal(again.updated, 0);
+      assert.equal(again.rows.filter((x) => x.reason === 'exists').length, 20);
+      assert.equal(again.skipped, 21);
+
+      const forced = await run(db, index, true);
+      assert.equal(forced.added, 0);
+      assert.equal(forced.updated, 20);
+      const count = await db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 20);
+      assert.equal(index.size, 20);
+    } finally {
+      await db.destroy();
+      await tdb.drop();
+    }
+  });
+}
+
+test('a sheet with a misspelled or missing column fails with a message naming it', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'bad.xlsx');
+  await writeSheet(file, [studentRow(1, 'x.jpg')], ['Matricula', 'Lastname', 'Firstnme', 'Lotin', 'Short', 'Group', 'Идентификатор', 'Date of birth', 'Passport number']);
+  const tdb = await databaseKinds[0]!.make();
+  const db = await createDb(tdb.config);
+  try {
+    await assert.rejects(run(db, new FaceIndex(), false, file), (e: unknown) => {
+      assert.ok(e instanceof AppError);
+      assert.equal(e.code, 'bad_excel');
+      assert.match(e.message, /«Firstname»/);
+      assert.match(e.message, /«File path»/);
+      assert.match(e.message, /«Firstnme»/);
+      return true;
+    });
+    // Header names tolerate case, order and surrounding spaces.
+    const ok = path.join(dir, 'ok.xlsx');
+    await writeSheet(ok, [], [' file path', 'MATRICULA ', 'lastname', 'Firstname', 'Lotin', 'Short', 'Group', 'идентификатор', 'Date  of birth', 'Passport number']);
+    assert.equal((await run(db, new FaceIndex(), false, ok)).total_rows, 0);
+    fs.writeFileSync(path.join(dir, 'not.xlsx'), 'plain text');
+    await assert.rejects(run(db, new FaceIndex(), false, path.join(dir, 'not.xlsx')), (e: unknown) => e instanceof AppError && e.code === 'bad_excel');
+  } finally {
+    await db.destroy();
+    await tdb.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('File path resolution follows the seed: absolute as is, relative to photos/, to the docs folder, to the project root', () => {
+  const loc = { photosDir: '/srv/Face ID docs/photos', faceIdDocs: '/srv/Face ID docs' };
+  assert.deepEqual(photoCandidates('/abs/a.jpg', loc), ['/abs/a.jpg']);
+  assert.equal(photoCandidates('a.jpg', loc)[0], '/srv/Face ID docs/photos/a.jpg');
+  assert.ok(photoCandidates('photos\\a.jpg', loc).includes('/srv/Face ID docs/photos/a.jpg'));
+  assert.ok(photoCandidates('Face ID docs/photos/a.jpg', loc).includes('/srv/Face ID docs/photos/a.jpg'));
+  // Inside an uploaded zip nothing may point outside it.
+  const zip = { ...loc, confineTo: '/tmp/up/photos' };
+  for (const p of ['../../etc/passwd', '/etc/passwd', 'C:\\Windows\\x.jpg', 'a/../../b.jpg']) {
+    for (const c of photoCandidates(p, zip)) assert.ok(c.startsWith('/tmp/up/photos/'), `${p} → ${c}`);
+  }
+});
