@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 import { registerErrorHandlers } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { adminRoutes } from './http/admin.routes.js';
+import { apiRoutes } from './http/api.routes.js';
 import multipart from '@fastify/multipart';
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): FastifyInstance {
@@ -24,6 +25,7 @@ export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): Fast
   void app.register(async (scoped) => {
     healthRoutes(scoped, ctx);
     adminRoutes(scoped, ctx);
+    apiRoutes(scoped, ctx);
   });
   return app;
 }

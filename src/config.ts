@@ -21,6 +21,12 @@ export interface Config {
   dataDir: string;
   /** Largest Euclidean distance between 128-d descriptors accepted as the same person. */
   matchThreshold: number;
+  /** Required gap between the best and the second-best (different) student: no look-alike is ever named. */
+  matchMargin: number;
+  /** Faces narrower than this share of the largest face are background (people in the queue), not "another face". */
+  multiFaceRatio: number;
+  /** Checkpoint faces narrower than this (pixels) are refused: their descriptor is not reliable. */
+  minFacePx: number;
   /** IANA time zone of the exam centre: decides what "today" is. */
   timezone: string;
   faceWorkers: number;
@@ -120,6 +126,9 @@ export function loadConfig(env: Env = process.env): Config {
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     matchThreshold: num('MATCH_THRESHOLD', 0.45, 0.05, 1.2),
+    matchMargin: num('MATCH_MARGIN', 0.06, 0, 0.5),
+    multiFaceRatio: num('MULTI_FACE_RATIO', 0.5, 0, 1),
+    minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
     timezone,
     faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
     maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),

@@ -86,7 +86,7 @@ export async function thumbnailJpeg(bytes: Uint8Array, maxPixels: number, side =
       .rotate()
       .resize(side, side, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 85, mozjpeg: true })
+      .jpeg({ quality: 85 })
       .toBuffer();
   } catch (e) {
     throw decodeError(e);

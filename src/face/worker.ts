@@ -1,5 +1,6 @@
 // Worker thread: tfjs on the WASM backend + face-api models; decode → detect → landmarks → descriptor.
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { createRequire } from 'node:module';
 import { decodeImage, thumbnailJpeg } from './image.js';
 import { faceModelDir, tfjsWasmDir } from '../paths.js';
@@ -26,12 +27,14 @@ const SMALL_FACE_SHARE = 0.2;
 const ENROL_PAD = 0.4;
 
 /*
- * Detector choice. Measured on this 2-core machine, one thread, 640×427 frame: TinyFaceDetector
- * ≈ 65 ms (inputSize 416) / ≈ 40 ms (224), SSD MobileNet v1 ≈ 270 ms. On the 54 real tight crops of
- * ../shared/faces after 40 % padding, face found by tiny-224: 48, tiny-416: 45, SSD: 49; tiny and
- * SSD boxes give descriptors 0.10 apart (median), so enrolment and checkpoint must use the same
- * cascade. The cascade below runs the cheap detector first and only pays for SSD when both tiny
- * passes find nothing, so a normal checkpoint frame costs ~65 ms of detection and recall stays SSD's.
+ * Detector choice, measured on this 2-core machine, one thread, 640×480 checkpoint frame:
+ * TinyFaceDetector 30 ms at inputSize 224, 55 ms at 320, 90 ms at 416; SSD MobileNet v1 ≈ 270 ms;
+ * 68 landmarks 11 ms a pass; the 128-d descriptor 37 ms. On the 54 real tight crops of
+ * ../shared/faces after 40 % padding a face was found by tiny-224 in 48, tiny-416 in 45, SSD in 49.
+ * Tiny and SSD boxes give descriptors 0.10 apart (median), so enrolment and checkpoint run the same
+ * cascade: tiny-224 (a face at the door or in an ID photo fills a good part of the frame), tiny-416
+ * for smaller faces, and SSD only when both find nothing or a lone face is small enough that other
+ * people may be in the frame. A normal frame costs ~30 ms of detection and recall stays SSD's.
  */
 const detectorOptions: Record<DetectorName, () => unknown> = {
   tiny416: () => new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }),
@@ -46,19 +49,26 @@ async function run(input: unknown, name: DetectorName): Promise<Detection[]> {
 }
 
 /**
- * Tiny first (416, then 224 for faces that fill the frame); SSD when tiny finds nothing, or finds a
+ * Tiny first (224 or 416 by image size, then the other); SSD when tiny finds nothing, or finds a
  * single face small enough that other people may be in the frame (tiny misses small faces, and a
  * missed second face would hide a "multiple faces" frame). SSD's answer replaces tiny's only when
  * it finds more faces, so a normal one-face frame keeps the same detector as enrolment.
  */
-async function detect(input: unknown, imageWidth: number): Promise<{ detections: Detection[]; detector: DetectorName }> {
-  let detector: DetectorName = 'tiny416';
+function toTensor(image: { data: Buffer; width: number; height: number }) {
+  return tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+}
+
+async function detect(input: unknown, imageWidth: number, imageHeight: number, allowSsd: boolean): Promise<{ detections: Detection[]; detector: DetectorName }> {
+  // Tiny works on a downscaled copy; past ~4× (a 1920 px group photo at 224) its faces merge into
+  // one wrong box, so large images start at 416 and camera frames / ID photos at 224.
+  const order: DetectorName[] = Math.max(imageWidth, imageHeight) <= 960 ? ['tiny224', 'tiny416'] : ['tiny416', 'tiny224'];
+  let detector: DetectorName = order[0]!;
   let detections = await run(input, detector);
   if (detections.length === 0) {
-    detector = 'tiny224';
+    detector = order[1]!;
     detections = await run(input, detector);
   }
-  if (detections.length === 0 || (detections.length === 1 && detections[0]!.box.width < SMALL_FACE_SHARE * imageWidth)) {
+  if (allowSsd && (detections.length === 0 || (detections.length === 1 && detections[0]!.box.width < SMALL_FACE_SHARE * imageWidth))) {
     const ssd = await run(input, 'ssd');
     if (ssd.length > detections.length) {
       detections = ssd;
@@ -88,6 +98,8 @@ function suppressOverlaps(detections: Detection[]): Detection[] {
 }
 
 async function setup(): Promise<void> {
+  // One libvips thread per worker: the pool already has a worker per core; more threads only contend.
+  sharp.concurrency(1);
   tf.setWasmPaths(tfjsWasmDir + '/', false);
   await tf.setBackend('wasm');
   await tf.ready();
@@ -129,19 +141,30 @@ async function landmarksFor(input: unknown, box: { x: number; y: number; width: 
 }
 
 async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<DescribeResult> {
-  const t0 = performance.now();
-  const decoded = await decodeImage(bytes, {
-    maxPixels: init.maxPixels,
-    maxSide: MAX_SIDE,
-    padFraction: options.purpose === 'enrol' ? ENROL_PAD : 0,
-  });
-  const { image } = decoded;
-  const t1 = performance.now();
-  const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  // Enrolment photos are padded at once; a checkpoint frame only when nothing is found as it is
+  // (a face filling the frame, the camera held close).
+  const clock = { decode: 0, detect: 0 };
+  const timed = async <T>(k: 'decode' | 'detect', f: () => Promise<T>): Promise<T> => {
+    const a = performance.now();
+    try {
+      return await f();
+    } finally {
+      clock[k] += performance.now() - a;
+    }
+  };
+  const pad = options.purpose === 'enrol' ? ENROL_PAD : 0;
+  let decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: MAX_SIDE, padFraction: pad }));
+  let input = toTensor(decoded.image);
+  let found = await timed('detect', () => detect(input, decoded.image.width, decoded.image.height, true));
+  if (found.detections.length === 0 && pad === 0) {
+    input.dispose();
+    decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: MAX_SIDE, padFraction: ENROL_PAD }));
+    input = toTensor(decoded.image);
+    found = await timed('detect', () => detect(input, decoded.image.width, decoded.image.height, false));
+  }
   try {
-    const { detections, detector } = await detect(input, image.width);
+    const { detections, detector } = found;
     detections.sort((a, b) => b.box.area - a.box.area);
-    const t2 = performance.now();
 
     const toOriginal = (v: number) => (v - decoded.pad) / decoded.scale;
     const faces: DetectedFace[] = detections.map((d) => ({
@@ -177,7 +200,7 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
       ...(options.thumbnail ? { thumbnail: await thumbnailJpeg(bytes, init.maxPixels) } : {}),
       width: decoded.originalWidth,
       height: decoded.originalHeight,
-      timings: { decode: t1 - t0, detect: t2 - t1, landmarks: landmarksMs, descriptor: descriptorMs },
+      timings: { decode: clock.decode, detect: clock.detect, landmarks: landmarksMs, descriptor: descriptorMs },
     };
   } finally {
     input.dispose();

@@ -9,6 +9,8 @@ import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
+import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
+import { localDate } from '../time.js';
 
 interface Upload {
   dir: string;
@@ -103,6 +105,16 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     } finally {
       if (upload) fs.rmSync(upload.dir, { recursive: true, force: true });
     }
+  });
+
+  app.get('/admin/export_report', { preHandler: guard }, async (req, reply) => {
+    const filter = parseReportQuery(req.query as Record<string, unknown>, localDate(ctx.clock(), ctx.config.timezone));
+    const name = reportFileName(filter);
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+      .header('cache-control', 'no-store')
+      .send(writeReport(ctx.db, filter, ctx.config.timezone));
   });
 
   app.get('/admin/load_status', { preHandler: guard }, async () => ({

@@ -17,7 +17,8 @@ const IMAGE = /\.(jpe?g|png|webp)$/i;
 /** Extracts the photos (JPEG/PNG/WebP) of `zipFile` into `dest`; returns how many were written. */
 export async function extractPhotos(zipFile: string, dest: string, limits: ZipLimits): Promise<{ written: number; ignored: number }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zipFile, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
+    // decodeStrings: false — we check names ourselves and skip bad entries instead of refusing the whole zip.
+    yauzl.open(zipFile, { lazyEntries: true, autoClose: true, decodeStrings: false, validateEntrySizes: true }, (err, z) =>
       err || !z ? reject(new AppError('bad_request', 'Архив с фото повреждён или это не .zip', String(err?.message))) : resolve(z),
     ),
   );
@@ -34,7 +35,9 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
         void (async () => {
           entries++;
           if (entries > limits.maxEntries) throw new AppError('payload_too_large', `В архиве больше ${limits.maxEntries} файлов`);
-          const name = entry.fileName.replace(/\\/g, '/');
+          const raw = entry.fileName as unknown as Buffer;
+          // Bit 11: UTF-8 name; otherwise most zippers on Windows wrote their local code page.
+          const name = raw.toString(entry.generalPurposeBitFlag & 0x800 ? 'utf8' : 'latin1').replace(/\\/g, '/');
           const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
           const isLink = mode === 0o120000;
           const target = path.resolve(root, name);

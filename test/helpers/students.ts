@@ -2,7 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import assert from 'node:assert/strict';
 import type { FaceEngine } from '../../src/face/engine.js';
+import { loadStudents } from '../../src/students/loader.js';
+import type { TestApp } from './app.js';
 import { COLUMNS } from '../../src/students/excel.js';
 import { cropFace, sampleBytes } from './faces.js';
 
@@ -77,4 +80,17 @@ export function studentRow(n: number, filePath: string, over: StudentSheetRow = 
     'File path': filePath,
     ...over,
   };
+}
+
+/** Enrols ID photos (and extra rows) into a test app through the real loader; asserts all were added. */
+export async function enrol(app: TestApp, engine: FaceEngine, photos: IdPhoto[], dir: string, extraRows: StudentSheetRow[] = []): Promise<void> {
+  fs.mkdirSync(path.join(dir, 'photos'), { recursive: true });
+  for (const p of photos) fs.writeFileSync(path.join(dir, 'photos', `${p.key}.jpg`), p.bytes);
+  const sheet = path.join(dir, 'list.xlsx');
+  await writeSheet(sheet, [...photos.map((p, i) => studentRow(i, `${p.key}.jpg`)), ...extraRows]);
+  const s = await loadStudents({
+    db: app.db, engine, index: app.ctx.index, matchThreshold: app.ctx.config.matchThreshold, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
+    photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: { info: () => {}, warn: () => {} },
+  });
+  assert.equal(s.added, photos.length + extraRows.length, JSON.stringify(s.rows));
 }

@@ -1,0 +1,46 @@
+// Checkpoint API: POST /api/recognize, the enrolled photo for the operator, today's recent passes.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { requireStation } from './auth.js';
+import { readImageRequest } from './image-input.js';
+import { recognize } from '../passes/recognize.js';
+import { recentPasses, studentPhoto } from '../passes/repository.js';
+import { localDate, localTime } from '../time.js';
+
+export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const guard = requireStation(ctx.config.stationToken, ctx.config.adminToken);
+  const maxBytes = ctx.config.maxImageBytes;
+
+  // A raw image body (curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg') is accepted too.
+  for (const type of ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream']) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+  }
+
+  app.post('/api/recognize', { preHandler: guard, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+    const input = await readImageRequest(req, maxBytes);
+    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station });
+  });
+
+  app.get('/api/students/:id/photo', { preHandler: guard }, async (req, reply) => {
+    const id = Number((req.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('bad_request', 'Неверный номер студента');
+    const photo = await studentPhoto(ctx.db, id);
+    if (!photo) throw new AppError('not_found', 'Фото студента не найдено');
+    return reply.type(photo.mime).header('cache-control', 'private, max-age=300').send(Buffer.from(photo.data));
+  });
+
+  app.get('/api/passes/recent', { preHandler: guard }, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const limit = Math.min(50, Math.max(1, Number(q.limit ?? 10) || 10));
+    const today = localDate(ctx.clock(), ctx.config.timezone);
+    const rows = await recentPasses(ctx.db, today, q.station?.trim() || null, limit);
+    return {
+      date: today,
+      passes: rows.map((r) => ({
+        id: r.id, student_id: r.student_id, lastname: r.lastname, firstname: r.firstname, group: r.group, matricula: r.matricula,
+        station: r.station, source: r.source, time: localTime(new Date(r.timestamp), ctx.config.timezone),
+      })),
+    };
+  });
+}

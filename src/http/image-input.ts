@@ -1,0 +1,74 @@
+// The image of a /api/recognize request: multipart field `image`, JSON Base64 / data URL, or a raw image body.
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Source } from '../passes/recognize.js';
+
+export interface ImageRequest {
+  bytes: Buffer;
+  source: Source | undefined;
+  station: string | null;
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** Decodes plain Base64 (also URL-safe) or a `data:image/…;base64,` URL; refuses anything else. */
+export function decodeBase64Image(value: unknown, maxBytes: number): Buffer {
+  if (typeof value !== 'string' || value.trim() === '') throw new AppError('bad_request', 'Нет изображения: поле image пустое или отсутствует');
+  let b64 = value.trim();
+  const m = /^data:([^;,]*)(;[^,]*)?,/i.exec(b64);
+  if (m) {
+    if (!/;base64/i.test(m[2] ?? '')) throw new AppError('bad_request', 'Изображение в data URL должно быть в Base64');
+    b64 = b64.slice(m[0].length);
+  }
+  b64 = b64.replace(/\s+/g, '');
+  if (!BASE64.test(b64) || b64.length % 4 === 1) throw new AppError('bad_request', 'Изображение в неверном формате Base64');
+  if ((b64.length * 3) / 4 > maxBytes) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
+  const bytes = Buffer.from(b64, b64.includes('-') || b64.includes('_') ? 'base64url' : 'base64');
+  if (bytes.length === 0) throw new AppError('bad_request', 'Изображение в Base64 пустое');
+  return bytes;
+}
+
+function parseSource(v: unknown): Source | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (v === 'camera' || v === 'web') return v;
+  throw new AppError('bad_request', 'Поле source должно быть camera или web');
+}
+
+function parseStation(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new AppError('bad_request', 'Поле station должно быть строкой');
+  const s = v.trim().slice(0, 64);
+  return s === '' ? null : s;
+}
+
+export async function readImageRequest(req: FastifyRequest, maxBytes: number): Promise<ImageRequest> {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  if (req.isMultipart()) {
+    let bytes: Buffer | undefined;
+    const fields: Record<string, unknown> = {};
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'image' && part.fieldname !== 'file') {
+          part.file.resume();
+          continue;
+        }
+        bytes = await part.toBuffer();
+        if (part.file.truncated) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
+      } else {
+        fields[part.fieldname] = part.value;
+      }
+    }
+    if (!bytes) throw new AppError('bad_request', 'Нет изображения: приложите файл в поле image');
+    return { bytes, source: parseSource(fields.source ?? query.source), station: parseStation(fields.station ?? query.station) };
+  }
+  const body = req.body;
+  if (Buffer.isBuffer(body)) {
+    if (body.length === 0) throw new AppError('bad_request', 'Пустой запрос: изображение не получено');
+    return { bytes: body, source: parseSource(query.source), station: parseStation(query.station) };
+  }
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    return { bytes: decodeBase64Image(b.image, maxBytes), source: parseSource(b.source ?? query.source), station: parseStation(b.station ?? query.station) };
+  }
+  throw new AppError('bad_request', 'Пустой запрос: отправьте фото (multipart, поле image) или JSON {"image": "<base64>"}');
+}

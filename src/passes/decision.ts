@@ -1,0 +1,23 @@
+// The match rule in one place: within the threshold AND clearly nearer than anyone else, or nobody.
+import type { SearchResult } from '../face/index.js';
+
+export interface MatchRule {
+  threshold: number;
+  margin: number;
+}
+
+export type Decision =
+  | { match: true; studentId: number; distance: number; secondDistance: number }
+  | { match: false; reason: 'empty_index' | 'too_far' | 'ambiguous'; distance?: number; secondDistance?: number };
+
+/**
+ * A false match is worse than a miss: the nearest student is named only when the distance is
+ * within the threshold and the second-nearest *different* student is at least `margin` further.
+ */
+export function decide(result: SearchResult | undefined, rule: MatchRule): Decision {
+  if (!result) return { match: false, reason: 'empty_index' };
+  const { best, secondDistance } = result;
+  if (!(best.distance <= rule.threshold)) return { match: false, reason: 'too_far', distance: best.distance, secondDistance };
+  if (!(secondDistance - best.distance >= rule.margin)) return { match: false, reason: 'ambiguous', distance: best.distance, secondDistance };
+  return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
+}

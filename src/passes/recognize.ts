@@ -1,0 +1,109 @@
+// Recognition: photo → one face → index → decision → first pass of the local day; every attempt audited.
+import type { AppContext } from '../context.js';
+import { AppError, isAppError } from '../errors.js';
+import { localDate, localTime } from '../time.js';
+import type { PassRow, StudentRow } from '../db/schema.js';
+import { decide } from './decision.js';
+import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
+
+export type Source = 'camera' | 'web';
+
+export interface RecognizeRequest {
+  bytes: Uint8Array;
+  source: Source;
+  station: string | null;
+}
+
+export type PublicStudent = Omit<StudentRow, 'embedding' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
+
+export interface PublicPass {
+  id: number;
+  timestamp: string;
+  /** Local date and time in TIMEZONE. */
+  date: string;
+  time: string;
+  source: string;
+  station: string | null;
+}
+
+export type RecognizeResult =
+  | { status: 'ok'; message: string; student: PublicStudent; pass: PublicPass; distance: number }
+  | { status: 'already_passed'; message: string; student: PublicStudent; pass: PublicPass; first_pass_time: string; distance: number }
+  | { status: 'not_found'; message: string };
+
+export const NOT_FOUND_MESSAGE = 'Лицо не найдено';
+
+function publicPass(p: PassRow, timeZone: string): PublicPass {
+  const ts = new Date(p.timestamp);
+  return { id: p.id, timestamp: ts.toISOString(), date: localDate(ts, timeZone), time: localTime(ts, timeZone), source: p.source, station: p.station };
+}
+
+function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStudent>>>): PublicStudent {
+  return {
+    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, short: s.short, group: s.group,
+    identifier: s.identifier, date_of_birth: s.date_of_birth, passport_number: s.passport_number, file_path: s.file_path,
+    photo_url: `/api/students/${s.id}/photo`,
+  };
+}
+
+export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise<RecognizeResult> {
+  const t0 = performance.now();
+  const now = ctx.clock();
+  const audit: { status: string; student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null } = {
+    status: 'error', student_id: null, distance: null, second_distance: null, faces: null,
+  };
+  try {
+    const result = await identify(ctx, req, now, audit);
+    audit.status = result.status;
+    return result;
+  } catch (e) {
+    audit.status = isAppError(e) ? e.code : 'internal';
+    throw e;
+  } finally {
+    await recordAttempt(ctx.db, {
+      timestamp: now.toISOString(), ...audit, source: req.source, station: req.station, duration_ms: Math.round(performance.now() - t0),
+    }).catch(() => undefined); // the audit log must never turn an answer into an error
+  }
+}
+
+async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit: { student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null }): Promise<RecognizeResult> {
+  const { config } = ctx;
+  const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' });
+  const largest = described.faces[0];
+  // People further back in the queue are much smaller than the student at the camera: not "another face".
+  const faces = described.faces.filter((f) => largest && f.box.width >= config.multiFaceRatio * largest.box.width);
+  audit.faces = faces.length;
+  if (!largest?.descriptor) throw new AppError('no_face');
+  if (faces.length > 1) throw new AppError('multiple_faces');
+  if (largest.box.width < config.minFacePx) throw new AppError('face_too_small');
+
+  const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin });
+  audit.distance = decision.distance ?? null;
+  const second = decision.secondDistance;
+  audit.second_distance = second !== undefined && Number.isFinite(second) ? second : null;
+  if (!decision.match) return { status: 'not_found', message: NOT_FOUND_MESSAGE };
+  audit.student_id = decision.studentId;
+
+  const student = await findStudent(ctx.db, decision.studentId);
+  // Deleted since the index was built: never name a student the database does not hold.
+  if (!student) return { status: 'not_found', message: NOT_FOUND_MESSAGE };
+  const { created, pass } = await recordFirstPass(ctx.db, {
+    student_id: student.id,
+    timestamp: now.toISOString(),
+    pass_date: localDate(now, config.timezone),
+    source: req.source,
+    station: req.station,
+    distance: decision.distance,
+  });
+  const p = publicPass(pass, config.timezone);
+  const distance = Math.round(decision.distance * 1000) / 1000;
+  if (created) return { status: 'ok', message: 'Студент найден, проход записан', student: publicStudent(student), pass: p, distance };
+  return {
+    status: 'already_passed',
+    message: `Студент уже проходил сегодня (первый проход в ${p.time.slice(0, 5)})`,
+    student: publicStudent(student),
+    pass: p,
+    first_pass_time: p.time,
+    distance,
+  };
+}
