@@ -5,6 +5,7 @@ import { registerErrorHandlers } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
 import { adminRoutes } from './http/admin.routes.js';
 import { apiRoutes } from './http/api.routes.js';
+import { pagesRoutes } from './http/pages.routes.js';
 import multipart from '@fastify/multipart';
 
 export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): FastifyInstance {
@@ -23,6 +24,7 @@ export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): Fast
   registerErrorHandlers(app);
   void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });
   void app.register(async (scoped) => {
+    await pagesRoutes(scoped);
     healthRoutes(scoped, ctx);
     adminRoutes(scoped, ctx);
     apiRoutes(scoped, ctx);

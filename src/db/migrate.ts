@@ -2,6 +2,7 @@
 import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'kysely';
 import type { DbKind } from './index.js';
 import * as m0001 from './migrations/0001_init.js';
+import * as m0002 from './migrations/0002_student_search.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -11,6 +12,7 @@ export interface DialectMigration {
 
 const all: Record<string, DialectMigration> = {
   '0001_init': m0001,
+  '0002_student_search': m0002,
 };
 
 class Provider implements MigrationProvider {

@@ -19,6 +19,8 @@ export interface StudentsTable {
   date_of_birth: string | null;
   passport_number: string | null;
   file_path: string | null;
+  /** Lower-cased lastname, firstname, lotin, group, matricula, identifier (migration 0002). */
+  search_text: Generated<string>;
   /** 128 little-endian float32 values (512 bytes). */
   embedding: Uint8Array;
   /** Detector confidence of the enrolled face, 0..1. */

@@ -8,7 +8,8 @@ export interface FaceBox {
   height: number;
 }
 
-export type DetectorName = 'tiny416' | 'tiny224' | 'ssd';
+/** `tiny<inputSize>` (TinyFaceDetector at that input size) or SSD MobileNet v1. */
+export type DetectorName = `tiny${number}` | 'ssd';
 
 export interface DetectedFace {
   /** In the pixels of the photo as shown (EXIF rotation applied, before any resize). */

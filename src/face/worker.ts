@@ -36,16 +36,15 @@ const ENROL_PAD = 0.4;
  * for smaller faces, and SSD only when both find nothing or a lone face is small enough that other
  * people may be in the frame. A normal frame costs ~30 ms of detection and recall stays SSD's.
  */
-const detectorOptions: Record<DetectorName, () => unknown> = {
-  tiny416: () => new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }),
-  tiny224: () => new faceapi.TinyFaceDetectorOptions({ inputSize: 224, scoreThreshold: 0.5 }),
-  ssd: () => new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 }),
-};
+function detectorOptions(name: DetectorName): unknown {
+  if (name === 'ssd') return new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResults: 20 });
+  return new faceapi.TinyFaceDetectorOptions({ inputSize: Number(name.slice(4)), scoreThreshold: 0.5 });
+}
 
 type Detection = import('@vladmandic/face-api').FaceDetection;
 
 async function run(input: unknown, name: DetectorName): Promise<Detection[]> {
-  return faceapi.detectAllFaces(input as never, detectorOptions[name]() as never);
+  return faceapi.detectAllFaces(input as never, detectorOptions(name) as never);
 }
 
 /**
@@ -59,9 +58,11 @@ function toTensor(image: { data: Buffer; width: number; height: number }) {
 }
 
 async function detect(input: unknown, imageWidth: number, imageHeight: number, allowSsd: boolean): Promise<{ detections: Detection[]; detector: DetectorName }> {
-  // Tiny works on a downscaled copy; past ~4× (a 1920 px group photo at 224) its faces merge into
-  // one wrong box, so large images start at 416 and camera frames / ID photos at 224.
-  const order: DetectorName[] = Math.max(imageWidth, imageHeight) <= 960 ? ['tiny224', 'tiny416'] : ['tiny416', 'tiny224'];
+  // Tiny sees a copy downscaled to its input size. Scaled down much more than 2×, faces of ~100 px
+  // in a 640 px frame merge into one wrong box (measured: tiny-224 reported one face for a frame of
+  // 5 people, tiny-320 found them), so the input is about half the image's long side, 224…416.
+  const primary = Math.min(416, Math.max(224, Math.round(Math.max(imageWidth, imageHeight) / 2 / 32) * 32));
+  const order: DetectorName[] = [`tiny${primary}`, primary >= 320 ? 'tiny224' : 'tiny416'];
   let detector: DetectorName = order[0]!;
   let detections = await run(input, detector);
   if (detections.length === 0) {

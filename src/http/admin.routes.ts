@@ -10,7 +10,8 @@ import { requireAdmin } from './auth.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
-import { localDate } from '../time.js';
+import { localDate, localTime } from '../time.js';
+import { searchStudents } from '../students/repository.js';
 
 interface Upload {
   dir: string;
@@ -115,6 +116,18 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       .header('content-disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
       .header('cache-control', 'no-store')
       .send(writeReport(ctx.db, filter, ctx.config.timezone));
+  });
+
+  app.get('/admin/students', { preHandler: guard }, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const limit = Math.min(200, Math.max(1, Number(q.limit ?? 50) || 50));
+    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+    const query = (q.q ?? '').trim().slice(0, 100);
+    const r = await searchStudents(ctx.db, query, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
+    return {
+      total: r.total,
+      students: r.students.map(({ passed_at, ...s }) => ({ ...s, passed_today: passed_at ? localTime(new Date(passed_at), ctx.config.timezone) : null })),
+    };
   });
 
   app.get('/admin/load_status', { preHandler: guard }, async () => ({

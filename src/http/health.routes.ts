@@ -11,6 +11,8 @@ export interface HealthBody {
   engine_ready: boolean;
   engine_workers: number;
   match_threshold: number;
+  match_margin: number;
+  station_token_required: boolean;
   timezone: string;
   uptime_s: number;
 }
@@ -27,6 +29,8 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       engine_ready: engineReady,
       engine_workers: ctx.engine.size,
       match_threshold: ctx.config.matchThreshold,
+      match_margin: ctx.config.matchMargin,
+      station_token_required: ctx.config.stationToken !== undefined,
       timezone: ctx.config.timezone,
       uptime_s: Math.round(process.uptime()),
     };

@@ -14,7 +14,7 @@ export interface RecognizeRequest {
   station: string | null;
 }
 
-export type PublicStudent = Omit<StudentRow, 'embedding' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
+export type PublicStudent = Omit<StudentRow, 'embedding' | 'search_text' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
 
 export interface PublicPass {
   id: number;

@@ -1,6 +1,8 @@
 // Students SQL: embeddings for the index, lookups by id.
+import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
+import { searchText } from '../db/migrations/0002_student_search.js';
 
 /** Every enrolled embedding, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
 export async function* allEmbeddings(db: Db, pageSize = 20_000): AsyncGenerator<IndexEntry> {
@@ -55,11 +57,12 @@ export interface StudentData {
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
 export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: Uint8Array | undefined, now: string): Promise<number> {
   let studentId: number;
+  const search_text = searchText(data);
   if (id === undefined) {
-    const r = await trx.insertInto('students').values({ ...data, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+    const r = await trx.insertInto('students').values({ ...data, search_text, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
     studentId = r.id;
   } else {
-    await trx.updateTable('students').set({ ...data, updated_at: now }).where('id', '=', id).execute();
+    await trx.updateTable('students').set({ ...data, search_text, updated_at: now }).where('id', '=', id).execute();
     studentId = id;
   }
   if (photo) {
@@ -90,4 +93,32 @@ export async function bumpIndexGeneration(db: Db): Promise<void> {
 export async function indexGeneration(db: Db): Promise<string | undefined> {
   const r = await db.selectFrom('meta').select('value').where('key', '=', 'index_generation').executeTakeFirst();
   return r?.value;
+}
+
+export interface StudentListItem {
+  id: number;
+  matricula: string | null;
+  lastname: string;
+  firstname: string;
+  lotin: string | null;
+  group: string | null;
+  identifier: string | null;
+  passed_at: Date | string | null;
+}
+
+/** Students whose name, group or ids contain `query` (any case), with today's first pass if any. */
+export async function searchStudents(db: Db, query: string, passDate: string, limit: number, offset: number): Promise<{ total: number; students: StudentListItem[] }> {
+  const needle = `%${query.toLocaleLowerCase('ru').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const base = db.selectFrom('students').$if(query !== '', (q) => q.where(sql<boolean>`search_text like ${needle} escape '\\'`));
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const students = await base
+    .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate))
+    .select(['students.id', 'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier', 'passes.timestamp as passed_at'])
+    .orderBy('students.lastname')
+    .orderBy('students.firstname')
+    .orderBy('students.id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  return { total: Number(total.n), students };
 }

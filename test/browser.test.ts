@@ -1,0 +1,183 @@
+// The real pages in headless Chromium (Debian package, driven by playwright-core) with a real face as the camera.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import sharp from 'sharp';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { FaceEngine } from '../src/face/engine.js';
+import { projectRoot } from '../src/paths.js';
+import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
+import { ADMIN_TOKEN, startApp, type TestApp } from './helpers/app.js';
+import { enrol, makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { grow, sampleBytes } from './helpers/faces.js';
+import { writeY4m } from './helpers/y4m.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
+// Page-side functions run in Chromium (this Node program has no DOM types). They stay functions, not
+// strings: the pages' Content-Security-Policy forbids eval, and the tests run under it.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const localStorage: any;
+const VIDEO_PLAYING = () => document.getElementById('video').videoWidth > 0;
+
+let engine: FaceEngine;
+let tdb: TestDatabase;
+let t: TestApp;
+let base: string;
+let work: string;
+let people: IdPhoto[];
+const browsers: Browser[] = [];
+
+/** A 4:3 camera frame around one face of a demo photo (a different cut from the enrolled ID photo). */
+async function cameraFrame(p: IdPhoto): Promise<Buffer> {
+  const bytes = sampleBytes(p.sample);
+  const meta = await sharp(bytes).metadata();
+  const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[p.face]!;
+  const r = grow(face.box, 0.5, meta.width!, meta.height!);
+  return sharp(bytes).extract(r).resize(480, 360, { fit: 'contain', background: '#777' }).jpeg({ quality: 92 }).toBuffer();
+}
+
+async function launch(camera: Buffer, name: string): Promise<Page> {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
+  const y4m = path.join(work, `${name}.y4m`);
+  await writeY4m(camera, y4m);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
+  });
+  browsers.push(browser);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function snap(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Сделать фото' }).click();
+  await page.waitForFunction(() => { const r = document.getElementById('result'); return r && !r.hidden && document.getElementById('camera-status').textContent === 'Готово к следующему снимку'; }, undefined, { timeout: 30_000 });
+  return (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
+}
+
+before(async () => {
+  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
+  work = tempDir();
+  people = await makeIdPhotos(engine, [3, 5]);
+  tdb = await sqliteDatabase();
+  t = await startApp(tdb, engine);
+  await enrol(t, engine, people.filter((p) => p.sample === 3), path.join(work, 'docs'));
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = t.app.server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+
+after(async () => {
+  for (const b of browsers) await b.close().catch(() => undefined);
+  await t?.close();
+  await tdb?.drop();
+  await engine?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('checkpoint page: camera → enrolled student by name, then "already passed", keyboard works', async () => {
+  const page = await launch(await cameraFrame(people[0]!), 'enrolled');
+  await page.goto(base);
+  assert.equal(await page.title(), 'Пункт пропуска — проверка по лицу');
+  await page.getByText('Настройки').click();
+  await page.fill('#station', 'Ауд. 204');
+  await page.dispatchEvent('#station', 'change');
+  await page.getByRole('button', { name: 'Открыть камеру' }).click();
+  await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
+  const first = await snap(page);
+  assert.match(first, /Проход разрешён/);
+  assert.match(first, /Иванова-0 Анна/);
+  assert.match(first, /001000/);
+  assert.equal(await page.locator('#result').getAttribute('class'), 'result result-ok');
+  // The enrolled photo is shown beside the captured frame.
+  await page.waitForFunction(() => [...document.querySelectorAll('#result img')].every((i: any) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
+  assert.equal(await page.locator('#result img').count(), 2);
+  await page.waitForFunction(() => document.getElementById('recent-list').textContent.includes('Иванова-0'));
+  await shot(page, 'checkpoint-ok');
+
+  // Keyboard: Space takes the next photo.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.getElementById('result').className === 'result result-already', undefined, { timeout: 30_000 });
+  const second = (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
+  assert.match(second, /Студент уже проходил сегодня/);
+  assert.match(second, /Первый проход сегодня в \d{2}:\d{2}:\d{2}/);
+  assert.match(second, /Иванова-0 Анна/);
+  await shot(page, 'checkpoint-already-passed');
+  assert.equal(await page.evaluate(() => localStorage.getItem('efc.station')), 'Ауд. 204');
+  const attempts = await t.db.selectFrom('attempts').select(['station', 'source']).execute();
+  assert.ok(attempts.every((a) => a.station === 'Ауд. 204' && a.source === 'camera'));
+});
+
+test('checkpoint page: a face that is not enrolled shows "Лицо не найдено"; two people show the multiple-faces hint', async () => {
+  const stranger = await launch(await cameraFrame(people.find((p) => p.sample === 5)!), 'stranger');
+  await stranger.goto(base);
+  await stranger.getByRole('button', { name: 'Открыть камеру' }).click();
+  await stranger.waitForFunction(VIDEO_PLAYING);
+  const text = await snap(stranger);
+  assert.match(text, /Лицо не найдено/);
+  assert.doesNotMatch(text, /Иванова|Matricula/);
+  assert.equal(await stranger.locator('#result').getAttribute('class'), 'result result-notfound');
+  await shot(stranger, 'checkpoint-not-found');
+
+  const group = await launch(await sharp(sampleBytes(5)).resize(1280).jpeg().toBuffer(), 'group');
+  await group.goto(base);
+  await group.getByRole('button', { name: 'Открыть камеру' }).click();
+  await group.waitForFunction(VIDEO_PLAYING);
+  const many = await snap(group);
+  assert.match(many, /несколько лиц/);
+  assert.match(many, /В кадре должен быть один человек/);
+  await shot(group, 'checkpoint-multiple-faces');
+});
+
+test('admin page: token, Excel upload with summary, report download', async () => {
+  const page = await launch(await cameraFrame(people[0]!), 'admin');
+  await page.goto(`${base}/admin`);
+  await page.fill('#admin-token', 'wrong-token-123');
+  await page.click('#login button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('login-message').textContent.length > 0);
+  assert.match(await page.locator('#login-message').innerText(), /токен/i);
+  await page.fill('#admin-token', ADMIN_TOKEN);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#panel:not([hidden])');
+  assert.equal(await page.locator('#index-size').innerText(), String(people.filter((p) => p.sample === 3).length));
+
+  // Upload: the sample-5 people (photos already on the server in Face ID docs/photos) + one bad row.
+  const docsPhotos = path.join(t.ctx.config.faceIdDocs, 'photos');
+  fs.mkdirSync(docsPhotos, { recursive: true });
+  const newcomers = people.filter((p) => p.sample === 5);
+  for (const p of newcomers) fs.writeFileSync(path.join(docsPhotos, `${p.key}.jpg`), p.bytes);
+  const xlsx = path.join(work, 'admin-upload.xlsx');
+  await writeSheet(xlsx, [...newcomers.map((p, i) => studentRow(200 + i, `${p.key}.jpg`)), studentRow(299, 'nobody.jpg')]);
+  await page.setInputFiles('#excel-file', xlsx);
+  await page.click('#upload-button');
+  await page.waitForFunction(() => document.getElementById('upload-message').textContent.startsWith('Готово'), undefined, { timeout: 60_000 });
+  const summary = (await page.locator('#summary').innerText()).replace(/\s+/g, ' ');
+  assert.match(summary, new RegExp(`${newcomers.length} Добавлено`));
+  assert.match(summary, /file_not_found/);
+  await page.fill('#student-query', 'ИВАНОВА-201');
+  await page.click('#search-form button');
+  await page.waitForFunction(() => document.getElementById('students-total').textContent.startsWith('Найдено: 1'));
+  await shot(page, 'admin-after-upload');
+
+  const download = page.waitForEvent('download');
+  await page.click('#report-button');
+  const file = await (await download).path();
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file!);
+  const ws = wb.worksheets[0]!;
+  assert.equal(ws.getRow(1).getCell(1).value, 'Matricula');
+  assert.ok(ws.rowCount >= 2, 'today\'s pass from the first test is in the report');
+  await shot(page, 'admin-report');
+});

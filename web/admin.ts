@@ -1,0 +1,146 @@
+// Admin page: token once per session, Excel (+ zip) upload with the loader summary, report download, students.
+import { $, api, el, HttpError, input, protectedImage } from './common.js';
+
+interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
+interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[] }
+interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; index_size: number }
+interface StudentItem { id: number; matricula: string | null; lastname: string; firstname: string; group: string | null; identifier: string | null; passed_today: string | null }
+
+const session = window.sessionStorage;
+const token = () => session.getItem('efc.admin') ?? '';
+const call = <T>(url: string, init: RequestInit = {}) => api<T>(url, { ...init, token: token(), tokenHeader: 'x-admin-token' });
+
+function setMessage(id: string, text: string, kind: 'ok' | 'error' | 'info' = 'info'): void {
+  const m = $(id);
+  m.textContent = text;
+  m.className = `message message-${kind}`;
+}
+
+async function login(ev?: Event): Promise<void> {
+  ev?.preventDefault();
+  const value = input('admin-token').value.trim();
+  if (value) session.setItem('efc.admin', value);
+  try {
+    await refreshStatus();
+    $('login-form').hidden = true;
+    $('panel').hidden = false;
+    void searchStudents();
+  } catch (e) {
+    session.removeItem('efc.admin');
+    $('login-form').hidden = false;
+    $('panel').hidden = true;
+    if (value || ev) setMessage('login-message', e instanceof HttpError ? e.body.message : 'Ошибка входа', 'error');
+  }
+}
+
+async function refreshStatus(): Promise<Status> {
+  const s = await call<Status>('/admin/load_status');
+  $('index-size').textContent = String(s.index_size);
+  $('last-load').textContent = s.last_load_at ? new Date(s.last_load_at).toLocaleString('ru-RU') : '—';
+  if (s.running && s.progress) setMessage('upload-message', `Загрузка: ${s.progress.done} из ${s.progress.total} строк…`);
+  return s;
+}
+
+function renderSummary(s: Summary): void {
+  const box = $('summary');
+  const counts = el('div', null, 'counts');
+  for (const [label, n] of [['Строк', s.total_rows], ['Добавлено', s.added], ['Обновлено', s.updated], ['Пропущено', s.skipped], ['Ошибок', s.failed], ['Предупреждений', s.warnings]] as const) {
+    const c = el('div', null, 'count');
+    c.append(el('div', String(n), 'count-n'), el('div', label, 'count-label'));
+    counts.append(c);
+  }
+  const table = el('table', null, 'rows');
+  const head = el('tr');
+  for (const h of ['Строка', 'Matricula', 'Статус', 'Причина', 'Подробности']) head.append(el('th', h));
+  table.append(head);
+  for (const r of s.rows) {
+    const tr = el('tr', null, `row-${r.status}`);
+    tr.append(el('td', String(r.row)), el('td', r.matricula ?? '—'), el('td', { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение' }[r.status] ?? r.status), el('td', r.reason), el('td', r.message));
+    table.append(tr);
+  }
+  box.replaceChildren(counts, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'), ...(s.rows.length ? [table] : []));
+  box.hidden = false;
+}
+
+async function upload(ev: Event): Promise<void> {
+  ev.preventDefault();
+  const file = input('excel-file').files?.[0];
+  if (!file) return setMessage('upload-message', 'Выберите файл Excel (.xlsx)', 'error');
+  const form = new FormData();
+  form.append('force', input('force').checked ? 'true' : 'false');
+  form.append('file', file, file.name);
+  const zip = input('photos-zip').files?.[0];
+  if (zip) form.append('photos', zip, zip.name);
+  const button = $('upload-button') as HTMLButtonElement;
+  button.disabled = true;
+  setMessage('upload-message', 'Загрузка и распознавание фото…');
+  const poll = window.setInterval(() => void refreshStatus().catch(() => undefined), 1000);
+  try {
+    const s = await call<Summary>('/admin/load_excel', { method: 'POST', body: form });
+    renderSummary(s);
+    setMessage('upload-message', `Готово: добавлено ${s.added}, обновлено ${s.updated}, пропущено ${s.skipped}, ошибок ${s.failed}`, 'ok');
+    void refreshStatus();
+    void searchStudents();
+  } catch (e) {
+    setMessage('upload-message', e instanceof HttpError ? e.body.message : 'Ошибка загрузки', 'error');
+  } finally {
+    window.clearInterval(poll);
+    button.disabled = false;
+  }
+}
+
+async function downloadReport(ev: Event): Promise<void> {
+  ev.preventDefault();
+  const q = new URLSearchParams();
+  const from = input('report-from').value;
+  const to = input('report-to').value;
+  const group = input('report-group').value.trim();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to || from);
+  if (group) q.set('group', group);
+  try {
+    const blob = await call<Blob>(`/admin/export_report?${q}`);
+    const a = el('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `passes_${from || 'today'}${to && to !== from ? `_${to}` : ''}.xlsx`;
+    a.id = 'report-link';
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setMessage('report-message', 'Отчёт скачан', 'ok');
+  } catch (e) {
+    setMessage('report-message', e instanceof HttpError ? e.body.message : 'Не удалось скачать отчёт', 'error');
+  }
+}
+
+async function searchStudents(ev?: Event): Promise<void> {
+  ev?.preventDefault();
+  const q = input('student-query').value.trim();
+  try {
+    const r = await call<{ total: number; students: StudentItem[] }>(`/admin/students?limit=50&q=${encodeURIComponent(q)}`);
+    const list = $('students');
+    list.replaceChildren();
+    for (const s of r.students) {
+      const card = el('div', null, `student-card${s.passed_today ? ' passed' : ''}`);
+      const img = el('img');
+      img.alt = '';
+      card.append(img, el('div', `${s.lastname} ${s.firstname}`, 'name'), el('div', `${s.group ?? ''} · ${s.matricula ?? s.identifier ?? ''}`, 'muted'),
+        el('div', s.passed_today ? `Прошёл сегодня в ${s.passed_today}` : 'Сегодня не проходил', 'pass-state'));
+      list.append(card);
+      void protectedImage(`/api/students/${s.id}/photo`, token(), 'x-admin-token').then((u) => u && (img.src = u));
+    }
+    $('students-total').textContent = `Найдено: ${r.total}`;
+  } catch (e) {
+    $('students-total').textContent = e instanceof HttpError ? e.body.message : 'Ошибка';
+  }
+}
+
+$('login-form').addEventListener('submit', (e) => void login(e));
+$('upload-form').addEventListener('submit', (e) => void upload(e));
+$('report-form').addEventListener('submit', (e) => void downloadReport(e));
+$('search-form').addEventListener('submit', (e) => void searchStudents(e));
+$('logout').addEventListener('click', () => {
+  session.removeItem('efc.admin');
+  window.location.reload();
+});
+if (token()) void login();
