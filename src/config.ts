@@ -27,6 +27,8 @@ export interface Config {
   multiFaceRatio: number;
   /** Checkpoint faces narrower than this (pixels) are refused: their descriptor is not reliable. */
   minFacePx: number;
+  /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
+  indexBackend: 'bruteforce' | 'hnsw';
   /** IANA time zone of the exam centre: decides what "today" is. */
   timezone: string;
   faceWorkers: number;
@@ -112,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`TIMEZONE=${JSON.stringify(timezone)}: not an IANA time zone (e.g. Asia/Tashkent)`);
   }
 
+  const indexBackend = str('INDEX_BACKEND', 'bruteforce');
+  if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
+
   const logLevel = str('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected fatal|error|warn|info|debug|trace|silent`);
@@ -130,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     multiFaceRatio: num('MULTI_FACE_RATIO', 0.5, 0, 1),
     minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
     timezone,
+    indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
     faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
     maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),
     maxImageBytes: Math.round(num('MAX_IMAGE_MB', 15, 0.1, 200) * 1024 * 1024),

@@ -4,6 +4,7 @@ import { createDb } from './db/index.js';
 import { FaceEngine } from './face/engine.js';
 import { FaceIndex } from './face/index.js';
 import { rebuildIndex } from './face/rebuild.js';
+import { createHnsw } from './face/ann.js';
 import { buildApp } from './app.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const db = await createDb(config.database);
   const index = new FaceIndex();
+  if (config.indexBackend === 'hnsw') index.useAnn(createHnsw());
   let app: FastifyInstance | undefined;
   const engineStarting = FaceEngine.start({
     workers: config.faceWorkers,

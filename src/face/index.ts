@@ -1,5 +1,6 @@
 // FaceIndex: every enrolled descriptor in one contiguous N×128 Float32Array, exact nearest-neighbour search.
 import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
+import type { AnnBackend } from './ann.js';
 
 export interface IndexMatch {
   studentId: number;
@@ -27,6 +28,11 @@ export class FaceIndex {
   private n = 0;
   /** Bumped on every change; lets callers and other instances tell whether they are current. */
   version = 0;
+  private ann: AnnBackend | undefined;
+  /** Below this many faces the exact scan is used even with an ANN backend (it is faster there). */
+  annFrom = 20_000;
+  /** Candidates asked of the ANN before the exact re-rank. */
+  annCandidates = 16;
 
   constructor(capacity = 1024) {
     this.vectors = new Float32Array(Math.max(1, capacity) * D);
@@ -41,15 +47,35 @@ export class FaceIndex {
     return this.rowOf.has(studentId);
   }
 
+  get backend(): string {
+    return this.ann && this.n >= this.annFrom ? this.ann.name : 'bruteforce';
+  }
+
+  /** Attaches (or detaches) an approximate backend; it is filled with the current content. */
+  useAnn(ann: AnnBackend | undefined): void {
+    this.ann = ann;
+    this.syncAnn();
+  }
+
+  private syncAnn(): void {
+    if (!this.ann) return;
+    this.ann.clear();
+    this.ann.add(Array.from(this.ids.subarray(0, this.n)), this.vectors.subarray(0, this.n * D));
+  }
+
   /** Replaces the whole content (the seed's rebuild_index). */
   replaceAll(entries: Iterable<IndexEntry>, expected = 0): void {
     const list = Array.isArray(entries) ? (entries as IndexEntry[]) : [...entries];
     const capacity = Math.max(1024, expected, list.length);
+    const ann = this.ann;
+    this.ann = undefined; // filled once at the end, in one batch
     this.vectors = new Float32Array(capacity * D);
     this.ids = new Int32Array(capacity);
     this.rowOf = new Map();
     this.n = 0;
     for (const e of list) this.upsert(e.id, e.embedding);
+    this.ann = ann;
+    this.syncAnn();
     this.version++;
   }
 
@@ -67,6 +93,7 @@ export class FaceIndex {
     } else {
       decodeEmbedding(embedding, this.vectors, row * D);
     }
+    this.ann?.add([studentId], this.vectors.slice(row * D, row * D + D));
     this.version++;
   }
 
@@ -83,12 +110,39 @@ export class FaceIndex {
     }
     this.rowOf.delete(studentId);
     this.n = last;
+    this.ann?.remove(studentId);
     this.version++;
   }
 
-  /** Exact search: nearest student and the distance to the second-nearest different student. */
+  /**
+   * Nearest student and the distance to the second-nearest different student. With an ANN backend
+   * (large galleries) the ANN only proposes candidates; distances are recomputed exactly here, so the
+   * threshold and margin see the same numbers whichever backend proposed them.
+   */
   search(query: Float32Array): SearchResult | undefined {
     if (query.length !== D) throw new Error(`query has ${query.length} values, expected ${D}`);
+    if (this.n === 0) return undefined;
+    if (this.ann && this.n >= this.annFrom) return this.rerank(query, this.ann.candidates(query, this.annCandidates));
+    return this.exact(query);
+  }
+
+  private rerank(query: Float32Array, ids: number[]): SearchResult | undefined {
+    let best = Infinity, bestId = -1, second = Infinity, secondId = -1;
+    for (const id of ids) {
+      const d = this.distanceTo(id, query);
+      if (d === undefined) continue;
+      if (d < best) {
+        second = best; secondId = bestId; best = d; bestId = id;
+      } else if (d < second && id !== bestId) {
+        second = d; secondId = id;
+      }
+    }
+    if (bestId < 0) return this.exact(query);
+    return { best: { studentId: bestId, distance: best }, secondDistance: second, secondStudentId: secondId >= 0 ? secondId : undefined };
+  }
+
+  /** Exact scan of the whole matrix. */
+  exact(query: Float32Array): SearchResult | undefined {
     if (this.n === 0) return undefined;
     const v = this.vectors;
     let best = Infinity;

@@ -8,6 +8,7 @@ export interface HealthBody {
   db: boolean;
   database: 'sqlite' | 'postgres';
   index_size: number;
+  index_backend: string;
   engine_ready: boolean;
   engine_workers: number;
   match_threshold: number;
@@ -26,6 +27,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       db,
       database: ctx.config.database.kind,
       index_size: ctx.index.size,
+      index_backend: ctx.index.backend,
       engine_ready: engineReady,
       engine_workers: ctx.engine.size,
       match_threshold: ctx.config.matchThreshold,

@@ -1,0 +1,79 @@
+// HNSW backend (usearch) against the exact scan: same student for enrolled faces, same decisions for all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FaceIndex } from '../src/face/index.js';
+import { createHnsw } from '../src/face/ann.js';
+import { decide } from '../src/passes/decision.js';
+import { evaluate, recommend, sweep, type Trial } from '../src/face/calibration.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function unit(r: () => number): Float32Array {
+  const v = new Float32Array(128);
+  let n = 0;
+  for (let i = 0; i < 128; i++) {
+    v[i] = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+    n += v[i]! * v[i]!;
+  }
+  return v.map((x) => x / Math.sqrt(n));
+}
+
+test('HNSW candidates re-ranked exactly: same student as brute force, same threshold/margin decisions', () => {
+  const r = rng(3);
+  const N = 4000;
+  const vectors = Array.from({ length: N }, () => unit(r));
+  const exact = new FaceIndex();
+  const ann = new FaceIndex();
+  ann.annFrom = 0;
+  ann.useAnn(createHnsw());
+  vectors.forEach((v, i) => {
+    exact.upsert(i + 1, v);
+    ann.upsert(i + 1, v);
+  });
+  assert.equal(ann.backend, 'hnsw');
+  assert.equal(exact.backend, 'bruteforce');
+  const rule = { threshold: 0.45, margin: 0.06 };
+  let sameStudent = 0;
+  let near = 0;
+  for (let q = 0; q < 600; q++) {
+    const probe = q % 3 === 2 ? unit(r) : vectors[Math.floor(r() * N)]!.map((x, i) => x + (q % 3 === 0 ? 0.02 : 0.03) * unit(r)[i]!);
+    const a = ann.search(probe)!;
+    const e = exact.search(probe)!;
+    if (e.best.distance <= rule.threshold) {
+      near++;
+      if (a.best.studentId === e.best.studentId) sameStudent++;
+      // The distance the decision sees is the exact one, whoever proposed the candidate.
+      assert.ok(Math.abs(a.best.distance - e.best.distance) < 1e-5);
+    }
+    const da = decide(a, rule);
+    const de = decide(e, rule);
+    assert.equal(da.match, de.match, `query ${q}`);
+    if (da.match && de.match) assert.equal(da.studentId, de.studentId);
+  }
+  assert.ok(near >= 350);
+  assert.equal(sameStudent, near, 'every enrolled face found by both');
+  // Updates reach the ANN: a removed student is never proposed again.
+  const target = vectors[10]!;
+  ann.remove(11);
+  assert.notEqual(ann.search(target)!.best.studentId, 11);
+  ann.upsert(11, target);
+  assert.equal(ann.search(target)!.best.studentId, 11);
+});
+
+test('calibration rates and the recommended setting', () => {
+  const g = (d: number, second: number, expected = 1, id = 1): Trial => ({ genuine: true, expected, result: { best: { studentId: id, distance: d }, secondDistance: second, secondStudentId: 2 } });
+  const imp = (d: number, second: number): Trial => ({ genuine: false, result: { best: { studentId: 3, distance: d }, secondDistance: second, secondStudentId: 4 } });
+  const trials = [g(0.3, 0.8), g(0.42, 0.45), g(0.5, 0.9), g(0.35, 0.7, 1, 2), imp(0.48, 0.5), imp(0.7, 0.8)];
+  const r = evaluate(trials, 0.45, 0.06);
+  assert.equal(r.genuine, 4);
+  assert.equal(r.correct, 1 / 4);
+  assert.equal(r.wrongPerson, 1 / 4); // the 0.35 probe was named as student 2
+  assert.equal(r.miss, 2 / 4); // 0.42 fails the margin, 0.5 the threshold
+  assert.equal(r.strangerMatched, 0);
+  assert.equal(evaluate(trials, 0.5, 0).strangerMatched, 1 / 2);
+  const best = recommend(sweep(trials.filter((t) => t.expected === undefined || t.result!.best.studentId === t.expected)));
+  assert.ok(best && best.strangerMatched === 0 && best.wrongPerson === 0);
+});
