@@ -40,14 +40,20 @@ async function cameraFrame(p: IdPhoto): Promise<Buffer> {
   return sharp(bytes).extract(r).resize(480, 360, { fit: 'contain', background: '#777' }).jpeg({ quality: 92 }).toBuffer();
 }
 
-async function launch(camera: Buffer, name: string): Promise<Page> {
+/** Chromium whose camera shows `camera`; with `camera` null, a browser with no usable camera at all. */
+async function launch(camera: Buffer | null, name: string): Promise<Page> {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
-  const y4m = path.join(work, `${name}.y4m`);
-  await writeY4m(camera, y4m);
+  const fake: string[] = [];
+  if (camera) {
+    const y4m = path.join(work, `${name}.y4m`);
+    await writeY4m(camera, y4m);
+    fake.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`);
+  } else {
+    fake.push('--deny-permission-prompts');
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...fake],
   });
   browsers.push(browser);
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -139,6 +145,17 @@ test('checkpoint page: a face that is not enrolled shows "Лицо не найд
   assert.match(many, /несколько лиц/);
   assert.match(many, /В кадре должен быть один человек/);
   await shot(group, 'checkpoint-multiple-faces');
+});
+
+test('checkpoint page: no camera / permission denied gives a clear message, not a blank page', async () => {
+  const page = await launch(null, 'no-camera');
+  await page.goto(base);
+  await page.getByRole('button', { name: 'Открыть камеру' }).click();
+  await page.waitForSelector('#result:not([hidden])');
+  const text = await page.locator('#result').innerText();
+  assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
+  assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
+  await shot(page, 'checkpoint-no-camera');
 });
 
 test('admin page: token, Excel upload with summary, report download', async () => {
