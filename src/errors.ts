@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unauthorized'
   | 'forbidden'
+  | 'too_many_requests'
   | 'not_found'
   | 'conflict'
   | 'engine_unavailable'
@@ -27,6 +28,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   payload_too_large: 'Слишком большой запрос',
   unauthorized: 'Требуется токен доступа',
   forbidden: 'Доступ запрещён',
+  too_many_requests: 'Слишком много запросов, повторите позже',
   not_found: 'Не найдено',
   conflict: 'Операция уже выполняется',
   engine_unavailable: 'Модуль распознавания недоступен, попробуйте ещё раз',

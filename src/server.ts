@@ -5,6 +5,7 @@ import { FaceEngine } from './face/engine.js';
 import { FaceIndex } from './face/index.js';
 import { rebuildIndex } from './face/rebuild.js';
 import { createHnsw } from './face/ann.js';
+import { startIndexSync } from './face/sync.js';
 import { buildApp } from './app.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   if (!config.adminToken) {
     app.log.warn('ADMIN_TOKEN is not set: the admin endpoints (/admin/*) are DISABLED. Set ADMIN_TOKEN to enable them.');
   }
+  const sync = startIndexSync(db, index, 2000, (msg, err) => (err ? app!.log.error({ err }, msg) : app!.log.info(msg)));
+  await sync.check(); // remember the current generation (the index was just built from it)
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
     { index_size: built.size, index_ms: Math.round(built.ms), startup_ms: Math.round(performance.now() - t0), database: config.database.kind },
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     running.log.info({ signal }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    sync.stop();
     await running.close();
     await engine.close();
     await db.destroy();

@@ -13,6 +13,7 @@ const statusOf: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unauthorized: 401,
   forbidden: 403,
+  too_many_requests: 429,
   not_found: 404,
   conflict: 409,
   engine_unavailable: 503,

@@ -1,6 +1,7 @@
 // Reads and validates the 10-column student sheet (exceljs) → typed rows + per-row problems.
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
+import { checkXlsxSize } from './zip.js';
 
 /** The sheet's columns, exactly as the seed names them, and the field each one fills. */
 export const COLUMNS = [
@@ -133,8 +134,12 @@ function mapHeader(ws: ExcelJS.Worksheet): { headerRow: number; columnOf: Map<Fi
   throw new AppError('bad_excel', 'Таблица пуста: нет строки заголовков', 'no header row');
 }
 
+/** Uncompressed size allowed for a student sheet: 100,000 students take ~30 MB. */
+export const MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024;
+
 /** Loads a workbook from a file path or bytes; any reading failure is a clear `bad_excel`. */
 export async function openWorkbook(source: string | Buffer): Promise<ExcelJS.Workbook> {
+  await checkXlsxSize(source, MAX_XLSX_UNCOMPRESSED);
   const wb = new ExcelJS.Workbook();
   try {
     if (typeof source === 'string') await wb.xlsx.readFile(source);

@@ -76,3 +76,41 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
   }
   return { written, ignored };
 }
+
+/**
+ * Inflates every entry of an .xlsx (a zip) once, counting the bytes that really come out, and refuses
+ * it past `maxBytes`: a zip bomb dressed as a spreadsheet never reaches exceljs.
+ */
+export async function checkXlsxSize(source: string | Buffer, maxBytes: number): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    const done = (err: Error | null, z?: yauzl.ZipFile) => (err || !z ? reject(new AppError('bad_excel', 'Не удалось прочитать файл Excel: нужен файл .xlsx', String(err?.message))) : resolve(z));
+    if (typeof source === 'string') yauzl.open(source, { lazyEntries: true, decodeStrings: false }, done);
+    else yauzl.fromBuffer(source, { lazyEntries: true, decodeStrings: false }, done);
+  });
+  let total = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tooBig = () => new AppError('bad_excel', 'Файл Excel слишком большой после распаковки (возможно, повреждён)', `over ${maxBytes} bytes`);
+      zip.on('error', (e: Error) => reject(new AppError('bad_excel', 'Файл Excel повреждён', e.message)));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.uncompressedSize > maxBytes) return reject(tooBig());
+        zip.openReadStream(entry, (err, stream) => {
+          if (err || !stream) return reject(new AppError('bad_excel', 'Файл Excel повреждён', String(err?.message)));
+          stream.on('data', (c: Buffer) => {
+            total += c.length;
+            if (total > maxBytes) {
+              stream.destroy();
+              reject(tooBig());
+            }
+          });
+          stream.on('error', (e: Error) => reject(e instanceof AppError ? e : new AppError('bad_excel', 'Файл Excel повреждён', e.message)));
+          stream.on('end', () => zip.readEntry());
+        });
+      });
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}

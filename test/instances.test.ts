@@ -1,0 +1,83 @@
+// Two app instances on one PostgreSQL database: a load through A is recognised by B without a restart,
+// 50 concurrent requests across both give exactly one pass, and a wrong token is rate-limited.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import sharp from 'sharp';
+import { FaceEngine } from '../src/face/engine.js';
+import { startIndexSync } from '../src/face/sync.js';
+import { postgresDatabase, sqliteDatabase, tempDir } from './helpers/db.js';
+import { startApp } from './helpers/app.js';
+import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
+import { cropFace, sampleBytes } from './helpers/faces.js';
+
+let engine: FaceEngine;
+let people: IdPhoto[];
+let frame: string;
+let work: string;
+
+before(async () => {
+  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
+  people = await makeIdPhotos(engine, [6]);
+  const r = await engine.describe(sampleBytes(6), { purpose: 'probe', describe: 'all' });
+  frame = (await sharp(await cropFace(sampleBytes(6), r.faces[people[0]!.face]!.box, 0.45)).resize(480).jpeg().toBuffer()).toString('base64');
+  work = tempDir();
+});
+
+after(async () => {
+  await engine?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('PostgreSQL, two instances: students loaded through A are recognised by B within 5 s; one pass for 50 concurrent requests', async () => {
+  const tdb = await postgresDatabase();
+  const a = await startApp(tdb, engine);
+  const b = await startApp(tdb, engine);
+  const sync = startIndexSync(b.db, b.ctx.index, 200, () => {});
+  try {
+    await sync.check();
+    const ask = (t: typeof a) => t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frame, station: t === a ? 'A' : 'B' } });
+    assert.equal((await ask(b)).json().status, 'not_found', 'nobody enrolled yet');
+    await enrol(a, engine, people, fs.mkdtempSync(`${work}/a-`));
+    const t0 = Date.now();
+    while (b.ctx.index.size !== people.length) {
+      assert.ok(Date.now() - t0 < 5000, 'B sees the new students within 5 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ask(i % 2 ? a : b)));
+    const statuses = results.map((r) => r.json().status as string);
+    assert.equal(statuses.filter((s) => s === 'ok').length, 1, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 'already_passed').length, 49);
+    const passes = await a.db.selectFrom('passes').selectAll().execute();
+    assert.equal(passes.length, 1);
+  } finally {
+    sync.stop();
+    await a.close();
+    await b.close();
+    await tdb.drop();
+  }
+});
+
+test('repeated wrong tokens are refused with 429; the right token still needs no retry after the window', async () => {
+  const tdb = await sqliteDatabase();
+  const t = await startApp(tdb, engine, { STATION_TOKEN: 'station-secret-1' });
+  try {
+    const noToken = await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frame } });
+    assert.equal(noToken.statusCode, 401);
+    const ok = await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frame }, headers: { 'x-station-token': 'station-secret-1' } });
+    assert.equal(ok.statusCode, 200);
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await t.app.inject({ method: 'GET', url: '/admin/load_status', headers: { 'x-admin-token': `wrong-token-${i}` } })).statusCode);
+    assert.deepEqual(codes.slice(0, 10), Array(10).fill(401));
+    assert.deepEqual(codes.slice(10), [429, 429]);
+    const blocked = await t.app.inject({ method: 'GET', url: '/admin/load_status', headers: { 'x-admin-token': 'test-admin-token-0123456789' } });
+    assert.equal(blocked.statusCode, 429, 'blocked for the window, even with the right token');
+    assert.match(blocked.json().message, /Слишком много/);
+    const health = await t.app.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(health.statusCode, 200);
+    assert.equal(health.json().station_token_required, true);
+  } finally {
+    await t.close();
+    await tdb.drop();
+  }
+});
