@@ -196,7 +196,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     for (const idx of [opts.index, fresh]) {
       const near = idx.search(face.descriptor);
       if (near && near.best.distance <= opts.matchThreshold && near.best.studentId !== item.existingId) {
-        const other = idx === fresh ? `строка ${-near.best.studentId}` : await studentLabel(db, near.best.studentId);
+        const other = idx === fresh ? `строку ${-near.best.studentId} этого файла` : await studentLabel(db, near.best.studentId);
         warnings.push({
           row: row.row, matricula: row.matricula, status: 'warning', reason: 'similar_face',
           message: `лицо очень похоже на ${other} (расстояние ${near.best.distance.toFixed(3)}): проверьте фото`,
