@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
+import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
@@ -43,7 +44,7 @@ async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
     }
   } catch (e) {
     fs.rmSync(up.dir, { recursive: true, force: true });
-    throw e;
+    throw multipartError(e);
   }
   return up;
 }

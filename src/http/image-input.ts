@@ -46,17 +46,21 @@ export async function readImageRequest(req: FastifyRequest, maxBytes: number): P
   if (req.isMultipart()) {
     let bytes: Buffer | undefined;
     const fields: Record<string, unknown> = {};
-    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'image' && part.fieldname !== 'file') {
-          part.file.resume();
-          continue;
+    try {
+      for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10 } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'image' && part.fieldname !== 'file') {
+            part.file.resume();
+            continue;
+          }
+          bytes = await part.toBuffer();
+          if (part.file.truncated) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
+        } else {
+          fields[part.fieldname] = part.value;
         }
-        bytes = await part.toBuffer();
-        if (part.file.truncated) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
-      } else {
-        fields[part.fieldname] = part.value;
       }
+    } catch (e) {
+      throw multipartError(e);
     }
     if (!bytes) throw new AppError('bad_request', 'Нет изображения: приложите файл в поле image');
     return { bytes, source: parseSource(fields.source ?? query.source), station: parseStation(fields.station ?? query.station) };
@@ -64,6 +68,7 @@ export async function readImageRequest(req: FastifyRequest, maxBytes: number): P
   const body = req.body;
   if (Buffer.isBuffer(body)) {
     if (body.length === 0) throw new AppError('bad_request', 'Пустой запрос: изображение не получено');
+    if (body.length > maxBytes) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
     return { bytes: body, source: parseSource(query.source), station: parseStation(query.station) };
   }
   if (body && typeof body === 'object' && !Array.isArray(body)) {
@@ -71,4 +76,12 @@ export async function readImageRequest(req: FastifyRequest, maxBytes: number): P
     return { bytes: decodeBase64Image(b.image, maxBytes), source: parseSource(b.source ?? query.source), station: parseStation(b.station ?? query.station) };
   }
   throw new AppError('bad_request', 'Пустой запрос: отправьте фото (multipart, поле image) или JSON {"image": "<base64>"}');
+}
+
+/** Errors of the multipart parser itself (truncated body, bad headers) are the client's: 400, or 413 for limits. */
+export function multipartError(e: unknown): unknown {
+  if (e instanceof AppError) return e;
+  const code = (e as { code?: string })?.code ?? '';
+  if (/FILE_TOO_LARGE|FILES_LIMIT|PARTS_LIMIT|FIELDS_LIMIT/.test(code)) return e;
+  return new AppError('bad_request', 'Повреждённый запрос multipart/form-data', String((e as Error)?.message ?? e));
 }
