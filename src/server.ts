@@ -54,10 +54,21 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     sync.stop();
-    await running.close();
-    await engine.close();
-    await db.destroy();
-    process.exit(0);
+    let code = 0;
+    try {
+      // Stop accepting and wait for the requests in flight; keep-alive connections that become idle
+      // after their last answer are closed as they go, or close() would wait for their timeout.
+      const idle = setInterval(() => running.server.closeIdleConnections(), 100);
+      await running.close();
+      clearInterval(idle);
+      await engine.close();
+      await db.destroy();
+      running.log.info('stopped');
+    } catch (err) {
+      running.log.error({ err }, 'error while stopping');
+      code = 1;
+    }
+    process.exit(code);
   };
   const running = app;
   process.on('SIGTERM', () => void stop('SIGTERM'));
