@@ -11,6 +11,10 @@ export interface HealthBody {
   index_backend: string;
   engine_ready: boolean;
   engine_workers: number;
+  /** Live tfjs tensors per worker: flat over time, or the engine leaks. */
+  engine_tensors: number[];
+  engine_queued: number;
+  rss_mb: number;
   match_threshold: number;
   match_margin: number;
   station_token_required: boolean;
@@ -30,6 +34,9 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       index_backend: ctx.index.backend,
       engine_ready: engineReady,
       engine_workers: ctx.engine.size,
+      engine_tensors: ctx.engine.stats().numTensors,
+      engine_queued: ctx.engine.stats().queued,
+      rss_mb: Math.round(process.memoryUsage().rss / 1048576),
       match_threshold: ctx.config.matchThreshold,
       match_margin: ctx.config.matchMargin,
       station_token_required: ctx.config.stationToken !== undefined,
