@@ -1,0 +1,76 @@
+// Shared by the HTTP benchmarks: a real server process over N enrolled students, and a 640×480 probe frame.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import sharp from 'sharp';
+import { createDb } from '../../src/db/index.js';
+import { encodeEmbedding } from '../../src/face/embedding.js';
+import { FaceEngine } from '../../src/face/engine.js';
+import { projectRoot } from '../../src/paths.js';
+import { sampleBytes, grow } from '../../test/helpers/faces.js';
+
+export interface BenchServer {
+  base: string;
+  child: ChildProcess;
+  /** A 640×480 JPEG of one real face; that person is enrolled (matricula B0). */
+  frame: Buffer;
+  health(): Promise<{ rss_mb: number; engine_tensors: number[]; index_size: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchServer(students: number, port: number, env: Record<string, string> = {}): Promise<BenchServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efc-bench-srv-'));
+  const engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
+  const bytes = sampleBytes(3);
+  const meta = await sharp(bytes).metadata();
+  const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[1]!;
+  const frame = await sharp(bytes).extract(grow(face.box, 0.6, meta.width!, meta.height!)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+  const enrolled = (await engine.describe(frame, { purpose: 'probe' })).faces[0]!.descriptor!;
+  await engine.close();
+
+  const db = await createDb({ kind: 'sqlite', file: path.join(dir, 'database.db') });
+  const now = new Date().toISOString();
+  const v = new Float32Array(128);
+  for (let i = 0; i < students; i += 500) {
+    await db.insertInto('students').values(Array.from({ length: Math.min(500, students - i) }, (_, k) => {
+      const real = i + k === 0;
+      // Others are random faces around the enrolled one, far enough not to be confused with it.
+      if (!real) for (let j = 0; j < 128; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
+      return {
+        matricula: `B${i + k}`, lastname: real ? 'Enrolled' : `L${i + k}`, firstname: 'F', lotin: null, short: null, group: `G${(i + k) % 20}`, identifier: null,
+        date_of_birth: null, passport_number: `AA${1000000 + i + k}`, file_path: null, embedding: encodeEmbedding(real ? enrolled : v), face_score: 0.9, face_width: 120,
+        created_at: now, updated_at: now,
+      };
+    })).execute();
+  }
+  await db.destroy();
+
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
+    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 600) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    child,
+    frame,
+    health: async () => (await (await fetch(`${base}/api/health`)).json()) as { rss_mb: number; engine_tensors: number[]; index_size: number },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
