@@ -1,13 +1,12 @@
 // Face engine on real faces: counts, stability of descriptors under crops/rescales/re-encodings, bad input.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
 import { euclidean } from '../src/face/embedding.js';
 import { AppError } from '../src/errors.js';
 import type { DescribeResult } from '../src/face/types.js';
-import { SAMPLES, SAMPLE_PEOPLE, sampleBytes, cropFace, alter, landscape, type Variant } from './helpers/faces.js';
+import { SAMPLES, SAMPLE_PEOPLE, sampleBytes, cropFace, alter, landscape, type Variant, pngHeaderBomb } from './helpers/faces.js';
 
 let engine: FaceEngine;
 const results = new Map<number, DescribeResult>();
@@ -125,28 +124,6 @@ async function rejects(bytes: Uint8Array, code: string): Promise<void> {
   });
 }
 
-/** A PNG that claims 60000×60000 pixels in a few bytes: must be refused before decoding. */
-function pngBomb(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(60000, 0);
-  ihdr.writeUInt32BE(60000, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(60001 * 3 * 4))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 test('bad input gives a typed error, not a crash, and the engine keeps working', async () => {
   await rejects(Buffer.from('this is a text file, not a photo\n'), 'bad_image');
@@ -155,7 +132,7 @@ test('bad input gives a typed error, not a crash, and the engine keeps working',
   await rejects(jpeg.subarray(0, Math.floor(jpeg.length / 3)), 'bad_image');
   await rejects(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'), 'bad_image');
   await rejects(Buffer.from('<html><body>hi</body></html>'), 'bad_image');
-  const bomb = pngBomb();
+  const bomb = pngHeaderBomb();
   assert.ok(bomb.length < 50_000);
   await rejects(bomb, 'image_too_large');
   const r = await engine.describe(sampleBytes(3), { purpose: 'probe' });

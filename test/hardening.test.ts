@@ -3,14 +3,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import sharp from 'sharp';
 import ExcelJS from 'exceljs';
 import yazl from 'yazl';
 import { FaceEngine } from '../src/face/engine.js';
 import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp, type TestApp } from './helpers/app.js';
-import { sampleBytes } from './helpers/faces.js';
+import { sampleBytes, pngHeaderBomb } from './helpers/faces.js';
 
 let engine: FaceEngine;
 let tdb: TestDatabase;
@@ -31,22 +30,6 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function pngHeaderBomb(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(1 << 20))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 async function expect4xx(name: string, res: { statusCode: number; body: string; headers: Record<string, unknown> }, status?: number, error?: string): Promise<void> {
   assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${name}: got ${res.statusCode} ${res.body.slice(0, 200)}`);

@@ -80,6 +80,8 @@ export interface Database {
 }
 
 export type StudentRow = Selectable<StudentsTable>;
+/** The sheet's ten columns as stored (identifiers as text, date of birth as ISO text). */
+export type StudentFields = Pick<StudentRow, 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'short' | 'group' | 'identifier' | 'date_of_birth' | 'passport_number' | 'file_path'>;
 export type NewStudent = Insertable<StudentsTable>;
 export type StudentUpdate = Updateable<StudentsTable>;
 export type PassRow = Selectable<PassesTable>;

@@ -2,6 +2,7 @@
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { checkXlsxSize } from './zip.js';
+import type { StudentFields } from '../db/schema.js';
 
 /** The sheet's columns, exactly as the seed names them, and the field each one fills. */
 export const COLUMNS = [
@@ -19,21 +20,10 @@ export const COLUMNS = [
 
 export type Field = (typeof COLUMNS)[number][1];
 
-export interface SheetRow {
+export type SheetRow = StudentFields & {
   /** 1-based row number as Excel shows it. */
   row: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  short: string | null;
-  group: string | null;
-  identifier: string | null;
-  /** ISO `YYYY-MM-DD`. */
-  date_of_birth: string | null;
-  passport_number: string | null;
-  file_path: string | null;
-}
+};
 
 export type RowReason = 'missing_id' | 'missing_name' | 'bad_date' | 'bad_cell';
 

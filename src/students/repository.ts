@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
+import type { StudentFields } from '../db/schema.js';
 import { searchText } from '../db/migrations/0002_student_search.js';
 
 /** Every enrolled embedding, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
@@ -38,21 +39,11 @@ export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, n
   return { byMatricula, byIdentifier };
 }
 
-export interface StudentData {
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  short: string | null;
-  group: string | null;
-  identifier: string | null;
-  date_of_birth: string | null;
-  passport_number: string | null;
-  file_path: string | null;
+export type StudentData = StudentFields & {
   embedding: Uint8Array;
   face_score: number;
   face_width: number;
-}
+};
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
 export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: Uint8Array | undefined, now: string): Promise<number> {

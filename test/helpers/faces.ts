@@ -1,6 +1,7 @@
 // Real faces for tests: face-api's demo photos (shipped in its npm package) and crops made from them.
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { faceApiDemoDir } from '../../src/paths.js';
 import type { FaceBox } from '../../src/face/types.js';
@@ -63,4 +64,27 @@ export async function alter(crop: Buffer, variant: Variant): Promise<Buffer> {
 /** A part of a demo photo with no face in it (a wall and a chair of sample 1). */
 export async function landscape(): Promise<Buffer> {
   return sharp(sampleBytes(1)).extract({ left: 0, top: 700, width: 400, height: 500 }).jpeg().toBuffer();
+}
+
+/** A PNG whose header claims w×h pixels in a few KB (a decompression bomb): must be refused before decoding. */
+export function pngHeaderBomb(w = 60000, h = 60000): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1 << 20))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
