@@ -1,5 +1,6 @@
 // Fastify app factory: plugins and routes, no listen (tests inject requests into it).
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { maskUrl } from './privacy.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandlers } from './http/errors.js';
 import { healthRoutes } from './http/health.routes.js';
@@ -8,15 +9,26 @@ import { apiRoutes } from './http/api.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import multipart from '@fastify/multipart';
 
-export function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): FastifyInstance {
+export interface BuildOptions {
+  /** false: no logging (most tests); a stream: JSON log lines go there instead of stdout (log tests). */
+  logger?: boolean | { write(line: string): void };
+}
+
+export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
     logger:
       opts.logger === false
         ? false
         : {
             level: ctx.config.logLevel,
-            // Tokens never reach the logs, whichever header carries them.
-            redact: ['req.headers.authorization', 'req.headers["x-admin-token"]', 'req.headers["x-station-token"]'],
+            // Request lines carry the method, the URL with its query values masked, and the client
+            // address; never headers (tokens) or bodies (images). Headers are redacted in case a
+            // future log call passes them.
+            serializers: {
+              req: (req: FastifyRequest) => ({ method: req.method, url: maskUrl(req.url), remoteAddress: req.ip }),
+            },
+            redact: ['req.headers.authorization', 'req.headers["x-admin-token"]', 'req.headers["x-station-token"]', 'headers.authorization', 'headers["x-admin-token"]', 'headers["x-station-token"]'],
+            ...(typeof opts.logger === 'object' ? { stream: opts.logger } : {}),
           },
     bodyLimit: ctx.config.maxImageBytes * 2,
     trustProxy: false,

@@ -3,30 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import SQLite from 'better-sqlite3';
-import { projectRoot } from '../src/paths.js';
 import { tempDir } from './helpers/db.js';
 import { sampleBytes } from './helpers/faces.js';
+import { startServerProcess } from './helpers/server-process.js';
 
-function start(dir: string, port: number): { child: ChildProcess; ready: Promise<void>; output: () => string } {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', FACE_WORKERS: '1', ADMIN_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const ready = (async () => {
-    const deadline = Date.now() + 60_000;
-    while (!/"msg":"ready"/.test(out)) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return { child, ready, output: () => out };
-}
+const start = (dir: string, port: number) => startServerProcess(port, { DATA_DIR: dir });
 
 const recognize = (port: number) =>
   fetch(`http://127.0.0.1:${port}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: sampleBytes(2).toString('base64') }) });

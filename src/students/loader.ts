@@ -6,6 +6,7 @@ import { FaceIndex } from '../face/index.js';
 import { rebuildIndex } from '../face/rebuild.js';
 import { encodeEmbedding } from '../face/embedding.js';
 import { AppError, isAppError } from '../errors.js';
+import { maskPassport } from '../privacy.js';
 import { openWorkbook, readStudentSheet, type SheetRow } from './excel.js';
 import { resolvePhoto, type PhotoLocations } from './photos.js';
 import { bumpIndexGeneration, existingKeys, saveStudent, studentLabel, type StudentData } from './repository.js';
@@ -17,7 +18,7 @@ export interface RowReport {
   matricula: string | null;
   status: RowStatus;
   /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, bad_image,
-   *  image_too_large, no_face, face_too_small, conflict | multiple_faces, similar_face */
+   *  image_too_large, no_face, face_too_small, conflict | multiple_faces, similar_face, duplicate_passport */
   reason: string;
   message: string;
 }
@@ -127,6 +128,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   // Rows that need face work: not repeated inside the file, and not enrolled already (unless force).
   const keys = await existingKeys(db);
   const firstRowOf = new Map<string, number>();
+  const passportRow = new Map<string, number>();
   const todo: { sheet: SheetRow; existingId: number | undefined }[] = [];
   for (const row of sheet.rows) {
     const ids = [row.matricula ? `m:${row.matricula}` : '', row.identifier ? `i:${row.identifier}` : ''].filter(Boolean);
@@ -136,6 +138,12 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
       continue;
     }
     for (const k of ids) firstRowOf.set(k, row.row);
+    // Two students with one passport number is a slip in the sheet; the log shows the number masked.
+    if (row.passport_number) {
+      const same = passportRow.get(row.passport_number);
+      if (same === undefined) passportRow.set(row.passport_number, row.row);
+      else report({ row: row.row, matricula: row.matricula, status: 'warning', reason: 'duplicate_passport', message: `номер паспорта ${maskPassport(row.passport_number)} уже в строке ${same}: проверьте таблицу` });
+    }
     const byM = row.matricula ? keys.byMatricula.get(row.matricula) : undefined;
     const byI = row.identifier ? keys.byIdentifier.get(row.identifier) : undefined;
     if (byM !== undefined && byI !== undefined && byM !== byI) {

@@ -1,6 +1,6 @@
 // A whole app instance for HTTP tests: real engine, real database, Fastify without listening.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/index.js';
 import type { FaceEngine } from '../../src/face/engine.js';
@@ -19,13 +19,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Record<string, string> = {}, clock: Clock = systemClock): Promise<TestApp> {
+export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Record<string, string> = {}, clock: Clock = systemClock, logger: BuildOptions['logger'] = false): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ADMIN_TOKEN, ...env }), database: tdb.config };
   const db = await createDb(tdb.config);
   const index = new FaceIndex();
   await rebuildIndex(db, index);
   const ctx: AppContext = { config, db, engine, index, clock };
-  const app = buildApp(ctx, { logger: false });
+  const app = buildApp(ctx, { logger });
   await app.ready();
   return {
     app,
