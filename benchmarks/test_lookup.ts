@@ -7,7 +7,22 @@ import { FaceIndex } from '../src/face/index.js';
 import { createHnsw } from '../src/face/ann.js';
 import { decide } from '../src/passes/decision.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '2500,10000,100000,1000000' }, queries: { type: 'string', default: '2500' }, 'no-ann': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '2500,10000,100000,1000000' },
+    queries: { type: 'string', default: '2500' },
+    'no-ann': { type: 'boolean', default: false },
+    // HNSW parameters (defaults: the shipped ones in src/face/ann.ts)
+    connectivity: { type: 'string' },
+    'ef-add': { type: 'string' },
+    'ef-search': { type: 'string' },
+  },
+});
+const HNSW = {
+  ...(values.connectivity ? { connectivity: Number(values.connectivity) } : {}),
+  ...(values['ef-add'] ? { expansionAdd: Number(values['ef-add']) } : {}),
+  ...(values['ef-search'] ? { expansionSearch: Number(values['ef-search']) } : {}),
+};
 const SIZES = values.sizes!.split(',').map(Number);
 const QUERIES = Number(values.queries);
 
@@ -39,6 +54,8 @@ interface Row {
   recall_at_1?: number; recall_genuine?: number; recall_stranger?: number;
   /** Share of queries where threshold + margin decide the same (same student, or not_found both times). */
   same_decision?: number;
+  /** Queries where the ANN path names a student the exact search would not name (the dangerous direction). */
+  unsafe?: number;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -74,12 +91,22 @@ function main(): void {
       times.push(performance.now() - t);
     }
     const s = stats(times);
-    rows.push({ size, backend: 'bruteforce', build_s: buildBf, mean_ms: s.mean, p50_ms: s.p50, p99_ms: s.p99 });
+    rows.push({ size, backend: `bruteforce-${index.scanKind}`, build_s: buildBf, mean_ms: s.mean, p50_ms: s.p50, p99_ms: s.p99 });
+    // The plain JS scan on the same data (runtimes without WASM SIMD), for comparison.
+    const js = new FaceIndex(size, { simd: false });
+    for (let i = 0; i < size; i++) js.upsert(i + 1, data.subarray(i * 128, i * 128 + 128));
+    const jsTimes = queries.slice(0, size >= 1_000_000 ? 100 : q).map((v) => {
+      const t0 = performance.now();
+      js.search(v);
+      return performance.now() - t0;
+    });
+    const sj = stats(jsTimes);
+    rows.push({ size, backend: 'bruteforce-js', build_s: 0, mean_ms: sj.mean, p50_ms: sj.p50, p99_ms: sj.p99 });
 
     if (!values['no-ann'] && size >= 10_000) {
       let ann;
       try {
-        ann = createHnsw();
+        ann = createHnsw(HNSW);
       } catch (e) {
         console.log(`(HNSW skipped: ${(e as Error).message})`);
         continue;
@@ -92,6 +119,7 @@ function main(): void {
       let same = 0;
       let sameGenuine = 0;
       let sameDecision = 0;
+      let unsafe = 0;
       queries.forEach((v, i) => {
         t = performance.now();
         const a = index.search(v);
@@ -103,18 +131,19 @@ function main(): void {
         const da = decide(a, rule);
         const de = decide(exact[i], rule);
         if (da.match === de.match && (!da.match || (de.match && da.studentId === de.studentId))) sameDecision++;
+        else if (da.match && (!de.match || de.studentId !== da.studentId)) unsafe++;
       });
       const as = stats(atimes);
-      rows.push({ size, backend: 'hnsw', build_s: buildAnn, mean_ms: as.mean, p50_ms: as.p50, p99_ms: as.p99, recall_at_1: same / q, recall_genuine: sameGenuine / Math.ceil(q / 2), recall_stranger: (same - sameGenuine) / Math.floor(q / 2), same_decision: sameDecision / q });
+      rows.push({ size, backend: 'hnsw', build_s: buildAnn, mean_ms: as.mean, p50_ms: as.p50, p99_ms: as.p99, recall_at_1: same / q, recall_genuine: sameGenuine / Math.ceil(q / 2), recall_stranger: (same - sameGenuine) / Math.floor(q / 2), same_decision: sameDecision / q, unsafe });
       index.useAnn(undefined);
     }
   }
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread`);
-  console.log('     rows  backend      build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision');
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; HNSW ${JSON.stringify(HNSW)}`);
+  console.log('     rows  backend          build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision  unsafe');
   for (const x of rows) {
-    console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(11)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`}`);
+    console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${x.unsafe ?? '-'}`);
   }
-  const seed = rows.find((x) => x.size === 2500 && x.backend === 'bruteforce');
+  const seed = rows.find((x) => x.size === 2500 && x.backend.startsWith('bruteforce'));
   if (seed) console.log(`mean time of one lookup over 2,500 records: ${seed.mean_ms.toFixed(4)} ms (seed's goal < 100 ms, ours < 0.1 ms)`);
   console.log(JSON.stringify({ bench: 'test_lookup', rows }));
 }

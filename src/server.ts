@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await sync.check(); // remember the current generation (the index was just built from it)
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    { index_size: built.size, index_ms: Math.round(built.ms), startup_ms: Math.round(performance.now() - t0), database: config.database.kind },
+    { index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind },
     'ready',
   );
 

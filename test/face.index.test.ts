@@ -15,9 +15,10 @@ function randomVector(r: () => number): Float32Array {
   return v;
 }
 
-test('search returns the exact nearest and second-nearest student, as a naive scan does', () => {
+for (const simd of [true, false]) test(`search (${simd ? 'WASM SIMD' : 'JS'} scan) returns the exact nearest and second-nearest student, as a naive scan does`, () => {
   const r = rng(42);
-  const index = new FaceIndex(16); // small capacity: forces growth
+  const index = new FaceIndex(16, { simd }); // small capacity: forces growth
+  assert.equal(index.scanKind, simd ? 'simd' : 'js', 'Node 20 has WASM SIMD');
   const vectors = new Map<number, Float32Array>();
   for (let id = 1; id <= 3000; id++) {
     const v = randomVector(r);

@@ -1,6 +1,7 @@
 // FaceIndex: every enrolled descriptor in one contiguous N×128 Float32Array, exact nearest-neighbour search.
 import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
 import type { AnnBackend } from './ann.js';
+import { ScanMatrix } from './scan.js';
 
 export interface IndexMatch {
   studentId: number;
@@ -21,22 +22,45 @@ export interface IndexEntry {
 
 const D = DESCRIPTOR_DIM;
 
+export interface FaceIndexOptions {
+  /** Scan with WebAssembly SIMD when the runtime has it (default); false: the plain JS loop. */
+  simd?: boolean;
+}
+
 export class FaceIndex {
-  private vectors: Float32Array;
-  private ids: Int32Array;
+  private vectors!: Float32Array;
+  private scan: ScanMatrix | undefined;
+  private readonly simd: boolean;
+  private ids!: Int32Array;
   private rowOf = new Map<number, number>();
   private n = 0;
   /** Bumped on every change; lets callers and other instances tell whether they are current. */
   version = 0;
   private ann: AnnBackend | undefined;
-  /** Below this many faces the exact scan is used even with an ANN backend (it is faster there). */
-  annFrom = 20_000;
+  /**
+   * Below this many faces the exact scan is used even with an ANN backend. Measured here (SIMD scan,
+   * one thread): 1.6 ms at 100k, 17 ms at 1M, exact, next to ~100 ms of face work per request; HNSW
+   * (M 16, ef 128) found the enrolled face for 99.8 % of probes at 100k but only 78 % at 1M.
+   */
+  annFrom = 2_000_000;
   /** Candidates asked of the ANN before the exact re-rank. */
   annCandidates = 16;
 
-  constructor(capacity = 1024) {
-    this.vectors = new Float32Array(Math.max(1, capacity) * D);
-    this.ids = new Int32Array(Math.max(1, capacity));
+  constructor(capacity = 1024, opts: FaceIndexOptions = {}) {
+    this.simd = opts.simd ?? true;
+    this.allocate(Math.max(1, capacity));
+  }
+
+  /** Fresh, empty storage for `capacity` rows (in WASM memory when SIMD is on). */
+  private allocate(capacity: number): void {
+    this.scan = this.simd ? ScanMatrix.create(capacity) : undefined;
+    this.vectors = this.scan ? this.scan.vectors : new Float32Array(capacity * D);
+    this.ids = new Int32Array(this.vectors.length / D);
+  }
+
+  /** 'simd' or 'js': how the exact scan runs. */
+  get scanKind(): 'simd' | 'js' {
+    return this.scan ? 'simd' : 'js';
   }
 
   get size(): number {
@@ -69,8 +93,7 @@ export class FaceIndex {
     const capacity = Math.max(1024, expected, list.length);
     const ann = this.ann;
     this.ann = undefined; // filled once at the end, in one batch
-    this.vectors = new Float32Array(capacity * D);
-    this.ids = new Int32Array(capacity);
+    this.allocate(capacity);
     this.rowOf = new Map();
     this.n = 0;
     for (const e of list) this.upsert(e.id, e.embedding);
@@ -144,6 +167,37 @@ export class FaceIndex {
   /** Exact scan of the whole matrix. */
   exact(query: Float32Array): SearchResult | undefined {
     if (this.n === 0) return undefined;
+    return this.scan ? this.exactSimd(this.scan, query) : this.exactJs(query);
+  }
+
+  /** SIMD distances for every row (float32), then the two nearest rows. */
+  private exactSimd(scan: ScanMatrix, query: Float32Array): SearchResult {
+    const d = scan.distances(query, this.n);
+    let best = Infinity, bestRow = -1, second = Infinity, secondRow = -1;
+    for (let r = 0; r < d.length; r++) {
+      const x = d[r]!;
+      if (x < second) {
+        if (x < best) {
+          second = best; secondRow = bestRow; best = x; bestRow = r;
+        } else {
+          second = x; secondRow = r;
+        }
+      }
+    }
+    return this.result(bestRow, secondRow, query);
+  }
+
+  /** The two winning rows, measured once more in the same way on every path (SIMD, JS, ANN re-rank). */
+  private result(bestRow: number, secondRow: number, query: Float32Array): SearchResult {
+    return {
+      best: { studentId: this.ids[bestRow]!, distance: this.rowDistance(bestRow, query) },
+      secondDistance: secondRow >= 0 ? this.rowDistance(secondRow, query) : Infinity,
+      secondStudentId: secondRow >= 0 ? this.ids[secondRow] : undefined,
+    };
+  }
+
+  /** The same scan in plain JS (no WASM SIMD, or `simd: false`), with early abandon. */
+  private exactJs(query: Float32Array): SearchResult {
     const v = this.vectors;
     let best = Infinity;
     let bestRow = -1;
@@ -174,17 +228,16 @@ export class FaceIndex {
         secondRow = r;
       }
     }
-    return {
-      best: { studentId: this.ids[bestRow]!, distance: Math.sqrt(best) },
-      secondDistance: Math.sqrt(second),
-      secondStudentId: secondRow >= 0 ? this.ids[secondRow] : undefined,
-    };
+    return this.result(bestRow, secondRow, query);
   }
 
   /** Exact distance from the query to one enrolled student (re-ranks approximate candidates). */
   distanceTo(studentId: number, query: Float32Array): number | undefined {
     const row = this.rowOf.get(studentId);
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : this.rowDistance(row, query);
+  }
+
+  private rowDistance(row: number, query: Float32Array): number {
     let s = 0;
     for (let j = 0, base = row * D; j < D; j++) {
       const d = this.vectors[base + j]! - query[j]!;
@@ -194,12 +247,10 @@ export class FaceIndex {
   }
 
   private grow(): void {
-    const cap = this.ids.length * 2;
-    const vectors = new Float32Array(cap * D);
-    vectors.set(this.vectors.subarray(0, this.n * D));
-    const ids = new Int32Array(cap);
-    ids.set(this.ids.subarray(0, this.n));
-    this.vectors = vectors;
-    this.ids = ids;
+    const vectors = this.vectors;
+    const ids = this.ids;
+    this.allocate(ids.length * 2);
+    this.vectors.set(vectors.subarray(0, this.n * D));
+    this.ids.set(ids.subarray(0, this.n));
   }
 }
