@@ -6,14 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { FaceEngine } from '../src/face/engine.js';
 import { projectRoot } from '../src/paths.js';
-import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
-import { startApp, type TestApp } from './helpers/app.js';
-import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
-import { grow, sampleBytes } from './helpers/faces.js';
+import { cameraFrame, startServedApp, type ServedApp } from './helpers/served.js';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
@@ -21,12 +16,7 @@ const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 // Page-side functions are serialised and run in Firefox (this Node program has no DOM types).
 declare const window: any;
 
-let engine: FaceEngine;
-let tdb: TestDatabase;
-let t: TestApp;
-let base: string;
-let work: string;
-let people: IdPhoto[];
+let app: ServedApp;
 const browsers: Browser[] = [];
 
 async function launch(): Promise<Page> {
@@ -72,30 +62,19 @@ async function snap(page: Page): Promise<string> {
 }
 
 async function openCamera(page: Page): Promise<void> {
-  await page.goto(base);
+  await page.goto(app.base);
   assert.equal(await page.title(), 'Пункт пропуска — проверка по лицу');
   await page.click('#open-camera');
   await page.waitForFunction(() => window.document.getElementById('video').videoWidth > 0, { timeout: 15_000 });
 }
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  work = tempDir();
-  people = await makeIdPhotos(engine, [3]);
-  tdb = await sqliteDatabase();
-  t = await startApp(tdb, engine);
-  await enrol(t, engine, people, path.join(work, 'docs'));
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  app = await startServedApp([3], [3]);
 });
 
 after(async () => {
   for (const b of browsers) await b.close().catch(() => undefined);
-  await t?.close();
-  await tdb?.drop();
-  await engine?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  await app?.close();
 });
 
 test('Firefox: its fake camera (a test pattern, no face) → "Посмотрите в камеру", nothing recorded', async () => {
@@ -106,17 +85,13 @@ test('Firefox: its fake camera (a test pattern, no face) → "Посмотрит
   assert.equal(await page.$eval('#result', (r: any) => r.className), 'result result-warn');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-no-face.png') as `${string}.png` });
-  const attempts = await t.db.selectFrom('attempts').select(['status', 'source']).execute();
+  const attempts = await app.t.db.selectFrom('attempts').select(['status', 'source']).execute();
   assert.deepEqual(attempts.map((a) => [a.status, a.source]), [['no_face', 'camera']], 'the frame really reached the server from Firefox');
-  assert.equal((await t.db.selectFrom('passes').selectAll().execute()).length, 0);
+  assert.equal((await app.t.db.selectFrom('passes').selectAll().execute()).length, 0);
 });
 
 test('Firefox: a real face as the camera → the enrolled student by name, then "already passed" (Enter key)', async () => {
-  const p = people[0]!;
-  const bytes = sampleBytes(p.sample);
-  const meta = await sharp(bytes).metadata();
-  const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[p.face]!;
-  const frame = await sharp(bytes).extract(grow(face.box, 0.5, meta.width!, meta.height!)).resize(640, 480, { fit: 'contain', background: '#777' }).jpeg({ quality: 92 }).toBuffer();
+  const frame = await cameraFrame(app.engine, app.people[0]!, 640, 480);
   const page = await launch();
   await photoCamera(page, frame);
   await openCamera(page);

@@ -6,12 +6,12 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { FaceEngine } from '../src/face/engine.js';
+import type { FaceEngine } from '../src/face/engine.js';
 import { projectRoot } from '../src/paths.js';
-import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
-import { ADMIN_TOKEN, startApp, type TestApp } from './helpers/app.js';
-import { enrol, makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
-import { grow, sampleBytes } from './helpers/faces.js';
+import { ADMIN_TOKEN, type TestApp } from './helpers/app.js';
+import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { sampleBytes } from './helpers/faces.js';
+import { cameraFrame as cameraFrameOf, startServedApp, type ServedApp } from './helpers/served.js';
 import { writeY4m } from './helpers/y4m.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,22 +23,15 @@ declare const document: any;
 declare const localStorage: any;
 const VIDEO_PLAYING = () => document.getElementById('video').videoWidth > 0;
 
+let app: ServedApp;
 let engine: FaceEngine;
-let tdb: TestDatabase;
 let t: TestApp;
 let base: string;
 let work: string;
 let people: IdPhoto[];
 const browsers: Browser[] = [];
 
-/** A 4:3 camera frame around one face of a demo photo (a different cut from the enrolled ID photo). */
-async function cameraFrame(p: IdPhoto): Promise<Buffer> {
-  const bytes = sampleBytes(p.sample);
-  const meta = await sharp(bytes).metadata();
-  const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[p.face]!;
-  const r = grow(face.box, 0.5, meta.width!, meta.height!);
-  return sharp(bytes).extract(r).resize(480, 360, { fit: 'contain', background: '#777' }).jpeg({ quality: 92 }).toBuffer();
-}
+const cameraFrame = (p: IdPhoto) => cameraFrameOf(engine, p);
 
 /** Chromium whose camera shows `camera`; with `camera` null, a browser with no usable camera at all. */
 async function launch(camera: Buffer | null, name: string): Promise<Page> {
@@ -73,23 +66,13 @@ async function snap(page: Page): Promise<string> {
 }
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  work = tempDir();
-  people = await makeIdPhotos(engine, [3, 5]);
-  tdb = await sqliteDatabase();
-  t = await startApp(tdb, engine);
-  await enrol(t, engine, people.filter((p) => p.sample === 3), path.join(work, 'docs'));
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  app = await startServedApp([3, 5], [3]);
+  ({ engine, t, base, work, people } = app);
 });
 
 after(async () => {
   for (const b of browsers) await b.close().catch(() => undefined);
-  await t?.close();
-  await tdb?.drop();
-  await engine?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  await app?.close();
 });
 
 test('checkpoint page: camera → enrolled student by name, then "already passed", keyboard works', async () => {
