@@ -34,7 +34,7 @@ const browsers: Browser[] = [];
 const cameraFrame = (p: IdPhoto) => cameraFrameOf(engine, p);
 
 /** Chromium whose camera shows `camera`; with `camera` null, a browser with no usable camera at all. */
-async function launch(camera: Buffer | null, name: string): Promise<Page> {
+async function launch(camera: Buffer | null, name: string, viewport = { width: 1280, height: 860 }): Promise<Page> {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
   const fake: string[] = [];
   if (camera) {
@@ -49,7 +49,7 @@ async function launch(camera: Buffer | null, name: string): Promise<Page> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...fake],
   });
   browsers.push(browser);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({ viewport, hasTouch: viewport.width < 1000 });
   page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
   return page;
 }
@@ -139,6 +139,35 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
   assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
   assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
   await shot(page, 'checkpoint-no-camera');
+});
+
+test('checkpoint page on a tablet (768×1024, touch): no sideways scrolling, preview and result on screen, large buttons', async () => {
+  const page = await launch(await cameraFrame(people[1]!), 'tablet', { width: 768, height: 1024 });
+  await page.goto(base);
+  await page.getByRole('button', { name: 'Открыть камеру' }).tap();
+  await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Сделать фото' }).tap();
+  await page.waitForFunction(() => document.getElementById('camera-status').textContent === 'Готово к следующему снимку', undefined, { timeout: 30_000 });
+  assert.equal(await page.locator('#result').getAttribute('class'), 'result result-ok');
+  assert.match(await page.locator('#result').innerText(), /Иванова-1 Анна/);
+  const layout = await page.evaluate(() => {
+    const box = (id: string) => document.getElementById(id).getBoundingClientRect();
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: (globalThis as any).innerWidth,
+      innerHeight: (globalThis as any).innerHeight,
+      video: box('video'),
+      result: box('result'),
+      buttons: [box('open-camera'), box('take-photo')],
+      title: parseFloat((globalThis as any).getComputedStyle(document.querySelector('#result .result-title')).fontSize),
+    };
+  });
+  assert.ok(layout.scrollWidth <= layout.innerWidth, `no horizontal scroll (${layout.scrollWidth} > ${layout.innerWidth})`);
+  for (const b of [layout.video, layout.result, ...layout.buttons]) assert.ok(b.left >= 0 && b.right <= layout.innerWidth && b.width > 0, JSON.stringify(b));
+  assert.ok(layout.result.top >= 0 && layout.result.bottom <= layout.innerHeight + 1, `the whole result is on screen without scrolling by hand (${layout.result.top}–${layout.result.bottom} of ${layout.innerHeight})`);
+  assert.ok(layout.buttons.every((b: { height: number }) => b.height >= 44), 'touch targets at least 44 px high');
+  assert.ok(layout.title >= 24, `result title readable from a metre away (${layout.title} px)`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'checkpoint-tablet.png') }); // what the operator sees, not the full page
 });
 
 test('admin page: token, Excel upload with summary, report download', async () => {

@@ -146,7 +146,9 @@ async function takePhoto(): Promise<void> {
     busy = false;
     shotBtn.disabled = false;
     $('camera-status').textContent = 'Готово к следующему снимку';
-    shotBtn.focus();
+    shotBtn.focus({ preventScroll: true });
+    // On a portrait tablet the result sits under the preview: bring all of it into view.
+    panel.scrollIntoView({ block: 'nearest' });
   }
 }
 
