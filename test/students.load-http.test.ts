@@ -10,6 +10,7 @@ import yazl from 'yazl';
 import { FaceEngine } from '../src/face/engine.js';
 import { createDb } from '../src/db/index.js';
 import { projectRoot } from '../src/paths.js';
+import { localDate, localTime } from '../src/time.js';
 import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
@@ -101,6 +102,10 @@ test('POST /admin/load_excel: 401 without token, upload .xlsx + .zip, paths cann
     const status = await t.app.inject({ method: 'GET', url: '/admin/load_status', headers: { 'x-admin-token': ADMIN_TOKEN } });
     assert.equal(status.json().running, false);
     assert.equal(status.json().index_size, photos.length);
+    const finished = new Date(status.json().last_load_at);
+    assert.ok(Date.now() - finished.getTime() < 60_000, 'the load just finished is the last one');
+    assert.match(status.json().last_load_local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(status.json().last_load_local, `${localDate(finished, 'Asia/Tashkent')} ${localTime(finished, 'Asia/Tashkent')}`, 'on the exam centre\'s clock (UTC+5), not UTC');
 
     // No body: the configured Face ID docs; missing → 404 with a clear message; then present → loads.
     const none = await t.app.inject({ method: 'POST', url: '/admin/load_excel?force=true', headers: { 'x-admin-token': ADMIN_TOKEN } });

@@ -3,7 +3,7 @@ import { $, api, el, HttpError, input, protectedImage } from './common.js';
 
 interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
 interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[] }
-interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; index_size: number }
+interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; last_load_local: string | null; index_size: number }
 interface StudentItem { id: number; matricula: string | null; lastname: string; firstname: string; group: string | null; identifier: string | null; passed_today: string | null }
 
 const session = window.sessionStorage;
@@ -36,7 +36,7 @@ async function login(ev?: Event): Promise<void> {
 async function refreshStatus(): Promise<Status> {
   const s = await call<Status>('/admin/load_status');
   $('index-size').textContent = String(s.index_size);
-  $('last-load').textContent = s.last_load_at ? new Date(s.last_load_at).toLocaleString('ru-RU') : '—';
+  $('last-load').textContent = s.last_load_local ?? '—';
   if (s.running && s.progress) setMessage('upload-message', `Загрузка: ${s.progress.done} из ${s.progress.total} строк…`);
   return s;
 }

@@ -12,7 +12,7 @@ import { loadInProgress, loadStudents, type LoadProgress } from '../students/loa
 import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
-import { searchStudents } from '../students/repository.js';
+import { lastLoadFinished, searchStudents } from '../students/repository.js';
 
 interface Upload {
   dir: string;
@@ -52,7 +52,6 @@ async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireAdmin(ctx.config.adminToken);
   let lastProgress: LoadProgress | undefined;
-  let lastLoadAt: string | undefined;
 
   app.post('/admin/load_excel', { preHandler: guard }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');
@@ -101,7 +100,6 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         onProgress: (p) => (lastProgress = p),
         log: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
       });
-      lastLoadAt = new Date().toISOString();
       req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed }, 'load finished');
       return summary;
     } finally {
@@ -131,10 +129,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.get('/admin/load_status', { preHandler: guard }, async () => ({
-    running: loadInProgress(),
-    progress: lastProgress ?? null,
-    last_load_at: lastLoadAt ?? null,
-    index_size: ctx.index.size,
-  }));
+  app.get('/admin/load_status', { preHandler: guard }, async () => {
+    const last = await lastLoadFinished(ctx.db);
+    return {
+      running: loadInProgress(),
+      progress: lastProgress ?? null,
+      last_load_at: last?.toISOString() ?? null,
+      /** The same instant on the exam centre's clock (TIMEZONE), as the page shows it. */
+      last_load_local: last ? `${localDate(last, ctx.config.timezone)} ${localTime(last, ctx.config.timezone)}` : null,
+      index_size: ctx.index.size,
+    };
+  });
 }

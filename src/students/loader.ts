@@ -9,7 +9,7 @@ import { AppError, isAppError } from '../errors.js';
 import { maskPassport } from '../privacy.js';
 import { openWorkbook, readStudentSheet, type SheetRow } from './excel.js';
 import { resolvePhoto, type PhotoLocations } from './photos.js';
-import { bumpIndexGeneration, existingKeys, saveStudent, studentLabel, type StudentData } from './repository.js';
+import { bumpIndexGeneration, existingKeys, recordLoadFinished, saveStudent, studentLabel, type StudentData } from './repository.js';
 
 export type RowStatus = 'skipped' | 'failed' | 'warning';
 
@@ -247,6 +247,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   if (counts.added + counts.updated > 0) {
     await bumpIndexGeneration(db);
   }
+  if (!interrupted) await recordLoadFinished(db, new Date());
   const built = await rebuildIndex(db, opts.index);
   reports.sort((a, b) => a.row - b.row || (a.status === 'warning' ? 1 : -1));
   return {

@@ -68,22 +68,40 @@ export async function studentLabel(db: Db, id: number): Promise<string> {
   return r ? `${r.lastname} ${r.firstname} (${r.matricula ?? r.identifier})` : `#${id}`;
 }
 
+/** One value of the `meta` table (shared by every instance on the database). */
+async function setMeta(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+async function getMeta(db: Db, key: string): Promise<string | undefined> {
+  const r = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+  return r?.value;
+}
+
 /**
  * The face index generation: every change of enrolled faces bumps it, so every app instance sharing
  * the database can tell that its in-memory index is stale.
  */
 export async function bumpIndexGeneration(db: Db): Promise<void> {
-  const value = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
-  await db
-    .insertInto('meta')
-    .values({ key: 'index_generation', value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await setMeta(db, 'index_generation', `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`);
 }
 
 export async function indexGeneration(db: Db): Promise<string | undefined> {
-  const r = await db.selectFrom('meta').select('value').where('key', '=', 'index_generation').executeTakeFirst();
-  return r?.value;
+  return getMeta(db, 'index_generation');
+}
+
+/** When the last load finished (ISO, UTC), whichever instance or CLI ran it. */
+export async function recordLoadFinished(db: Db, at: Date): Promise<void> {
+  await setMeta(db, 'last_load_at', at.toISOString());
+}
+
+export async function lastLoadFinished(db: Db): Promise<Date | undefined> {
+  const v = await getMeta(db, 'last_load_at');
+  return v ? new Date(v) : undefined;
 }
 
 export interface StudentListItem {
