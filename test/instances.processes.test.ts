@@ -18,6 +18,7 @@ let people: IdPhoto[];
 /** A checkpoint-style frame of each person (a wider crop of the group photo than the ID photo). */
 let frames: string[];
 let docs: string;
+const dataDirs: string[] = [];
 let tdb: TestDatabase;
 let a: ServerProcess;
 let b: ServerProcess;
@@ -38,15 +39,16 @@ before(async () => {
   if (tdb.config.kind !== 'postgres') throw new Error('unreachable');
   const port = 23000 + (process.pid % 5000) * 2;
   const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs };
-  a = startServerProcess(port, { ...env, DATA_DIR: tempDir() });
-  b = startServerProcess(port + 1, { ...env, DATA_DIR: tempDir() });
+  dataDirs.push(tempDir(), tempDir());
+  a = startServerProcess(port, { ...env, DATA_DIR: dataDirs[0]! });
+  b = startServerProcess(port + 1, { ...env, DATA_DIR: dataDirs[1]! });
   await Promise.all([a.ready, b.ready]);
 });
 
 after(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await tdb?.drop();
-  if (docs) fs.rmSync(docs, { recursive: true, force: true });
+  for (const d of [docs, ...dataDirs]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** Enrols people[0..2] as rows 0..2; `photoOfRow2` says whose photo row 2 carries. */
