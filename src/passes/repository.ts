@@ -1,6 +1,6 @@
 // Passes and attempts SQL: the race-free "first pass of the local day", the audit log, report pages.
 import type { Db } from '../db/index.js';
-import type { NewAttempt, PassRow, StudentRow } from '../db/schema.js';
+import type { NewAttempt, PassRow, StudentRow, StudentSummary } from '../db/schema.js';
 
 export type PassInsert = { student_id: number; timestamp: string; pass_date: string; source: string; station: string | null; distance: number };
 
@@ -47,19 +47,13 @@ export interface ReportFilter {
   group?: string;
 }
 
-export interface ReportRow {
+export interface ReportRow extends StudentSummary {
   pass_id: number;
   timestamp: Date | string;
   pass_date: string;
   source: string;
   station: string | null;
   distance: number | null;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
   passport_number: string | null;
 }
 

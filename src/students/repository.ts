@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
-import type { StudentFields } from '../db/schema.js';
+import type { StudentFields, StudentSummary } from '../db/schema.js';
 import { searchText } from '../db/migrations/0002_student_search.js';
 
 /** Every enrolled embedding, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
@@ -104,14 +104,8 @@ export async function lastLoadFinished(db: Db): Promise<Date | undefined> {
   return v ? new Date(v) : undefined;
 }
 
-export interface StudentListItem {
+export interface StudentListItem extends StudentSummary {
   id: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
   passed_at: Date | string | null;
 }
 
