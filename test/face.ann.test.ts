@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FaceIndex } from '../src/face/index.js';
-import { createHnsw } from '../src/face/ann.js';
+import { createHnsw, quantizeI8, I8_SCALE, type AnnQuantization } from '../src/face/ann.js';
 import { decide } from '../src/passes/decision.js';
 import { evaluate, recommend, sweep, type Trial } from '../src/face/calibration.js';
 
@@ -21,14 +21,14 @@ function unit(r: () => number): Float32Array {
   return v.map((x) => x / Math.sqrt(n));
 }
 
-test('HNSW candidates re-ranked exactly: same student as brute force, same threshold/margin decisions', () => {
+for (const quantization of ['i8', 'f32'] as AnnQuantization[]) test(`HNSW (${quantization}) candidates re-ranked exactly: same student as brute force, same threshold/margin decisions`, () => {
   const r = rng(3);
   const N = 4000;
   const vectors = Array.from({ length: N }, () => unit(r));
   const exact = new FaceIndex();
   const ann = new FaceIndex();
   ann.annFrom = 0;
-  ann.useAnn(createHnsw());
+  ann.useAnn(createHnsw({ quantization }));
   vectors.forEach((v, i) => {
     exact.upsert(i + 1, v);
     ann.upsert(i + 1, v);
@@ -61,6 +61,28 @@ test('HNSW candidates re-ranked exactly: same student as brute force, same thres
   assert.notEqual(ann.search(target)!.best.studentId, 11);
   ann.upsert(11, target);
   assert.equal(ann.search(target)!.best.studentId, 11);
+});
+
+test('i8 copy keeps Euclidean order for descriptors of different lengths (not cosine)', () => {
+  // Real descriptors have lengths 1.3–1.6 and components within ±0.55.
+  const q = quantizeI8(Float32Array.from([0.5, -0.25, 0.001, 0.9, -3]));
+  assert.deepEqual(Array.from(q), [80, -40, 0, 127, -127]);
+  assert.equal(I8_SCALE, 160);
+  // 40 stored faces point exactly the way the probe a does but are 20–60 % longer; c is nearer to a in
+  // L2 (0.23 against ≥ 0.26) but turned. An index that divided out the lengths (usearch's own f32→i8
+  // cast does) would fill all 16 candidate slots with the longer ones and never propose c.
+  const r = rng(9);
+  const a = unit(r).map((x) => x * 1.3);
+  const c = a.map((x, i) => x + (i % 2 ? 0.02 : -0.02));
+  const index = new FaceIndex();
+  index.annFrom = 0;
+  index.useAnn(createHnsw({ quantization: 'i8' }));
+  for (let i = 0; i < 40; i++) index.upsert(100 + i, a.map((x) => x * (1.2 + i * 0.01)));
+  for (let i = 0; i < 200; i++) index.upsert(1000 + i, unit(r).map((x) => x * 1.45));
+  index.upsert(2, c);
+  const hit = index.search(a)!;
+  assert.equal(hit.best.studentId, 2);
+  assert.ok(Math.abs(hit.best.distance - Math.hypot(...c.map((x, i) => x - a[i]!))) < 1e-6);
 });
 
 test('calibration rates and the recommended setting', () => {
