@@ -123,6 +123,8 @@ async function main(): Promise<void> {
       t = performance.now();
       index.annFrom = 0;
       index.useAnn(ann);
+      await index.annSettled();
+      if (index.annStatus?.state !== 'ready') throw new Error(`HNSW build: ${JSON.stringify(index.annStatus)}`);
       const buildAnn = (performance.now() - t) / 1000;
       const atimes: number[] = [];
       let same = 0;

@@ -29,6 +29,8 @@ export interface Config {
   minFacePx: number;
   /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
   indexBackend: 'bruteforce' | 'hnsw';
+  /** With INDEX_BACKEND=hnsw: from how many faces the graph is built and answers (below, the exact scan). */
+  hnswFrom: number;
   /** IANA time zone of the exam centre: decides what "today" is. */
   timezone: string;
   faceWorkers: number;
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
+    hnswFrom: num('HNSW_FROM', 2_000_000, 0, 1_000_000_000, true),
     faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
     maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),
     maxImageBytes: Math.round(num('MAX_IMAGE_MB', 15, 0.1, 200) * 1024 * 1024),

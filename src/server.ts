@@ -25,8 +25,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const db = await createDb(config.database);
   const index = new FaceIndex();
-  if (config.indexBackend === 'hnsw') index.useAnn(createHnsw());
   let app: FastifyInstance | undefined;
+  if (config.indexBackend === 'hnsw') {
+    // The graph fills in the background once the index holds HNSW_FROM faces (after each reload too).
+    index.annFrom = config.hnswFrom;
+    index.useAnn(createHnsw(), (s) => {
+      const msg = `ANN graph ${s.state}`;
+      const fields = { ann_faces: s.total, ann_build_s: s.buildSeconds && Math.round(s.buildSeconds), err: s.error };
+      if (app) app.log[s.state === 'failed' ? 'error' : 'info'](fields, msg);
+      else process.stderr.write(`${msg}\n`);
+    });
+  }
   const engineStarting = FaceEngine.start({
     workers: config.faceWorkers,
     maxPixels: config.maxImagePixels,

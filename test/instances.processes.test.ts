@@ -41,7 +41,8 @@ before(async () => {
   const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs };
   dataDirs.push(tempDir(), tempDir());
   a = startServerProcess(port, { ...env, DATA_DIR: dataDirs[0]! });
-  b = startServerProcess(port + 1, { ...env, DATA_DIR: dataDirs[1]! });
+  // B answers through the HNSW graph (from the first face on), A through the exact scan.
+  b = startServerProcess(port + 1, { ...env, DATA_DIR: dataDirs[1]!, INDEX_BACKEND: 'hnsw', HNSW_FROM: '1' });
   await Promise.all([a.ready, b.ready]);
 });
 
@@ -80,14 +81,19 @@ async function within(ms: number, what: string, check: () => Promise<boolean>): 
   return Date.now() - t0;
 }
 
-const indexSize = async (s: ServerProcess) => ((await (await fetch(`${s.base}/api/health`)).json()) as { index_size: number }).index_size;
+const health = async (s: ServerProcess) => (await (await fetch(`${s.base}/api/health`)).json()) as { index_size: number; index_backend: string; index_ann: { state: string } | null };
+const indexSize = async (s: ServerProcess) => (await health(s)).index_size;
 
-test('two processes, one PostgreSQL: load through A → B recognises within 5 s; 50 concurrent requests → one pass; force-reload with a new photo → both follow', async () => {
+test('two processes, one PostgreSQL (B on HNSW): load through A → B recognises within 5 s; 50 concurrent requests → one pass; force-reload with a new photo → both follow', async () => {
   assert.equal((await recognize(b, 0, 'B')).status, 'not_found', 'nobody enrolled yet');
 
   await writeDocs(people[2]!);
   assert.equal((await load(a, false)).added, 3);
   const seenAfter = await within(5000, 'B sees the students loaded through A', async () => (await indexSize(b)) === 3);
+  await within(5000, "B's HNSW graph ready", async () => (await health(b)).index_backend === 'hnsw');
+  assert.equal((await health(b)).index_ann?.state, 'ready');
+  assert.equal((await health(a)).index_backend, 'bruteforce');
+  assert.equal((await health(a)).index_ann, null);
 
   const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? recognize(a, 0, 'A') : recognize(b, 0, 'B'))));
   const statuses = answers.map((r) => r.status);
@@ -100,6 +106,7 @@ test('two processes, one PostgreSQL: load through A → B recognises within 5 s;
   await writeDocs(people[3]!);
   assert.equal((await load(a, true)).updated, 3);
   const followed = await within(5000, 'B follows the force-reload', async () => (await recognize(b, 3, 'B')).student?.matricula === '001002');
+  await within(5000, 'B rebuilt its graph after the reload', async () => (await health(b)).index_backend === 'hnsw');
   for (const s of [a, b]) {
     assert.equal((await recognize(s, 2, s === a ? 'A' : 'B')).status, 'not_found', 'the old face no longer names the student');
     assert.equal((await recognize(s, 3, s === a ? 'A' : 'B')).student?.matricula, '001002');

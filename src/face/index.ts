@@ -1,6 +1,7 @@
 // FaceIndex: every enrolled descriptor in one contiguous N×128 Float32Array, exact nearest-neighbour search.
 import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
 import type { AnnBackend } from './ann.js';
+import { AnnGraph, type AnnListener, type AnnSource, type AnnStatus } from './ann-graph.js';
 import { ScanMatrix } from './scan.js';
 
 export interface IndexMatch {
@@ -36,12 +37,13 @@ export class FaceIndex {
   private n = 0;
   /** Bumped on every change; lets callers and other instances tell whether they are current. */
   version = 0;
-  private ann: AnnBackend | undefined;
+  private graph: AnnGraph | undefined;
   /**
    * Below this many faces the exact scan is used even with an ANN backend. Measured here (SIMD scan,
    * one thread): 1.6 ms at 100k, 17 ms at 1M, exact, next to ~70–150 ms of face work per request.
    * HNSW (i8, M 48, ef 88) answers in < 1 ms at 1M and finds the enrolled face for ≥ 99.5 % of probes,
-   * but not for all, and its graph takes minutes to build at start-up: not worth it below 2M.
+   * but not for all, and its graph takes minutes to build (in the background, see AnnGraph): not
+   * worth it below 2M.
    */
   annFrom = 2_000_000;
   /** Candidates asked of the ANN before the exact re-rank. */
@@ -72,34 +74,64 @@ export class FaceIndex {
     return this.rowOf.has(studentId);
   }
 
+  /** Which search answers now: the ANN only once its graph is complete and the index is large enough. */
   get backend(): string {
-    return this.ann && this.n >= this.annFrom ? this.ann.name : 'bruteforce';
+    return this.annAnswers ? this.graph!.backend.name : 'bruteforce';
   }
 
-  /** Attaches (or detaches) an approximate backend; it is filled with the current content. */
-  useAnn(ann: AnnBackend | undefined): void {
-    this.ann = ann;
-    this.syncAnn();
+  /** The ANN graph's state (building, with progress, or ready); undefined without an ANN backend. */
+  get annStatus(): AnnStatus | undefined {
+    return this.graph?.info;
   }
 
-  private syncAnn(): void {
-    if (!this.ann) return;
-    this.ann.clear();
-    this.ann.add(Array.from(this.ids.subarray(0, this.n)), this.vectors.subarray(0, this.n * D));
+  private get annAnswers(): boolean {
+    return this.graph?.state === 'ready' && this.n >= this.annFrom;
+  }
+
+  /**
+   * Attaches (or detaches) an approximate backend. Once the index holds annFrom faces its graph is
+   * filled in the background (see AnnGraph); until it is complete, the exact scan answers.
+   */
+  useAnn(ann: AnnBackend | undefined, onChange?: AnnListener): void {
+    this.graph?.reset();
+    this.graph = ann ? new AnnGraph(ann, this.annSource(), onChange) : undefined;
+    this.startAnnIfDue();
+  }
+
+  /** Resolves when the ANN graph's current build has finished (at once without one). */
+  annSettled(): Promise<void> {
+    return this.graph?.whenSettled() ?? Promise.resolve();
+  }
+
+  private annSource(): AnnSource {
+    return {
+      ids: () => this.ids.slice(0, this.n),
+      copyVector: (id, out, offset) => {
+        const row = this.rowOf.get(id);
+        if (row === undefined) return false;
+        out.set(this.vectors.subarray(row * D, row * D + D), offset);
+        return true;
+      },
+    };
+  }
+
+  private startAnnIfDue(): void {
+    if (this.graph?.state === 'off' && this.n >= this.annFrom) void this.graph.rebuild();
   }
 
   /** Replaces the whole content (the seed's rebuild_index). */
   replaceAll(entries: Iterable<IndexEntry>, expected = 0): void {
     const list = Array.isArray(entries) ? (entries as IndexEntry[]) : [...entries];
     const capacity = Math.max(1024, expected, list.length);
-    const ann = this.ann;
-    this.ann = undefined; // filled once at the end, in one batch
+    const graph = this.graph;
+    graph?.reset();
+    this.graph = undefined; // filled once at the end, in the background
     this.allocate(capacity);
     this.rowOf = new Map();
     this.n = 0;
     for (const e of list) this.upsert(e.id, e.embedding);
-    this.ann = ann;
-    this.syncAnn();
+    this.graph = graph;
+    this.startAnnIfDue();
     this.version++;
   }
 
@@ -117,7 +149,8 @@ export class FaceIndex {
     } else {
       decodeEmbedding(embedding, this.vectors, row * D);
     }
-    this.ann?.add([studentId], this.vectors.slice(row * D, row * D + D));
+    this.graph?.add(studentId, this.vectors.slice(row * D, row * D + D));
+    this.startAnnIfDue();
     this.version++;
   }
 
@@ -134,7 +167,7 @@ export class FaceIndex {
     }
     this.rowOf.delete(studentId);
     this.n = last;
-    this.ann?.remove(studentId);
+    this.graph?.remove(studentId);
     this.version++;
   }
 
@@ -146,7 +179,7 @@ export class FaceIndex {
   search(query: Float32Array): SearchResult | undefined {
     if (query.length !== D) throw new Error(`query has ${query.length} values, expected ${D}`);
     if (this.n === 0) return undefined;
-    if (this.ann && this.n >= this.annFrom) return this.rerank(query, this.ann.candidates(query, this.annCandidates));
+    if (this.annAnswers) return this.rerank(query, this.graph!.candidates(query, this.annCandidates));
     return this.exact(query);
   }
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { pingDb } from '../db/index.js';
+import type { AnnStatus } from '../face/ann-graph.js';
 
 export interface HealthBody {
   status: 'ok' | 'degraded';
@@ -9,6 +10,8 @@ export interface HealthBody {
   database: 'sqlite' | 'postgres';
   index_size: number;
   index_backend: string;
+  /** INDEX_BACKEND=hnsw: the graph's state (off below the size where it pays, building, ready, failed). */
+  index_ann: AnnStatus | null;
   engine_ready: boolean;
   engine_workers: number;
   /** Live tfjs tensors per worker: flat over time, or the engine leaks. */
@@ -32,6 +35,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       database: ctx.config.database.kind,
       index_size: ctx.index.size,
       index_backend: ctx.index.backend,
+      index_ann: ctx.index.annStatus ?? null,
       engine_ready: engineReady,
       engine_workers: ctx.engine.size,
       engine_tensors: ctx.engine.stats().numTensors,
