@@ -5,21 +5,9 @@ import assert from 'node:assert/strict';
 import { FaceIndex } from '../src/face/index.js';
 import { createHnsw } from '../src/face/ann.js';
 import type { AnnStatus } from '../src/face/ann-graph.js';
+import { rng, randomVector } from './helpers/vectors.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function face(r: () => number): Float32Array {
-  const v = new Float32Array(128);
-  let n = 0;
-  for (let i = 0; i < 128; i++) {
-    v[i] = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-    n += v[i]! * v[i]!;
-  }
-  return v.map((x) => (x / Math.sqrt(n)) * 1.45);
-}
+const face = (r: () => number) => randomVector(r, 1.45);
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -5,21 +5,7 @@ import { FaceIndex } from '../src/face/index.js';
 import { createHnsw, quantizeI8, I8_SCALE, type AnnQuantization } from '../src/face/ann.js';
 import { decide } from '../src/passes/decision.js';
 import { evaluate, recommend, sweep, type Trial } from '../src/face/calibration.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function unit(r: () => number): Float32Array {
-  const v = new Float32Array(128);
-  let n = 0;
-  for (let i = 0; i < 128; i++) {
-    v[i] = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-    n += v[i]! * v[i]!;
-  }
-  return v.map((x) => x / Math.sqrt(n));
-}
+import { rng, randomVector as unit } from './helpers/vectors.js';
 
 for (const quantization of ['i8', 'f32'] as AnnQuantization[]) test(`HNSW (${quantization}) candidates re-ranked exactly: same student as brute force, same threshold/margin decisions`, () => {
   const r = rng(3);

@@ -3,11 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FaceIndex } from '../src/face/index.js';
 import { encodeEmbedding, decodeEmbedding, euclidean } from '../src/face/embedding.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+import { rng } from './helpers/vectors.js';
 
 function randomVector(r: () => number): Float32Array {
   const v = new Float32Array(128);

@@ -7,11 +7,7 @@ import { projectRoot } from '../src/paths.js';
 import { SCAN_WASM_BASE64 } from '../src/face/scan-wasm.js';
 import { FaceIndex } from '../src/face/index.js';
 import { ScanMatrix } from '../src/face/scan.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+import { rng } from './helpers/vectors.js';
 
 test('src/face/scan-wasm.ts holds exactly src/face/scan.wat compiled (npm run build:wasm after editing it)', async () => {
   const { compileScanWat } = (await import(pathToFileURL(path.join(projectRoot, 'scripts/build-wasm.mjs')).href)) as { compileScanWat(): Promise<Buffer> };
