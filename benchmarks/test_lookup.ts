@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaceIndex } from '../src/face/index.js';
-import { createHnsw, type AnnQuantization } from '../src/face/ann.js';
+import { createHnsw, HNSW_DEFAULTS, type AnnQuantization } from '../src/face/ann.js';
 import { decide } from '../src/passes/decision.js';
 import { projectRoot } from '../src/paths.js';
 import { fitFaceModel } from './lib/face-model.js';
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       index.useAnn(undefined);
     }
   }
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify(HNSW)}`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify({ ...HNSW_DEFAULTS, quantization: 'i8', ...HNSW })}`);
   console.log('     rows  backend          build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision  unsafe  exact: enrolled named / strangers named');
   for (const x of rows) {
     console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${String(x.unsafe ?? '-').padEnd(6)}  ${x.genuine_named === undefined ? '' : `${pct(x.genuine_named)} / ${pct(x.strangers_named!)}`}`);

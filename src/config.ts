@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { projectRoot } from './paths.js';
+import { HNSW_DEFAULTS } from './face/ann.js';
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
@@ -31,6 +32,8 @@ export interface Config {
   indexBackend: 'bruteforce' | 'hnsw';
   /** With INDEX_BACKEND=hnsw: from how many faces the graph is built and answers (below, the exact scan). */
   hnswFrom: number;
+  /** HNSW's ef while searching: larger finds the exact nearest more often, slower. */
+  hnswEf: number;
   /** IANA time zone of the exam centre: decides what "today" is. */
   timezone: string;
   faceWorkers: number;
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
     hnswFrom: num('HNSW_FROM', 2_000_000, 0, 1_000_000_000, true),
+    hnswEf: num('HNSW_EF', HNSW_DEFAULTS.expansionSearch, 16, 4096, true),
     faceWorkers: num('FACE_WORKERS', Math.max(1, os.availableParallelism()), 1, 64, true),
     maxImagePixels: num('MAX_IMAGE_PIXELS', 40_000_000, 10_000, 200_000_000, true),
     maxImageBytes: Math.round(num('MAX_IMAGE_MB', 15, 0.1, 200) * 1024 * 1024),

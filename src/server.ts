@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   if (config.indexBackend === 'hnsw') {
     // The graph fills in the background once the index holds HNSW_FROM faces (after each reload too).
     index.annFrom = config.hnswFrom;
-    index.useAnn(createHnsw(), (s) => {
+    index.useAnn(createHnsw({ expansionSearch: config.hnswEf }), (s) => {
       const msg = `ANN graph ${s.state}`;
       const fields = { ann_faces: s.total, ann_build_s: s.buildSeconds && Math.round(s.buildSeconds), err: s.error };
       if (app) app.log[s.state === 'failed' ? 'error' : 'info'](fields, msg);
