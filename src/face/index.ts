@@ -41,9 +41,9 @@ export class FaceIndex {
   /**
    * Below this many faces the exact scan is used even with an ANN backend. Measured here (SIMD scan,
    * one thread): 1.6 ms at 100k, 17 ms at 1M, exact, next to ~70–150 ms of face work per request.
-   * HNSW (i8, M 48) answers in 0.9 ms at 1M at ef 88, 1.6 ms at ef 160, but does not always find the exact nearest
-   * (uniform vectors 99.6 % at ef 88; face-shaped ones fewer), and its graph takes minutes to build
-   * (in the background, see AnnGraph): not worth it below 2M. Set from HNSW_FROM.
+   * HNSW (i8, M 48) answers in 0.9 ms at 1M at ef 88 and 1.6 ms at ef 160, but does not always find
+   * the exact nearest (uniform vectors 99.6 % at ef 88; face-shaped ones fewer), and its graph takes
+   * minutes to build (in the background, see AnnGraph): not worth it below 2M. Set from HNSW_FROM.
    */
   annFrom = 2_000_000;
   /** Candidates asked of the ANN before the exact re-rank. */
