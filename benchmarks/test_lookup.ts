@@ -145,11 +145,11 @@ async function main(): Promise<void> {
         else if (da.match && (!de.match || de.studentId !== da.studentId)) unsafe++;
       });
       const as = stats(atimes);
-      rows.push({ size, gallery: gallery.name, backend: `hnsw-${HNSW.quantization ?? 'i8'}`, build_s: buildAnn, mean_ms: as.mean, p50_ms: as.p50, p99_ms: as.p99, recall_at_1: same / q, recall_genuine: sameGenuine / Math.ceil(q / 2), recall_stranger: (same - sameGenuine) / Math.floor(q / 2), same_decision: sameDecision / q, unsafe });
+      rows.push({ size, gallery: gallery.name, backend: `hnsw-${HNSW.quantization ?? HNSW_DEFAULTS.quantization}`, build_s: buildAnn, mean_ms: as.mean, p50_ms: as.p50, p99_ms: as.p99, recall_at_1: same / q, recall_genuine: sameGenuine / Math.ceil(q / 2), recall_stranger: (same - sameGenuine) / Math.floor(q / 2), same_decision: sameDecision / q, unsafe });
       index.useAnn(undefined);
     }
   }
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify({ ...HNSW_DEFAULTS, quantization: 'i8', ...HNSW })}`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify({ ...HNSW_DEFAULTS, ...HNSW })}`);
   console.log('     rows  backend          build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision  unsafe  exact: enrolled named / strangers named');
   for (const x of rows) {
     console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${String(x.unsafe ?? '-').padEnd(6)}  ${x.genuine_named === undefined ? '' : `${pct(x.genuine_named)} / ${pct(x.strangers_named!)}`}`);

@@ -48,7 +48,7 @@ export type AnnQuantization = 'f32' | 'i8';
  * 99.6 % recall, 0.92 ms), but descriptors shaped like real faces need more (test_lookup --gallery
  * faces, 100k: 98.0 % at 88, 99.8 % at 256): the default is 256.
  */
-export const HNSW_DEFAULTS = { connectivity: 48, expansionAdd: 128, expansionSearch: 256 } as const;
+export const HNSW_DEFAULTS = { connectivity: 48, expansionAdd: 128, expansionSearch: 256, quantization: 'i8' } as const;
 
 export interface HnswOptions {
   /** Graph degree (M). */
@@ -76,7 +76,7 @@ export function quantizeI8(v: Float32Array): Int8Array {
 
 export function createHnsw(opts: HnswOptions = {}): AnnBackend {
   const Native = loadUsearch();
-  const quantization = opts.quantization ?? 'i8';
+  const quantization = opts.quantization ?? HNSW_DEFAULTS.quantization;
   const stored = (v: Float32Array) => (quantization === 'i8' ? quantizeI8(v) : v);
   const make = () => new Native(DESCRIPTOR_DIM, 'l2sq', quantization, opts.connectivity ?? HNSW_DEFAULTS.connectivity, opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd, opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch, false);
   const threads = Math.max(1, os.availableParallelism());
@@ -95,7 +95,8 @@ export function createHnsw(opts: HnswOptions = {}): AnnBackend {
       index.add(all, stored(vectors), threads);
     },
     remove(id) {
-      if (index.contains(keys([id]))[0]) index.remove(keys([id]));
+      const key = keys([id]);
+      if (index.contains(key)[0]) index.remove(key);
     },
     candidates(query, k) {
       const [found, , counts] = index.search(stored(query), k, 1);
