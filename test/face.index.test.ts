@@ -71,7 +71,44 @@ test('embedding blobs round-trip exactly and reject wrong sizes', () => {
   const blob = encodeEmbedding(v);
   assert.equal(blob.length, 512);
   assert.deepEqual(decodeEmbedding(blob), v);
-  assert.throws(() => decodeEmbedding(blob.subarray(0, 100)));
-  assert.throws(() => encodeEmbedding(new Float32Array(3)));
+  assert.throws(() => decodeEmbedding(blob.subarray(0, 100), 128));
+  assert.throws(() => decodeEmbedding(blob.subarray(0, 7)));
+  assert.throws(() => encodeEmbedding(new Float32Array(0)));
   assert.throws(() => new FaceIndex().search(new Float32Array(10)));
+});
+
+test('an index of one descriptor size refuses vectors and blobs of another (no cross-model comparison)', () => {
+  const r = rng(10);
+  const wide = new FaceIndex(4, { dim: 512 });
+  const v512 = Float32Array.from({ length: 512 }, () => r() - 0.5);
+  wide.upsert(1, v512);
+  assert.throws(() => wide.upsert(2, randomVector(r)), /expected 512/);
+  assert.throws(() => wide.upsert(3, encodeEmbedding(randomVector(r))), /expected 512/);
+  assert.equal(wide.size, 1, 'a refused vector leaves no row behind');
+  assert.throws(() => wide.search(randomVector(r)));
+  assert.equal(wide.search(v512)!.best.studentId, 1);
+  const narrow = new FaceIndex();
+  narrow.upsert(1, randomVector(r));
+  assert.throws(() => narrow.upsert(2, encodeEmbedding(v512)), /expected 128/);
+  assert.throws(() => new FaceIndex(4, { dim: 100 }), /multiple of 16/);
+});
+
+test('SIMD and JS scans agree at 512 values per descriptor', () => {
+  const r = rng(12);
+  const simd = new FaceIndex(8, { dim: 512 });
+  const js = new FaceIndex(8, { dim: 512, simd: false });
+  assert.equal(simd.scanKind, 'simd');
+  const vec = () => Float32Array.from({ length: 512 }, () => r() - 0.5);
+  for (let id = 1; id <= 700; id++) {
+    const v = vec();
+    simd.upsert(id, v);
+    js.upsert(id, v);
+  }
+  for (let i = 0; i < 50; i++) {
+    const q = vec();
+    const a = simd.search(q)!, b = js.search(q)!;
+    assert.equal(a.best.studentId, b.best.studentId);
+    assert.equal(a.secondStudentId, b.secondStudentId);
+    assert.equal(a.best.distance, b.best.distance);
+  }
 });

@@ -4,9 +4,6 @@
 // exact scan answers every search until the graph is complete.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AnnBackend } from './ann.js';
-import { DESCRIPTOR_DIM } from './embedding.js';
-
-const D = DESCRIPTOR_DIM;
 
 /** Where the graph takes its content from (FaceIndex). */
 export interface AnnSource {
@@ -102,6 +99,7 @@ export class AnnGraph {
    */
   private async fill(generation: number, ids: Int32Array): Promise<void> {
     const t0 = performance.now();
+    const D = this.backend.dim;
     let slice = 16;
     const buffer = new Float32Array(4096 * D);
     try {

@@ -7,6 +7,8 @@ import { DESCRIPTOR_DIM } from './embedding.js';
 /** Candidate generator: the exact distances and the decision stay with FaceIndex (re-ranked exactly). */
 export interface AnnBackend {
   readonly name: string;
+  /** Values per vector. */
+  readonly dim: number;
   add(ids: number[], vectors: Float32Array): void;
   remove(id: number): void;
   /** Ids of about the k nearest stored vectors. */
@@ -51,6 +53,10 @@ export type AnnQuantization = 'f32' | 'i8';
 export const HNSW_DEFAULTS = { connectivity: 48, expansionAdd: 128, expansionSearch: 256, quantization: 'i8' } as const;
 
 export interface HnswOptions {
+  /** Values per descriptor (default 128, face-api's). */
+  dim?: number;
+  /** Multiplier before rounding to int8 (default I8_SCALE, for face-api's descriptors). */
+  i8Scale?: number;
   /** Graph degree (M). */
   connectivity?: number;
   expansionAdd?: number;
@@ -60,30 +66,34 @@ export interface HnswOptions {
 }
 
 /**
- * Fixed scale for the i8 copy: ±0.79 maps to ±127, rounded, clamped. One scale for every vector keeps
- * Euclidean order (usearch's own f32→i8 cast divides each vector by its length, which would turn L2
- * into cosine). Components of real descriptors stay within ±0.54 (lengths 1.3–1.6);
- * the error is ≤ 1/320 per component, and FaceIndex re-measures every candidate exactly, so the i8
- * copy only decides who is a candidate.
+ * Fixed scale for the i8 copy of face-api's descriptors: ±0.79 maps to ±127, rounded, clamped. One
+ * scale for every vector keeps Euclidean order (usearch's own f32→i8 cast divides each vector by its
+ * length, which would turn L2 into cosine). Components of real descriptors stay within ±0.54 (lengths
+ * 1.3–1.6); the error is ≤ 1/320 per component, and FaceIndex re-measures every candidate exactly, so
+ * the i8 copy only decides who is a candidate. Unit-length 512-d descriptors (ONNX models) have far
+ * smaller components and get a larger scale from their model (see face/models.ts).
  */
 export const I8_SCALE = 160;
 
-export function quantizeI8(v: Float32Array): Int8Array {
+export function quantizeI8(v: Float32Array, scale = I8_SCALE): Int8Array {
   const out = new Int8Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = Math.max(-127, Math.min(127, Math.round(v[i]! * I8_SCALE)));
+  for (let i = 0; i < v.length; i++) out[i] = Math.max(-127, Math.min(127, Math.round(v[i]! * scale)));
   return out;
 }
 
 export function createHnsw(opts: HnswOptions = {}): AnnBackend {
   const Native = loadUsearch();
   const quantization = opts.quantization ?? HNSW_DEFAULTS.quantization;
-  const stored = (v: Float32Array) => (quantization === 'i8' ? quantizeI8(v) : v);
-  const make = () => new Native(DESCRIPTOR_DIM, 'l2sq', quantization, opts.connectivity ?? HNSW_DEFAULTS.connectivity, opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd, opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch, false);
+  const dim = opts.dim ?? DESCRIPTOR_DIM;
+  const scale = opts.i8Scale ?? I8_SCALE;
+  const stored = (v: Float32Array) => (quantization === 'i8' ? quantizeI8(v, scale) : v);
+  const make = () => new Native(dim, 'l2sq', quantization, opts.connectivity ?? HNSW_DEFAULTS.connectivity, opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd, opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch, false);
   const threads = Math.max(1, os.availableParallelism());
   let index = make();
   const keys = (ids: number[]) => BigUint64Array.from(ids, (i) => BigInt(i));
   return {
     name: 'hnsw',
+    dim,
     add(ids, vectors) {
       if (ids.length === 0) return;
       const all = keys(ids);

@@ -1,19 +1,24 @@
-// 128-d descriptor ↔ 512-byte little-endian float32 blob, as stored in students.embedding.
+// Descriptor ↔ BLOB of little-endian float32 values, as stored in students.embedding (128 values for
+// face-api's descriptor, 512 for an ArcFace-layout ONNX model).
+
+/** face-api's FaceRecognitionNet (dlib's ResNet) gives 128 values. */
 export const DESCRIPTOR_DIM = 128;
-const BYTES = DESCRIPTOR_DIM * 4;
 
 export function encodeEmbedding(descriptor: Float32Array): Buffer {
-  if (descriptor.length !== DESCRIPTOR_DIM) throw new Error(`descriptor has ${descriptor.length} values, expected ${DESCRIPTOR_DIM}`);
-  const out = Buffer.alloc(BYTES);
-  for (let i = 0; i < DESCRIPTOR_DIM; i++) out.writeFloatLE(descriptor[i]!, i * 4);
+  if (descriptor.length === 0) throw new Error('empty descriptor');
+  const out = Buffer.alloc(descriptor.length * 4);
+  for (let i = 0; i < descriptor.length; i++) out.writeFloatLE(descriptor[i]!, i * 4);
   return out;
 }
 
-/** Decodes into `target` at `offset` (no allocation) or into a new array. */
-export function decodeEmbedding(blob: Uint8Array, target: Float32Array<ArrayBufferLike> = new Float32Array(DESCRIPTOR_DIM), offset = 0): Float32Array<ArrayBufferLike> {
-  if (blob.byteLength !== BYTES) throw new Error(`embedding blob has ${blob.byteLength} bytes, expected ${BYTES}`);
+/**
+ * Decodes `dim` values (default: as many as the blob holds) into `target` at `offset` (no allocation)
+ * or into a new array; a blob of another length throws (a descriptor of another model never slips in).
+ */
+export function decodeEmbedding(blob: Uint8Array, dim = blob.byteLength / 4, target: Float32Array<ArrayBufferLike> = new Float32Array(dim), offset = 0): Float32Array<ArrayBufferLike> {
+  if (!Number.isInteger(dim) || dim <= 0 || blob.byteLength !== dim * 4) throw new Error(`embedding blob has ${blob.byteLength} bytes, expected ${dim * 4}`);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  for (let i = 0; i < DESCRIPTOR_DIM; i++) target[offset + i] = view.getFloat32(i * 4, true);
+  for (let i = 0; i < dim; i++) target[offset + i] = view.getFloat32(i * 4, true);
   return target;
 }
 

@@ -1,4 +1,4 @@
-// FaceIndex: every enrolled descriptor in one contiguous N×128 Float32Array, exact nearest-neighbour search.
+// FaceIndex: every enrolled descriptor in one contiguous N×D Float32Array, exact nearest-neighbour search.
 import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
 import type { AnnBackend } from './ann.js';
 import { AnnGraph, type AnnListener, type AnnSource, type AnnStatus } from './ann-graph.js';
@@ -21,17 +21,19 @@ export interface IndexEntry {
   embedding: Uint8Array | Float32Array;
 }
 
-const D = DESCRIPTOR_DIM;
-
 export interface FaceIndexOptions {
   /** Scan with WebAssembly SIMD when the runtime has it (default); false: the plain JS loop. */
   simd?: boolean;
+  /** Values per descriptor: 128 (face-api, default) or the ONNX model's output size. */
+  dim?: number;
 }
 
 export class FaceIndex {
   private vectors!: Float32Array;
   private scan: ScanMatrix | undefined;
   private readonly simd: boolean;
+  /** Values per descriptor; every stored and query vector must have exactly this many. */
+  readonly dim: number;
   private ids!: Int32Array;
   private rowOf = new Map<number, number>();
   private n = 0;
@@ -51,14 +53,16 @@ export class FaceIndex {
 
   constructor(capacity = 1024, opts: FaceIndexOptions = {}) {
     this.simd = opts.simd ?? true;
+    this.dim = opts.dim ?? DESCRIPTOR_DIM;
+    if (!Number.isInteger(this.dim) || this.dim <= 0 || this.dim % 16 !== 0) throw new Error(`descriptor size ${this.dim}: a multiple of 16 is expected`);
     this.allocate(Math.max(1, capacity));
   }
 
   /** Fresh, empty storage for `capacity` rows (in WASM memory when SIMD is on). */
   private allocate(capacity: number): void {
-    this.scan = this.simd ? ScanMatrix.create(capacity) : undefined;
-    this.vectors = this.scan ? this.scan.vectors : new Float32Array(capacity * D);
-    this.ids = new Int32Array(this.vectors.length / D);
+    this.scan = this.simd ? ScanMatrix.create(capacity, this.dim) : undefined;
+    this.vectors = this.scan ? this.scan.vectors : new Float32Array(capacity * this.dim);
+    this.ids = new Int32Array(this.vectors.length / this.dim);
   }
 
   /** 'simd' or 'js': how the exact scan runs. */
@@ -109,6 +113,7 @@ export class FaceIndex {
       copyVector: (id, out, offset) => {
         const row = this.rowOf.get(id);
         if (row === undefined) return false;
+        const D = this.dim;
         out.set(this.vectors.subarray(row * D, row * D + D), offset);
         return true;
       },
@@ -136,6 +141,9 @@ export class FaceIndex {
   }
 
   upsert(studentId: number, embedding: Uint8Array | Float32Array): void {
+    const D = this.dim;
+    const size = embedding instanceof Float32Array ? embedding.length : embedding.byteLength / 4;
+    if (size !== D) throw new Error(`descriptor has ${size} values, expected ${D}`);
     let row = this.rowOf.get(studentId);
     if (row === undefined) {
       if (this.n === this.ids.length) this.grow();
@@ -144,10 +152,9 @@ export class FaceIndex {
       this.ids[row] = studentId;
     }
     if (embedding instanceof Float32Array) {
-      if (embedding.length !== D) throw new Error(`descriptor has ${embedding.length} values, expected ${D}`);
       this.vectors.set(embedding, row * D);
     } else {
-      decodeEmbedding(embedding, this.vectors, row * D);
+      decodeEmbedding(embedding, D, this.vectors, row * D);
     }
     this.graph?.add(studentId, this.vectors.slice(row * D, row * D + D));
     this.startAnnIfDue();
@@ -157,6 +164,7 @@ export class FaceIndex {
   remove(studentId: number): void {
     const row = this.rowOf.get(studentId);
     if (row === undefined) return;
+    const D = this.dim;
     const last = this.n - 1;
     if (row !== last) {
       // Move the last row into the hole so the matrix stays contiguous.
@@ -177,7 +185,7 @@ export class FaceIndex {
    * threshold and margin see the same numbers whichever backend proposed them.
    */
   search(query: Float32Array): SearchResult | undefined {
-    if (query.length !== D) throw new Error(`query has ${query.length} values, expected ${D}`);
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} values, expected ${this.dim}`);
     if (this.n === 0) return undefined;
     if (this.annAnswers) return this.rerank(query, this.graph!.candidates(query, this.annCandidates));
     return this.exact(query);
@@ -233,6 +241,7 @@ export class FaceIndex {
   /** The same scan in plain JS (no WASM SIMD, or `simd: false`), with early abandon. */
   private exactJs(query: Float32Array): SearchResult {
     const v = this.vectors;
+    const D = this.dim;
     let best = Infinity;
     let bestRow = -1;
     let second = Infinity;
@@ -240,7 +249,7 @@ export class FaceIndex {
     for (let r = 0, base = 0; r < this.n; r++, base += D) {
       let s = 0;
       // Early abandon: once the partial sum passes the second best, this row cannot matter.
-      for (let j = 0; j < D; j += 8) {
+      for (let j = 0; j < D; j += 8) { // D is a multiple of 8 (128, 512)
         const d0 = v[base + j]! - query[j]!;
         const d1 = v[base + j + 1]! - query[j + 1]!;
         const d2 = v[base + j + 2]! - query[j + 2]!;
@@ -272,6 +281,7 @@ export class FaceIndex {
   }
 
   private rowDistance(row: number, query: Float32Array): number {
+    const D = this.dim;
     let s = 0;
     for (let j = 0, base = row * D; j < D; j++) {
       const d = this.vectors[base + j]! - query[j]!;
@@ -284,7 +294,7 @@ export class FaceIndex {
     const vectors = this.vectors;
     const ids = this.ids;
     this.allocate(ids.length * 2);
-    this.vectors.set(vectors.subarray(0, this.n * D));
+    this.vectors.set(vectors.subarray(0, this.n * this.dim));
     this.ids.set(ids.subarray(0, this.n));
   }
 }

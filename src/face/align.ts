@@ -1,0 +1,175 @@
+// Face alignment: a least-squares similarity transform from landmarks onto a model's template, and the warped chip.
+import type { RgbImage } from './image.js';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** (u, v) ↦ (a·u − b·v + tx, b·u + a·v + ty): rotation, uniform scale and shift, never a reflection. */
+export interface Similarity {
+  a: number;
+  b: number;
+  tx: number;
+  ty: number;
+}
+
+/** Where a model wants the face: landmark positions in a `size`×`size` chip. */
+export interface ChipTemplate {
+  size: number;
+  points: Point[];
+}
+
+/**
+ * The least-squares similarity that carries `from[i]` onto `to[i]` (Umeyama's method in 2-D; the
+ * (a, b) form has no reflection to exclude).
+ */
+export function fitSimilarity(from: readonly Point[], to: readonly Point[]): Similarity {
+  if (from.length !== to.length || from.length < 2) throw new Error('fitSimilarity needs two equal lists of at least 2 points');
+  const n = from.length;
+  let fx = 0, fy = 0, gx = 0, gy = 0;
+  for (let i = 0; i < n; i++) {
+    fx += from[i]!.x; fy += from[i]!.y; gx += to[i]!.x; gy += to[i]!.y;
+  }
+  fx /= n; fy /= n; gx /= n; gy /= n;
+  let dot = 0, cross = 0, norm = 0;
+  for (let i = 0; i < n; i++) {
+    const px = from[i]!.x - fx, py = from[i]!.y - fy;
+    const qx = to[i]!.x - gx, qy = to[i]!.y - gy;
+    dot += px * qx + py * qy;
+    cross += px * qy - py * qx;
+    norm += px * px + py * py;
+  }
+  if (norm === 0) throw new Error('fitSimilarity: all source points coincide');
+  const a = dot / norm;
+  const b = cross / norm;
+  return { a, b, tx: gx - (a * fx - b * fy), ty: gy - (b * fx + a * fy) };
+}
+
+/** Image pixels per chip pixel. */
+export function similarityScale(t: Similarity): number {
+  return Math.hypot(t.a, t.b);
+}
+
+/**
+ * Cuts the `size`×`size` chip that `chipToImage` maps into `image`, bilinear, RGB bytes. When the face
+ * is larger in the image than in the chip, each chip pixel averages k×k samples (k = the scale,
+ * at most 4), so a big ID-photo face is not aliased the way a plain bilinear shrink would.
+ * Pixels outside the image are mid-grey, like the border the detector saw.
+ */
+export function warpChip(image: RgbImage, chipToImage: Similarity, size: number): Uint8Array {
+  const { data, width, height } = image;
+  const out = new Uint8Array(size * size * 3);
+  const { a, b, tx, ty } = chipToImage;
+  const k = Math.max(1, Math.min(4, Math.round(similarityScale(chipToImage))));
+  const offsets: number[] = [];
+  for (let m = 0; m < k; m++) offsets.push((m + 0.5) / k - 0.5);
+  const inv = 1 / (k * k);
+  const acc = [0, 0, 0];
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      acc[0] = acc[1] = acc[2] = 0;
+      for (const dv of offsets) {
+        for (const du of offsets) {
+          const cu = u + du, cv = v + dv;
+          sample(data, width, height, a * cu - b * cv + tx, b * cu + a * cv + ty, acc);
+        }
+      }
+      const o = (v * size + u) * 3;
+      out[o] = Math.round(acc[0]! * inv);
+      out[o + 1] = Math.round(acc[1]! * inv);
+      out[o + 2] = Math.round(acc[2]! * inv);
+    }
+  }
+  return out;
+}
+
+/** Adds the bilinear RGB value at (x, y) to acc (grey 128 outside the image). */
+function sample(data: Uint8Array, width: number, height: number, x: number, y: number, acc: number[]): void {
+  const x0 = Math.floor(x), y0 = Math.floor(y);
+  const fx = x - x0, fy = y - y0;
+  for (let c = 0; c < 3; c++) {
+    const p = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 128 : data[(yy * width + xx) * 3 + c]!);
+    const top = p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx;
+    const bottom = p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx;
+    acc[c]! += top * (1 - fy) + bottom * fy;
+  }
+}
+
+/** The chip mirrored left↔right (test-time augmentation). */
+export function mirrorChip(chip: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(chip.length);
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      const s = (v * size + u) * 3, d = (v * size + (size - 1 - u)) * 3;
+      out[d] = chip[s]!; out[d + 1] = chip[s + 1]!; out[d + 2] = chip[s + 2]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * dlib's mean face (points 17–67 of the 68-point layout, in the unit square), which dlib's
+ * `get_face_chip_details` maps onto a 150 px chip with 25 % padding: the layout dlib's ResNet face
+ * descriptor (face-api's FaceRecognitionNet) was trained on. dlib uses the nose, eyes and the outer
+ * and upper inner lip, not the eyebrows or the lower lip (those move with expression).
+ */
+const DLIB_MEAN_X = [
+  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127,
+  0.490127, 0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606, 0.260918, 0.182743, 0.645647,
+  0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149, 0.340985, 0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159,
+  0.556721, 0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
+];
+const DLIB_MEAN_Y = [
+  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805,
+  0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852, 0.231733, 0.245099, 0.244077, 0.231733,
+  0.179852, 0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405, 0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805,
+  0.902192, 0.909281, 0.902192, 0.864805, 0.784792, 0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
+];
+
+/** 68-point indices dlib aligns on: 27–54 and 60–64. */
+export const DLIB_ALIGN_POINTS: readonly number[] = [...range(27, 54), ...range(60, 64)];
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** dlib's 150 px chip with 25 % padding, for the points of DLIB_ALIGN_POINTS. */
+export function dlibTemplate(size = 150, padding = 0.25): ChipTemplate {
+  const place = (m: number) => ((padding + m) / (2 * padding + 1)) * size;
+  return { size, points: DLIB_ALIGN_POINTS.map((i) => ({ x: place(DLIB_MEAN_X[i - 17]!), y: place(DLIB_MEAN_Y[i - 17]!) })) };
+}
+
+/** The ArcFace / InsightFace 112 px template: eye centres, nose tip, mouth corners (image left first). */
+export const ARCFACE_TEMPLATE: ChipTemplate = {
+  size: 112,
+  points: [
+    { x: 38.2946, y: 51.6963 },
+    { x: 73.5318, y: 51.5014 },
+    { x: 56.0252, y: 71.7366 },
+    { x: 41.5493, y: 92.3655 },
+    { x: 70.7299, y: 92.2041 },
+  ],
+};
+
+const mean = (pts: readonly Point[], from: number, to: number): Point => {
+  let x = 0, y = 0;
+  for (let i = from; i <= to; i++) {
+    x += pts[i]!.x; y += pts[i]!.y;
+  }
+  const n = to - from + 1;
+  return { x: x / n, y: y / n };
+};
+
+/** The five ArcFace points from 68 landmarks: eye centres (36–41, 42–47), nose tip (30), mouth corners (48, 54). */
+export function fivePointsFrom68(pts: readonly Point[]): Point[] {
+  return [mean(pts, 36, 41), mean(pts, 42, 47), pts[30]!, pts[48]!, pts[54]!];
+}
+
+/** The chip for a model: landmarks (68-point layout) fitted onto the template, then warped. */
+export function alignedChip(image: RgbImage, landmarks68: readonly Point[], layout: 'dlib' | 'arcface', size?: number): { chip: Uint8Array; size: number; scale: number } {
+  const template = layout === 'dlib' ? dlibTemplate(size) : ARCFACE_TEMPLATE;
+  const src = layout === 'dlib' ? DLIB_ALIGN_POINTS.map((i) => landmarks68[i]!) : fivePointsFrom68(landmarks68);
+  const t = fitSimilarity(template.points, src);
+  return { chip: warpChip(image, t, template.size), size: template.size, scale: similarityScale(t) };
+}
