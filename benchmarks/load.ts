@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { createDb } from '../src/db/index.js';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
+import { Lookalikes } from '../src/face/lookalikes.js';
 import { loadStudents } from '../src/students/loader.js';
 import { SAMPLES, sampleBytes, grow } from '../test/helpers/faces.js';
 import { studentRow, writeSheet } from '../test/helpers/students.js';
@@ -54,10 +55,10 @@ async function main(): Promise<void> {
   console.log(`generated ${COUNT} ID photos from ${faces.length} real faces in ${genSeconds.toFixed(1)} s (${(bytes / COUNT / 1024).toFixed(0)} KB each)`);
 
   const db = await createDb({ kind: 'sqlite', file: path.join(dir, 'database.db') });
-  const index = new FaceIndex();
+  const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
   let lastPrint = 0;
   const s = await loadStudents({
-    db, engine, index, matchThreshold: 0.45, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
+    db, engine, roster, lookalikeRadius: engine.model.calibrated?.threshold ?? 0.45, quality: 'warn', maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
     photos: { photosDir, faceIdDocs: dir }, force: false,
     onProgress: (p) => {
       if (Date.now() - lastPrint > 10_000) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { projectRoot } from './paths.js';
 import { HNSW_DEFAULTS } from './face/ann.js';
+import { FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput } from './face/models.js';
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
@@ -20,7 +21,9 @@ export interface Config {
   /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
   faceIdDocs: string;
   dataDir: string;
-  /** Largest Euclidean distance between 128-d descriptors accepted as the same person. */
+  /** The descriptor model (FACE_MODEL): face-api's by default, or an ArcFace-layout ONNX model. */
+  model: FaceModelSpec;
+  /** Largest Euclidean distance between descriptors accepted as the same person (default: the model's calibrated value). */
   matchThreshold: number;
   /** Required gap between the best and the second-best (different) student: no look-alike is ever named. */
   matchMargin: number;
@@ -28,6 +31,8 @@ export interface Config {
   multiFaceRatio: number;
   /** Checkpoint faces narrower than this (pixels) are refused: their descriptor is not reliable. */
   minFacePx: number;
+  /** The enrolment-photo gate: warn in the load summary (default), refuse the row, or off. */
+  enrolQuality: 'warn' | 'refuse' | 'off';
   /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
   indexBackend: 'bruteforce' | 'hnsw';
   /** With INDEX_BACKEND=hnsw: from how many faces the graph is built and answers (below, the exact scan). */
@@ -119,6 +124,27 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`TIMEZONE=${JSON.stringify(timezone)}: not an IANA time zone (e.g. Asia/Tashkent)`);
   }
 
+  let model: FaceModelSpec = FACEAPI_MODEL;
+  const modelSetting = str('FACE_MODEL', 'faceapi');
+  let onnxInput: Partial<OnnxInput> | undefined;
+  const onnxInputRaw = optional('ONNX_INPUT');
+  if (onnxInputRaw !== undefined) {
+    const m = /^(rgb|bgr)\s*,\s*([0-9.]+)\s*,\s*([0-9.]+)$/i.exec(onnxInputRaw);
+    if (!m || !(Number(m[3]) > 0)) problems.push(`ONNX_INPUT=${JSON.stringify(onnxInputRaw)}: expected ORDER,MEAN,STD, e.g. rgb,127.5,127.5`);
+    else onnxInput = { order: m[1]!.toLowerCase() as 'rgb' | 'bgr', mean: Number(m[2]), std: Number(m[3]) };
+  }
+  try {
+    model = resolveModel(modelSetting, dataDir, projectRoot, onnxInput);
+  } catch (e) {
+    problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)}: ${(e as Error).message}`);
+  }
+  if (!model.calibrated && optional('MATCH_THRESHOLD') === undefined) {
+    problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)} has no calibrated threshold: measure one with \`npm run calibrate\` and set MATCH_THRESHOLD`);
+  }
+
+  const enrolQuality = str('ENROL_QUALITY', 'warn');
+  if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off') problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
+
   const indexBackend = str('INDEX_BACKEND', 'bruteforce');
   if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
 
@@ -135,10 +161,12 @@ export function loadConfig(env: Env = process.env): Config {
     stationToken,
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
-    matchThreshold: num('MATCH_THRESHOLD', 0.45, 0.05, 1.2),
-    matchMargin: num('MATCH_MARGIN', 0.06, 0, 0.5),
+    model,
+    matchThreshold: num('MATCH_THRESHOLD', model.calibrated?.threshold ?? 0.45, 0.05, 2),
+    matchMargin: num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 1),
     multiFaceRatio: num('MULTI_FACE_RATIO', 0.5, 0, 1),
     minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
+    enrolQuality: enrolQuality === 'refuse' || enrolQuality === 'off' ? enrolQuality : 'warn',
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
     hnswFrom: num('HNSW_FROM', 2_000_000, 0, 1_000_000_000, true),

@@ -3,6 +3,9 @@ import type { Config } from './config.js';
 import type { Db } from './db/index.js';
 import type { FaceEngine } from './face/engine.js';
 import type { FaceIndex } from './face/index.js';
+import type { Lookalikes } from './face/lookalikes.js';
+import type { Roster } from './students/rebuild.js';
+import type { Reembedder } from './students/reembed.js';
 import type { Clock } from './time.js';
 
 export interface AppContext {
@@ -10,5 +13,14 @@ export interface AppContext {
   db: Db;
   engine: FaceEngine;
   index: FaceIndex;
+  /** Enrolled students whose photos the match rule cannot tell apart (never named by the camera). */
+  lookalikes: Lookalikes;
+  /** Re-describes students enrolled with another model (server only; tests may leave it out). */
+  reembed?: Reembedder;
   clock: Clock;
+}
+
+/** The in-memory roster of an app instance: its index and look-alike pairs, for the engine's model. */
+export function rosterOf(ctx: Pick<AppContext, 'index' | 'lookalikes' | 'engine'>): Roster {
+  return { index: ctx.index, lookalikes: ctx.lookalikes, modelId: ctx.engine.model.id };
 }

@@ -3,9 +3,12 @@ import { loadConfig, readDotEnv, ConfigError, type Config } from './config.js';
 import { createDb } from './db/index.js';
 import { FaceEngine } from './face/engine.js';
 import { FaceIndex } from './face/index.js';
-import { rebuildIndex } from './face/rebuild.js';
+import { Lookalikes } from './face/lookalikes.js';
 import { createHnsw } from './face/ann.js';
-import { startIndexSync } from './face/sync.js';
+import { rebuildIndex } from './students/rebuild.js';
+import { startIndexSync } from './students/sync.js';
+import { auditRosterIfStale } from './students/enrol.js';
+import { Reembedder } from './students/reembed.js';
 import { buildApp } from './app.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
@@ -24,34 +27,46 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const db = await createDb(config.database);
-  const index = new FaceIndex();
   let app: FastifyInstance | undefined;
+  const engineStarting = FaceEngine.start({
+    workers: config.faceWorkers,
+    maxPixels: config.maxImagePixels,
+    model: config.model,
+    onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
+  });
+  // face-api's descriptor size is known at once; an ONNX model's once a worker has loaded it.
+  const dim = config.model.dim ?? (await engineStarting).dim;
+  const index = new FaceIndex(1024, { dim });
   if (config.indexBackend === 'hnsw') {
     // The graph fills in the background once the index holds HNSW_FROM faces (after each reload too).
     index.annFrom = config.hnswFrom;
-    index.useAnn(createHnsw({ expansionSearch: config.hnswEf }), (s) => {
+    index.useAnn(createHnsw({ expansionSearch: config.hnswEf, dim, i8Scale: config.model.i8Scale }), (s) => {
       const msg = `ANN graph ${s.state}`;
       const fields = { ann_faces: s.total, ann_build_s: s.buildSeconds && Math.round(s.buildSeconds), err: s.error };
       if (app) app.log[s.state === 'failed' ? 'error' : 'info'](fields, msg);
       else process.stderr.write(`${msg}\n`);
     });
   }
-  const engineStarting = FaceEngine.start({
-    workers: config.faceWorkers,
-    maxPixels: config.maxImagePixels,
-    onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
-  });
-  const built = await rebuildIndex(db, index);
+  const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id };
+  const built = await rebuildIndex(db, roster);
+  const audit = await auditRosterIfStale(db, roster, config.matchThreshold);
   const engine = await engineStarting;
-  app = buildApp({ config, db, engine, index, clock: systemClock });
+  const log = (level: 'info' | 'warn' | 'error', msg: string) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`));
+  const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.matchThreshold, log });
+  app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
   if (!config.adminToken) {
     app.log.warn('ADMIN_TOKEN is not set: the admin endpoints (/admin/*) are DISABLED. Set ADMIN_TOKEN to enable them.');
   }
-  const sync = startIndexSync(db, index, 2000, (msg, err) => (err ? app!.log.error({ err }, msg) : app!.log.info(msg)));
+  const sync = startIndexSync(db, roster, 2000, (msg, err) => (err ? app!.log.error({ err }, msg) : app!.log.info(msg)), () => void reembed.start());
   await sync.check(); // remember the current generation (the index was just built from it)
+  // Students enrolled with another model are re-described from their stored photos, in the background.
+  void reembed.start();
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    { index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind },
+    {
+      index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind,
+      face_model: config.model.id, match_threshold: config.matchThreshold, match_margin: config.matchMargin, lookalike_pairs: audit.pairs, ...(audit.audited ? { lookalike_audit_ms: Math.round(audit.ms) } : {}),
+    },
     'ready',
   );
 

@@ -7,7 +7,9 @@ import { loadConfig } from '../src/config.js';
 import { createDb, type Db } from '../src/db/index.js';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
-import { rebuildIndex } from '../src/face/rebuild.js';
+import { rebuildIndex } from '../src/students/rebuild.js';
+import { Lookalikes } from '../src/face/lookalikes.js';
+import { FACEAPI_MODEL } from '../src/face/models.js';
 import { encodeEmbedding } from '../src/face/embedding.js';
 import { systemClock } from '../src/time.js';
 import { sqliteDatabase, type TestDatabase } from './helpers/db.js';
@@ -17,13 +19,14 @@ let db: Db;
 let engine: FaceEngine;
 let app: FastifyInstance;
 const index = new FaceIndex();
+const lookalikes = new Lookalikes();
 
 before(async () => {
   tdb = await sqliteDatabase();
   db = await createDb(tdb.config);
   engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
   const config = { ...loadConfig({}), database: tdb.config };
-  app = buildApp({ config, db, engine, index, clock: systemClock }, { logger: false });
+  app = buildApp({ config, db, engine, index, lookalikes, clock: systemClock }, { logger: false });
 });
 
 after(async () => {
@@ -54,7 +57,7 @@ test('rebuildIndex() picks up students written to the database', async () => {
       embedding: encodeEmbedding(new Float32Array(128).fill(i / 10)), face_score: 0.9, face_width: 100, created_at: now, updated_at: now,
     }).execute();
   }
-  const r = await rebuildIndex(db, index);
+  const r = await rebuildIndex(db, { index, lookalikes, modelId: FACEAPI_MODEL.id });
   assert.equal(r.size, 3);
   const res = await app.inject({ method: 'GET', url: '/api/health' });
   assert.equal(res.json().index_size, 3);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { FaceEngine } from '../src/face/engine.js';
-import { startIndexSync } from '../src/face/sync.js';
+import { startIndexSync } from '../src/students/sync.js';
+import { rosterOf } from '../src/context.js';
 import { postgresDatabase, sqliteDatabase, tempDir } from './helpers/db.js';
 import { startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
@@ -33,7 +34,7 @@ test('PostgreSQL, two instances: students loaded through A are recognised by B w
   const tdb = await postgresDatabase();
   const a = await startApp(tdb, engine);
   const b = await startApp(tdb, engine);
-  const sync = startIndexSync(b.db, b.ctx.index, 200, () => {});
+  const sync = startIndexSync(b.db, rosterOf(b.ctx), 200, () => {});
   try {
     await sync.check();
     const ask = (t: typeof a) => t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frame, station: t === a ? 'A' : 'B' } });

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { createDb, type Db } from '../src/db/index.js';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
+import { Lookalikes } from '../src/face/lookalikes.js';
 import { AppError } from '../src/errors.js';
 import { loadStudents, type LoadSummary } from '../src/students/loader.js';
 import { photoCandidates } from '../src/students/photos.js';
@@ -71,7 +72,7 @@ after(async () => {
 
 function run(db: Db, index: FaceIndex, force = false, source = path.join(docs, 'list of students.xlsx')): Promise<LoadSummary> {
   return loadStudents({
-    db, engine, index, matchThreshold: 0.45, maxImageBytes: 15 << 20, source, fileLabel: source,
+    db, engine, roster: { index, lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: engine.model.calibrated!.threshold, quality: 'warn', maxImageBytes: 15 << 20, source, fileLabel: source,
     photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs }, force, log: quiet,
   });
 }

@@ -6,7 +6,8 @@ import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { createDb } from '../db/index.js';
 import { FaceEngine } from '../face/engine.js';
 import { FaceIndex } from '../face/index.js';
-import { rebuildIndex } from '../face/rebuild.js';
+import { rebuildIndex } from '../students/rebuild.js';
+import { Lookalikes } from '../face/lookalikes.js';
 import { isAppError } from '../errors.js';
 import { loadStudents, type LoadProgress, type LoadSummary } from '../students/loader.js';
 
@@ -69,6 +70,12 @@ function printSummary(s: LoadSummary): void {
       out.write(`  ${String(r.row).padStart(6)}  ${(r.matricula ?? '—').padEnd(12)}  ${r.status.padEnd(8)}  ${r.reason.padEnd(15)}  ${r.message}\n`);
     }
   }
+  if (s.lookalikes.length) {
+    out.write(`\n  Похожие лица (${s.lookalikes.length} пар): камера не назовёт ни одного из пары, пока не загружено лучшее фото / look-alikes:\n`);
+    for (const p of s.lookalikes) {
+      out.write(`    ${p.distance.toFixed(3)}  ${p.students.map((x) => `${x.name} (${x.matricula ?? '—'}${x.row !== null ? `, строка ${x.row}` : ''})`).join('  ↔  ')}\n`);
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -107,7 +114,7 @@ async function main(): Promise<number> {
     if (!args.json || level !== 'info') process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}[${level}] ${msg}\n`);
   };
   const db = await createDb(config.database);
-  const engine = await FaceEngine.start({ workers: config.faceWorkers, maxPixels: config.maxImagePixels, onLog: (l, m) => log(l)(m) });
+  const engine = await FaceEngine.start({ workers: config.faceWorkers, maxPixels: config.maxImagePixels, model: config.model, onLog: (l, m) => log(l)(m) });
   const controller = new AbortController();
   const onSignal = () => {
     process.stderr.write('\nОстановка: дописываю уже обработанные строки… (Ctrl+C ещё раз — выйти сразу)\n');
@@ -118,11 +125,12 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   const progress = progressPrinter();
   try {
-    const index = new FaceIndex();
-    await rebuildIndex(db, index);
+    const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
+    await rebuildIndex(db, roster);
     const summary = await loadStudents({
-      db, engine, index,
-      matchThreshold: config.matchThreshold,
+      db, engine, roster,
+      lookalikeRadius: config.matchThreshold,
+      quality: config.enrolQuality,
       maxImageBytes: config.maxImageBytes,
       source: file,
       fileLabel: file,

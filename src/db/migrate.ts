@@ -3,6 +3,7 @@ import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'k
 import type { DbKind } from './index.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_student_search.js';
+import * as m0003 from './migrations/0003_face_models.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -13,6 +14,7 @@ export interface DialectMigration {
 const all: Record<string, DialectMigration> = {
   '0001_init': m0001,
   '0002_student_search': m0002,
+  '0003_face_models': m0003,
 };
 
 class Provider implements MigrationProvider {

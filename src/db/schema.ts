@@ -21,8 +21,12 @@ export interface StudentsTable {
   file_path: string | null;
   /** Lower-cased lastname, firstname, lotin, group, matricula, identifier (migration 0002). */
   search_text: Generated<string>;
-  /** 128 little-endian float32 values (512 bytes). */
+  /** The model's descriptor as little-endian float32 values (128 for face-api's, 512 for ArcFace-layout models). */
   embedding: Uint8Array;
+  /** Id of the model that made `embedding` (face/models.ts); never compared with another model's. */
+  embedding_model: Generated<string>;
+  /** JSON: the enrolment photo's FaceQuality and the gate's issues (face/quality.ts), if measured. */
+  face_quality: string | null;
   /** Detector confidence of the enrolled face, 0..1. */
   face_score: number;
   /** Width of the enrolled face box in the photo's pixels. */
@@ -36,6 +40,18 @@ export interface StudentPhotosTable {
   student_id: number;
   mime: string;
   data: Uint8Array;
+}
+
+/**
+ * Pairs of enrolled students whose photos are closer than the match rule can tell apart (the roster
+ * look-alike audit): neither is named by the camera until a better photo is loaded. Stored once per
+ * pair, student_id < other_id, for the model that measured them.
+ */
+export interface LookalikesTable {
+  student_id: number;
+  other_id: number;
+  distance: number;
+  model: string;
 }
 
 export interface PassesTable {
@@ -74,6 +90,7 @@ export interface MetaTable {
 export interface Database {
   students: StudentsTable;
   student_photos: StudentPhotosTable;
+  lookalikes: LookalikesTable;
   passes: PassesTable;
   attempts: AttemptsTable;
   meta: MetaTable;

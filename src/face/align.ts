@@ -62,38 +62,40 @@ export function warpChip(image: RgbImage, chipToImage: Similarity, size: number)
   const out = new Uint8Array(size * size * 3);
   const { a, b, tx, ty } = chipToImage;
   const k = Math.max(1, Math.min(4, Math.round(similarityScale(chipToImage))));
-  const offsets: number[] = [];
-  for (let m = 0; m < k; m++) offsets.push((m + 0.5) / k - 0.5);
   const inv = 1 / (k * k);
-  const acc = [0, 0, 0];
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      acc[0] = acc[1] = acc[2] = 0;
-      for (const dv of offsets) {
-        for (const du of offsets) {
-          const cu = u + du, cv = v + dv;
-          sample(data, width, height, a * cu - b * cv + tx, b * cu + a * cv + ty, acc);
+      let r = 0, g = 0, bl = 0;
+      for (let sv = 0; sv < k; sv++) {
+        const cv = v + (sv + 0.5) / k - 0.5;
+        for (let su = 0; su < k; su++) {
+          const cu = u + (su + 0.5) / k - 0.5;
+          const x = a * cu - b * cv + tx, y = b * cu + a * cv + ty;
+          const x0 = Math.floor(x), y0 = Math.floor(y);
+          const fx = x - x0, fy = y - y0;
+          const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+          const inside = x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height;
+          if (inside) {
+            const p = (y0 * width + x0) * 3, q = p + width * 3;
+            r += data[p]! * w00 + data[p + 3]! * w10 + data[q]! * w01 + data[q + 3]! * w11;
+            g += data[p + 1]! * w00 + data[p + 4]! * w10 + data[q + 1]! * w01 + data[q + 4]! * w11;
+            bl += data[p + 2]! * w00 + data[p + 5]! * w10 + data[q + 2]! * w01 + data[q + 5]! * w11;
+          } else {
+            // At or beyond the edge: each of the four neighbours is a pixel or, outside, mid-grey.
+            const px = (xx: number, yy: number, c: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 128 : data[(yy * width + xx) * 3 + c]!);
+            r += px(x0, y0, 0) * w00 + px(x0 + 1, y0, 0) * w10 + px(x0, y0 + 1, 0) * w01 + px(x0 + 1, y0 + 1, 0) * w11;
+            g += px(x0, y0, 1) * w00 + px(x0 + 1, y0, 1) * w10 + px(x0, y0 + 1, 1) * w01 + px(x0 + 1, y0 + 1, 1) * w11;
+            bl += px(x0, y0, 2) * w00 + px(x0 + 1, y0, 2) * w10 + px(x0, y0 + 1, 2) * w01 + px(x0 + 1, y0 + 1, 2) * w11;
+          }
         }
       }
       const o = (v * size + u) * 3;
-      out[o] = Math.round(acc[0]! * inv);
-      out[o + 1] = Math.round(acc[1]! * inv);
-      out[o + 2] = Math.round(acc[2]! * inv);
+      out[o] = Math.round(r * inv);
+      out[o + 1] = Math.round(g * inv);
+      out[o + 2] = Math.round(bl * inv);
     }
   }
   return out;
-}
-
-/** Adds the bilinear RGB value at (x, y) to acc (grey 128 outside the image). */
-function sample(data: Uint8Array, width: number, height: number, x: number, y: number, acc: number[]): void {
-  const x0 = Math.floor(x), y0 = Math.floor(y);
-  const fx = x - x0, fy = y - y0;
-  for (let c = 0; c < 3; c++) {
-    const p = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= width || yy >= height ? 128 : data[(yy * width + xx) * 3 + c]!);
-    const top = p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx;
-    const bottom = p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx;
-    acc[c]! += top * (1 - fy) + bottom * fy;
-  }
 }
 
 /** The chip mirrored left↔right (test-time augmentation). */

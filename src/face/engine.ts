@@ -1,11 +1,14 @@
-// FaceEngine: a pool of worker threads that turn image bytes into faces with 128-d descriptors.
+// FaceEngine: a pool of worker threads that turn image bytes into faces with the model's descriptors.
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, WorkerInit, WorkerResponse } from './types.js';
+import { FACEAPI_MODEL, type FaceModelSpec } from './models.js';
 
 export interface EngineOptions {
   workers: number;
   maxPixels: number;
+  /** The descriptor model (default: face-api's, FACEAPI_MODEL). */
+  model?: FaceModelSpec;
   /** A job not answered in this time kills its worker (a stuck decode must not stall a checkpoint). */
   jobTimeoutMs?: number;
   /** Jobs waiting beyond this are refused at once: a queue nobody will live to see served helps no one. */
@@ -37,14 +40,26 @@ export class FaceEngine {
   private closed = false;
   private readyFlag = false;
 
+  private dimension = 0;
+
   private constructor(private readonly opts: Required<Omit<EngineOptions, 'onLog'>> & Pick<EngineOptions, 'onLog'>) {}
 
   /** Starts the workers and waits until every one has loaded its models. */
   static async start(options: EngineOptions): Promise<FaceEngine> {
-    const engine = new FaceEngine({ jobTimeoutMs: 60_000, maxQueue: 256, ...options });
+    const engine = new FaceEngine({ jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, ...options });
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
     engine.readyFlag = true;
     return engine;
+  }
+
+  /** The descriptor model every worker runs. */
+  get model(): FaceModelSpec {
+    return this.opts.model;
+  }
+
+  /** Values per descriptor, as the model's network gives them. */
+  get dim(): number {
+    return this.dimension;
   }
 
   get ready(): boolean {
@@ -83,15 +98,16 @@ export class FaceEngine {
   }
 
   private spawn(): Promise<void> {
-    const init: WorkerInit = { maxPixels: this.opts.maxPixels };
+    const init: WorkerInit = { maxPixels: this.opts.maxPixels, model: this.opts.model };
     const worker = new Worker(workerUrl, { workerData: init });
     const slot: Slot = { worker, numTensors: 0, done: 0 };
     return new Promise((resolve, reject) => {
       let started = false;
-      worker.on('message', (msg: WorkerResponse | { type: 'ready' } | { type: 'failed'; message: string }) => {
+      worker.on('message', (msg: WorkerResponse | { type: 'ready'; dim: number } | { type: 'failed'; message: string }) => {
         if ('type' in msg) {
           if (msg.type === 'ready') {
             started = true;
+            this.dimension = msg.dim;
             this.slots.push(slot);
             resolve();
             this.pump();

@@ -274,6 +274,34 @@ export class FaceIndex {
     return this.result(bestRow, secondRow, query);
   }
 
+  /** Every stored face within `radius` of the query (exact scan), nearest first. */
+  within(query: Float32Array, radius: number): IndexMatch[] {
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} values, expected ${this.dim}`);
+    const out: IndexMatch[] = [];
+    const r2 = radius * radius;
+    if (this.scan) {
+      const d = this.scan.distances(query, this.n);
+      for (let row = 0; row < d.length; row++) if (d[row]! <= r2 * 1.0001) out.push({ studentId: this.ids[row]!, distance: this.rowDistance(row, query) });
+    } else {
+      for (let row = 0; row < this.n; row++) {
+        const distance = this.rowDistance(row, query);
+        if (distance <= radius * 1.00005) out.push({ studentId: this.ids[row]!, distance });
+      }
+    }
+    return out.filter((m) => m.distance <= radius).sort((a, b) => a.distance - b.distance);
+  }
+
+  /** A copy of one student's stored descriptor. */
+  vectorOf(studentId: number): Float32Array | undefined {
+    const row = this.rowOf.get(studentId);
+    return row === undefined ? undefined : this.vectors.slice(row * this.dim, row * this.dim + this.dim);
+  }
+
+  /** Ids of every stored face (a copy). */
+  studentIds(): Int32Array {
+    return this.ids.slice(0, this.n);
+  }
+
   /** Exact distance from the query to one enrolled student (re-ranks approximate candidates). */
   distanceTo(studentId: number, query: Float32Array): number | undefined {
     const row = this.rowOf.get(studentId);

@@ -1,5 +1,7 @@
 // Types shared by the face engine, its worker threads and their callers.
 import type { ErrorCode } from '../errors.js';
+import type { FaceModelSpec } from './models.js';
+import type { FaceQuality } from './quality.js';
 
 export interface FaceBox {
   x: number;
@@ -16,8 +18,10 @@ export interface DetectedFace {
   box: FaceBox;
   score: number;
   detector: DetectorName;
-  /** 128-d dlib-compatible descriptor; present for the faces that were asked to be described. */
+  /** The model's descriptor; present for the faces that were asked to be described. */
   descriptor?: Float32Array;
+  /** Enrolment only: size, sharpness, pose and exposure of the described face. */
+  quality?: FaceQuality;
 }
 
 /**
@@ -62,4 +66,5 @@ export type WorkerResponse =
 
 export interface WorkerInit {
   maxPixels: number;
+  model: FaceModelSpec;
 }

@@ -1,9 +1,12 @@
-// Worker thread: tfjs on the WASM backend + face-api models; decode → detect → landmarks → descriptor.
+// Worker thread: decode → detect (face-api, tfjs-wasm) → 68 landmarks → aligned chip → the model's descriptor.
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImage, thumbnailJpeg } from './image.js';
 
-import { detectFaces, faceapi, landmarksFor, setupFaceApi, tf, toTensor } from './detect.js';
+import { detectFaces, landmarksFor, setupFaceApi, tf, toTensor } from './detect.js';
+import { describeFace, openDescriptorNet, type DescriptorNet } from './descriptor.js';
+import { alignedChip } from './align.js';
+import { chipStats, landmarkPose, type FaceQuality } from './quality.js';
 import { AppError, isAppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, DetectedFace, WorkerInit, WorkerRequest, WorkerResponse } from './types.js';
 
@@ -18,10 +21,20 @@ const MAX_SIDE = 2048;
 /** Tight ID crops get a 40 % grey border: measured SSD recall on 54 real crops went from 22 to 49. */
 const ENROL_PAD = 0.4;
 
+let net: DescriptorNet;
+
 async function setup(): Promise<void> {
   // One libvips thread per worker: the pool already has a worker per core; more threads only contend.
   sharp.concurrency(1);
-  await setupFaceApi(true);
+  await setupFaceApi(init.model.kind === 'faceapi');
+  net = await openDescriptorNet(init.model);
+}
+
+/** Enrolment-photo fitness (face/quality.ts), always on dlib's 150 px chip so one set of limits fits every model. */
+function measureQuality(image: import('./image.js').RgbImage, landmarks: { x: number; y: number }[], boxWidth: number, scale: number, chip?: { chip: Uint8Array; size: number }): FaceQuality {
+  const pose = landmarkPose(landmarks);
+  const c = chip ?? alignedChip(image, landmarks, 'dlib');
+  return { faceWidth: boxWidth, eyeDistance: pose.eyeDistance / scale, yaw: pose.yaw, pitch: pose.pitch, ...chipStats(c.chip, c.size) };
 }
 
 async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<DescribeResult> {
@@ -67,15 +80,14 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
     const count = options.describe === 'all' ? detections.length : Math.min(1, detections.length);
     for (let i = 0; i < count; i++) {
       const det = detections[i]!;
-      // face-api's withFaceLandmarks().withFaceDescriptors(), for the chosen faces only, plus one
-      // refinement pass (see landmarksFor).
       const a = performance.now();
-      const aligned = (await landmarksFor(input, det.box)).align(null, { useDlibAlignment: true });
+      const landmarks = (await landmarksFor(input, det.box)).positions.map((p) => ({ x: p.x, y: p.y }));
       const b = performance.now();
-      const [alignedCrop] = await faceapi.extractFaceTensors(input as never, [aligned]);
-      const descriptor = (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(alignedCrop as never)) as Float32Array;
-      alignedCrop!.dispose();
-      faces[i]!.descriptor = descriptor;
+      const described = await describeFace(net, init.model, decoded.image, landmarks);
+      faces[i]!.descriptor = described.descriptor;
+      if (options.purpose === 'enrol') {
+        faces[i]!.quality = measureQuality(decoded.image, landmarks, faces[i]!.box.width, decoded.scale, init.model.layout === 'dlib' ? described : undefined);
+      }
       landmarksMs += b - a;
       descriptorMs += performance.now() - b;
     }
@@ -96,7 +108,7 @@ const port = parentPort!;
 port.on('message', (msg: WorkerRequest | { type: 'ping' }) => {
   if ('type' in msg) {
     ready.then(
-      () => port.postMessage({ type: 'ready' }),
+      () => port.postMessage({ type: 'ready', dim: net.dim }),
       (e: unknown) => port.postMessage({ type: 'failed', message: String((e as Error)?.message ?? e) }),
     );
     return;

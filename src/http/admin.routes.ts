@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
+import { rosterOf, type AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import { multipartError } from './image-input.js';
@@ -90,8 +90,9 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       const summary = await loadStudents({
         db: ctx.db,
         engine: ctx.engine,
-        index: ctx.index,
-        matchThreshold: ctx.config.matchThreshold,
+        roster: rosterOf(ctx),
+        lookalikeRadius: ctx.config.matchThreshold,
+        quality: ctx.config.enrolQuality,
         maxImageBytes: ctx.config.maxImageBytes,
         source,
         fileLabel: upload ? 'upload' : path.relative(path.dirname(ctx.config.faceIdDocs), source),

@@ -8,16 +8,18 @@ export interface MatchRule {
 
 export type Decision =
   | { match: true; studentId: number; distance: number; secondDistance: number }
-  | { match: false; reason: 'empty_index' | 'too_far' | 'ambiguous'; distance?: number; secondDistance?: number };
+  | { match: false; reason: 'empty_index' | 'too_far' | 'ambiguous' | 'lookalike'; distance?: number; secondDistance?: number };
 
 /**
  * A false match is worse than a miss: the nearest student is named only when the distance is
- * within the threshold and the second-nearest *different* student is at least `margin` further.
+ * within the threshold, the second-nearest *different* student is at least `margin` further, and
+ * the student has no look-alike on the roster (face/lookalikes.ts).
  */
-export function decide(result: SearchResult | undefined, rule: MatchRule): Decision {
+export function decide(result: SearchResult | undefined, rule: MatchRule, hasLookalike: (studentId: number) => boolean = () => false): Decision {
   if (!result) return { match: false, reason: 'empty_index' };
   const { best, secondDistance } = result;
   if (!(best.distance <= rule.threshold)) return { match: false, reason: 'too_far', distance: best.distance, secondDistance };
   if (!(secondDistance - best.distance >= rule.margin)) return { match: false, reason: 'ambiguous', distance: best.distance, secondDistance };
+  if (hasLookalike(best.studentId)) return { match: false, reason: 'lookalike', distance: best.distance, secondDistance };
   return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
 }

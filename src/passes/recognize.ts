@@ -14,7 +14,7 @@ export interface RecognizeRequest {
   station: string | null;
 }
 
-export type PublicStudent = Omit<StudentRow, 'embedding' | 'search_text' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
+export type PublicStudent = Omit<StudentRow, 'embedding' | 'embedding_model' | 'face_quality' | 'search_text' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
 
 export interface PublicPass {
   id: number;
@@ -77,7 +77,7 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
   if (faces.length > 1) throw new AppError('multiple_faces');
   if (largest.box.width < config.minFacePx) throw new AppError('face_too_small');
 
-  const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin });
+  const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin }, (id) => ctx.lookalikes.has(id));
   audit.distance = decision.distance ?? null;
   const second = decision.secondDistance;
   audit.second_distance = second !== undefined && Number.isFinite(second) ? second : null;

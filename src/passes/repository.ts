@@ -29,7 +29,7 @@ export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> 
   await db.insertInto('attempts').values(attempt).execute();
 }
 
-export async function findStudent(db: Db, id: number): Promise<Omit<StudentRow, 'embedding' | 'search_text'> | undefined> {
+export async function findStudent(db: Db, id: number): Promise<Omit<StudentRow, 'embedding' | 'search_text' | 'embedding_model' | 'face_quality'> | undefined> {
   return db
     .selectFrom('students')
     .select(['id', 'matricula', 'lastname', 'firstname', 'lotin', 'short', 'group', 'identifier', 'date_of_birth', 'passport_number', 'file_path', 'face_score', 'face_width', 'created_at', 'updated_at'])

@@ -2,14 +2,14 @@
 import fs from 'node:fs/promises';
 import type { Db } from '../db/index.js';
 import type { FaceEngine } from '../face/engine.js';
-import { FaceIndex } from '../face/index.js';
-import { rebuildIndex } from '../face/rebuild.js';
 import { encodeEmbedding } from '../face/embedding.js';
 import { AppError, isAppError } from '../errors.js';
+import { rebuildIndex, type Roster } from './rebuild.js';
+import { auditChanged, enrolFace } from './enrol.js';
 import { maskPassport } from '../privacy.js';
 import { openWorkbook, readStudentSheet, type SheetRow } from './excel.js';
 import { resolvePhoto, type PhotoLocations } from './photos.js';
-import { bumpIndexGeneration, existingKeys, recordLoadFinished, saveStudent, studentLabel, type StudentData } from './repository.js';
+import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, saveStudent, studentLabels, type StudentData } from './repository.js';
 
 export type RowStatus = 'skipped' | 'failed' | 'warning';
 
@@ -18,7 +18,8 @@ export interface RowReport {
   matricula: string | null;
   status: RowStatus;
   /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, bad_image,
-   *  image_too_large, no_face, face_too_small, conflict | multiple_faces, similar_face, duplicate_passport */
+   *  image_too_large, no_face, face_too_small, poor_photo (ENROL_QUALITY=refuse), conflict | multiple_faces,
+   *  poor_photo, similar_face (a look-alike: see `lookalikes`), duplicate_passport */
   reason: string;
   message: string;
 }
@@ -37,6 +38,13 @@ export interface LoadSummary {
   photos_per_second: number;
   index_size: number;
   rows: RowReport[];
+  /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded. */
+  lookalikes: LookalikeReport[];
+}
+
+export interface LookalikeReport {
+  distance: number;
+  students: { id: number; row: number | null; matricula: string | null; name: string; photo_url: string }[];
 }
 
 export interface LoadProgress {
@@ -56,8 +64,11 @@ export interface LoadLogger {
 export interface LoadOptions {
   db: Db;
   engine: FaceEngine;
-  index: FaceIndex;
-  matchThreshold: number;
+  roster: Roster;
+  /** Faces closer than this are look-alikes (the match threshold). */
+  lookalikeRadius: number;
+  /** The enrolment-photo gate (ENROL_QUALITY). */
+  quality: 'warn' | 'refuse' | 'off';
   maxImageBytes: number;
   /** Path of the .xlsx, or its bytes (upload). */
   source: string | Buffer;
@@ -69,8 +80,6 @@ export interface LoadOptions {
   log: LoadLogger;
 }
 
-/** Faces narrower than this (pixels of the photo) give descriptors too poor to enrol. */
-const MIN_FACE_PX = 40;
 const BATCH = 50;
 
 interface Ready {
@@ -116,10 +125,12 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     (r.status === 'warning' || r.status === 'failed' ? log.warn : log.info)(`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
   };
   const progress = () => opts.onProgress?.({ done, total, ...counts });
-  const saved = (r: Ready) => {
+  const changed = new Map<number, number>(); // student id → row
+  const saved = (r: Ready, id: number) => {
     if (r.existingId === undefined) counts.added++;
     else counts.updated++;
     done++;
+    changed.set(id, r.sheet.row);
     for (const w of r.warnings) report(w);
   };
 
@@ -162,8 +173,9 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     todo.push({ sheet: row, existingId });
   }
   progress();
+  // Until this load's faces are audited, a restart must audit the whole roster (see auditRosterIfStale).
+  if (todo.length > 0) await markAuditPending(db);
 
-  const fresh = new FaceIndex(Math.max(16, todo.length));
   let batch: Ready[] = [];
   let writing: Promise<void> = Promise.resolve();
   const flush = () => {
@@ -186,39 +198,27 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     } catch (e) {
       return fail('file_not_found', `не удалось прочитать файл ${row.file_path}: ${(e as Error).message}`);
     }
-    let result;
+    let face;
     try {
-      result = await engine.describe(bytes, { purpose: 'enrol', thumbnail: true });
+      face = await enrolFace(engine, bytes, true);
     } catch (e) {
-      if (isAppError(e) && (e.code === 'bad_image' || e.code === 'image_too_large')) return fail(e.code, `${e.message}: ${row.file_path}`);
+      if (isAppError(e) && (e.code === 'bad_image' || e.code === 'image_too_large' || e.code === 'no_face' || e.code === 'face_too_small')) return fail(e.code, `${e.message}: ${row.file_path}`);
       throw e;
     }
-    const face = result.faces[0];
-    if (!face?.descriptor) return fail('no_face', `на фото не найдено лицо: ${row.file_path}`);
-    if (face.box.width < MIN_FACE_PX) return fail('face_too_small', `лицо слишком маленькое (${Math.round(face.box.width)} пикс.): ${row.file_path}`);
     const warnings: RowReport[] = [];
-    if (result.faces.length > 1) {
-      warnings.push({ row: row.row, matricula: row.matricula, status: 'warning', reason: 'multiple_faces', message: `на фото ${result.faces.length} лица: взято самое крупное` });
+    const warn = (reason: string, message: string) => warnings.push({ row: row.row, matricula: row.matricula, status: 'warning', reason, message });
+    if (face.faces > 1) warn('multiple_faces', `на фото ${face.faces} лица: взято самое крупное`);
+    if (opts.quality !== 'off' && face.issues.length > 0) {
+      const what = face.issues.map((i) => i.message).join(', ');
+      if (opts.quality === 'refuse') return fail('poor_photo', `фото не годится для распознавания: ${what}: ${row.file_path}`);
+      warn('poor_photo', `фото плохо подходит для распознавания: ${what}`);
     }
-    // Two students with nearly the same face make both unrecognisable (the margin rule refuses them): say so now.
-    for (const idx of [opts.index, fresh]) {
-      const near = idx.search(face.descriptor);
-      if (near && near.best.distance <= opts.matchThreshold && near.best.studentId !== item.existingId) {
-        const other = idx === fresh ? `строку ${-near.best.studentId} этого файла` : await studentLabel(db, near.best.studentId);
-        warnings.push({
-          row: row.row, matricula: row.matricula, status: 'warning', reason: 'similar_face',
-          message: `лицо очень похоже на ${other} (расстояние ${near.best.distance.toFixed(3)}): проверьте фото`,
-        });
-        break;
-      }
-    }
-    fresh.upsert(-row.row, face.descriptor); // this file's faces, keyed by minus the row number
     const { row: _r, ...fields } = row;
     batch.push({
       sheet: row,
       existingId: item.existingId,
-      data: { ...fields, embedding: encodeEmbedding(face.descriptor), face_score: face.score, face_width: Math.round(face.box.width) },
-      photo: result.thumbnail,
+      data: { ...fields, embedding: encodeEmbedding(face.descriptor), embedding_model: opts.roster.modelId, face_score: face.score, face_width: face.width, face_quality: face.qualityJson },
+      photo: face.thumbnail,
       warnings,
     });
     if (batch.length >= BATCH) await flush();
@@ -244,11 +244,26 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const described = todo.length;
   const faceSeconds = (performance.now() - t1) / 1000;
 
-  if (counts.added + counts.updated > 0) {
+  // New faces are audited for look-alikes before any search can see them (here or in another instance).
+  const lookalikes: LookalikeReport[] = [];
+  if (changed.size > 0) {
+    const pairs = await auditChanged(db, opts.roster, [...changed.keys()], opts.lookalikeRadius);
+    const who = await studentLabels(db, pairs.flatMap((p) => [p.a, p.b]));
+    for (const p of pairs) {
+      const students = [p.a, p.b].map((id) => ({ id, row: changed.get(id) ?? null, ...who.get(id)!, photo_url: `/api/students/${id}/photo` }));
+      lookalikes.push({ distance: Math.round(p.distance * 1000) / 1000, students });
+      for (const [self, other] of [[students[0]!, students[1]!], [students[1]!, students[0]!]] as const) {
+        if (self.row === null) continue;
+        const whom = other.row === null ? `${other.name} (${other.matricula ?? '—'})` : `строки ${other.row} этого файла`;
+        report({ row: self.row, matricula: self.matricula, status: 'warning', reason: 'similar_face', message: `лицо очень похоже на ${whom} (расстояние ${p.distance.toFixed(3)}): камера не назовёт ни одного из них, пока не загружено лучшее фото` });
+      }
+    }
     await bumpIndexGeneration(db);
+  } else if (todo.length > 0) {
+    await saveLookalikes(db, opts.roster.modelId, [], [], opts.lookalikeRadius); // nothing written: the stored audit stands
   }
   if (!interrupted) await recordLoadFinished(db, new Date());
-  const built = await rebuildIndex(db, opts.index);
+  const built = await rebuildIndex(db, opts.roster);
   reports.sort((a, b) => a.row - b.row || (a.status === 'warning' ? 1 : -1));
   return {
     file: opts.fileLabel,
@@ -260,23 +275,26 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     photos_per_second: described > 0 && faceSeconds > 0 ? Math.round((described / faceSeconds) * 10) / 10 : 0,
     index_size: built.size,
     rows: reports,
+    lookalikes,
   };
 }
 
 /** Writes one batch in one transaction; if a row collides (a concurrent load), retries row by row. */
-async function writeBatch(opts: LoadOptions, batch: Ready[], sink: { report: (r: RowReport) => void; saved: (r: Ready) => void }): Promise<void> {
+async function writeBatch(opts: LoadOptions, batch: Ready[], sink: { report: (r: RowReport) => void; saved: (r: Ready, id: number) => void }): Promise<void> {
   if (batch.length === 0) return;
   const now = new Date().toISOString();
   try {
-    await opts.db.transaction().execute(async (trx) => {
-      for (const r of batch) await saveStudent(trx, r.existingId, r.data, r.photo, now);
+    const ids = await opts.db.transaction().execute(async (trx) => {
+      const out: number[] = [];
+      for (const r of batch) out.push(await saveStudent(trx, r.existingId, r.data, r.photo, now));
+      return out;
     });
-    for (const r of batch) sink.saved(r);
+    batch.forEach((r, i) => sink.saved(r, ids[i]!));
   } catch {
     for (const r of batch) {
       try {
-        await opts.db.transaction().execute((trx) => saveStudent(trx, r.existingId, r.data, r.photo, now));
-        sink.saved(r);
+        const id = await opts.db.transaction().execute((trx) => saveStudent(trx, r.existingId, r.data, r.photo, now));
+        sink.saved(r, id);
       } catch (e) {
         sink.report({ row: r.sheet.row, matricula: r.sheet.matricula, status: 'failed', reason: 'conflict', message: `не записано: ${(e as Error).message.slice(0, 200)}` });
       }

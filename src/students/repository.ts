@@ -2,16 +2,18 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
+import type { LookalikePair } from '../face/lookalikes.js';
 import type { StudentFields, StudentSummary } from '../db/schema.js';
 import { searchText } from '../db/migrations/0002_student_search.js';
 
-/** Every enrolled embedding, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
-export async function* allEmbeddings(db: Db, pageSize = 20_000): AsyncGenerator<IndexEntry> {
+/** Every embedding made by `model`, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
+export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): AsyncGenerator<IndexEntry> {
   let after = 0;
   for (;;) {
     const rows = await db
       .selectFrom('students')
       .select(['id', 'embedding'])
+      .where('embedding_model', '=', model)
       .where('id', '>', after)
       .orderBy('id')
       .limit(pageSize)
@@ -22,9 +24,41 @@ export async function* allEmbeddings(db: Db, pageSize = 20_000): AsyncGenerator<
   }
 }
 
-export async function countStudents(db: Db): Promise<number> {
-  const r = await db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+export async function countStudents(db: Db, model?: string): Promise<number> {
+  const r = await db
+    .selectFrom('students')
+    .$if(model !== undefined, (q) => q.where('embedding_model', '=', model!))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** Students whose embedding another model made (to re-describe from their stored photo), in id order. */
+export async function staleStudents(db: Db, model: string, afterId: number, limit: number): Promise<{ id: number; photo: Uint8Array | null }[]> {
+  const rows = await db
+    .selectFrom('students')
+    .leftJoin('student_photos', 'student_photos.student_id', 'students.id')
+    .select(['students.id as id', 'student_photos.data as photo'])
+    .where('students.embedding_model', '<>', model)
+    .where('students.id', '>', afterId)
+    .orderBy('students.id')
+    .limit(limit)
+    .execute();
+  return rows;
+}
+
+export interface FaceUpdate {
+  embedding: Uint8Array;
+  embedding_model: string;
+  face_score: number;
+  face_width: number;
+  face_quality: string | null;
+}
+
+/** Replaces a student's embedding while it is still another model's (a load or another instance may have been first). */
+export async function replaceEmbedding(db: Db, id: number, model: string, face: FaceUpdate): Promise<boolean> {
+  const r = await db.updateTable('students').set(face).where('id', '=', id).where('embedding_model', '<>', model).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Ids of every enrolled student by Matricula and by Идентификатор (to skip existing rows before any face work). */
@@ -39,11 +73,7 @@ export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, n
   return { byMatricula, byIdentifier };
 }
 
-export type StudentData = StudentFields & {
-  embedding: Uint8Array;
-  face_score: number;
-  face_width: number;
-};
+export type StudentData = StudentFields & FaceUpdate;
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
 export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: Uint8Array | undefined, now: string): Promise<number> {
@@ -63,9 +93,16 @@ export async function saveStudent(trx: Db, id: number | undefined, data: Student
   return studentId;
 }
 
-export async function studentLabel(db: Db, id: number): Promise<string> {
-  const r = await db.selectFrom('students').select(['matricula', 'identifier', 'lastname', 'firstname']).where('id', '=', id).executeTakeFirst();
-  return r ? `${r.lastname} ${r.firstname} (${r.matricula ?? r.identifier})` : `#${id}`;
+/** Name and Matricula of each student (for load summaries and the look-alike list). */
+export async function studentLabels(db: Db, ids: number[]): Promise<Map<number, { name: string; matricula: string | null }>> {
+  const out = new Map<number, { name: string; matricula: string | null }>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db.selectFrom('students').select(['id', 'matricula', 'identifier', 'lastname', 'firstname']).where('id', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.id, { name: `${r.lastname} ${r.firstname}`, matricula: r.matricula ?? r.identifier });
+  }
+  for (const id of unique) if (!out.has(id)) out.set(id, { name: `#${id}`, matricula: null });
+  return out;
 }
 
 /** One value of the `meta` table (shared by every instance on the database). */
@@ -124,4 +161,46 @@ export async function searchStudents(db: Db, query: string, passDate: string, li
     .offset(offset)
     .execute();
   return { total: Number(total.n), students };
+}
+
+/** The stored look-alike pairs measured with `model`. */
+export async function lookalikePairs(db: Db, model: string): Promise<LookalikePair[]> {
+  const rows = await db.selectFrom('lookalikes').select(['student_id', 'other_id', 'distance']).where('model', '=', model).execute();
+  return rows.map((r) => ({ a: r.student_id, b: r.other_id, distance: Number(r.distance) }));
+}
+
+/**
+ * Replaces the stored pairs that involve `ids` (all pairs of the model when ids is 'all') with `pairs`,
+ * in one transaction, and records the radius they were measured at.
+ */
+export async function saveLookalikes(db: Db, model: string, ids: number[] | 'all', pairs: LookalikePair[], radius: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (ids === 'all') await trx.deleteFrom('lookalikes').execute();
+    else {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        await trx.deleteFrom('lookalikes').where((eb) => eb.or([eb('student_id', 'in', chunk), eb('other_id', 'in', chunk)])).execute();
+      }
+      await trx.deleteFrom('lookalikes').where('model', '<>', model).execute();
+    }
+    for (let i = 0; i < pairs.length; i += 500) {
+      const rows = pairs.slice(i, i + 500).map((p) => ({ student_id: p.a, other_id: p.b, distance: p.distance, model }));
+      await trx.insertInto('lookalikes').values(rows).onConflict((oc) => oc.columns(['student_id', 'other_id']).doUpdateSet({ distance: (eb) => eb.ref('excluded.distance'), model })).execute();
+    }
+    await setMeta(trx, 'lookalike_audit', auditKey(model, radius));
+  });
+}
+
+/** What the stored look-alike pairs were measured with: a different model or radius means a full audit is due. */
+export function auditKey(model: string, radius: number): string {
+  return `${model}@${radius}`;
+}
+
+/** A load is writing faces: if it never finishes its audit, the next start audits everything. */
+export async function markAuditPending(db: Db): Promise<void> {
+  await setMeta(db, 'lookalike_audit', 'pending');
+}
+
+export async function lookalikeAuditKey(db: Db): Promise<string | undefined> {
+  return getMeta(db, 'lookalike_audit');
 }

@@ -5,10 +5,11 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/index.js';
 import type { FaceEngine } from '../../src/face/engine.js';
 import { FaceIndex } from '../../src/face/index.js';
-import { rebuildIndex } from '../../src/face/rebuild.js';
+import { Lookalikes } from '../../src/face/lookalikes.js';
+import { rebuildIndex } from '../../src/students/rebuild.js';
 import { systemClock, type Clock } from '../../src/time.js';
 import type { TestDatabase } from './db.js';
-import type { AppContext } from '../../src/context.js';
+import { rosterOf, type AppContext } from '../../src/context.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -22,9 +23,8 @@ export interface TestApp {
 export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Record<string, string> = {}, clock: Clock = systemClock, logger: BuildOptions['logger'] = false): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ADMIN_TOKEN, ...env }), database: tdb.config };
   const db = await createDb(tdb.config);
-  const index = new FaceIndex();
-  await rebuildIndex(db, index);
-  const ctx: AppContext = { config, db, engine, index, clock };
+  const ctx: AppContext = { config, db, engine, index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), clock };
+  await rebuildIndex(db, rosterOf(ctx));
   const app = buildApp(ctx, { logger });
   await app.ready();
   return {

@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import assert from 'node:assert/strict';
 import type { FaceEngine } from '../../src/face/engine.js';
 import { loadStudents } from '../../src/students/loader.js';
+import { rosterOf } from '../../src/context.js';
 import type { TestApp } from './app.js';
 import { COLUMNS } from '../../src/students/excel.js';
 import { cropFace, sampleBytes } from './faces.js';
@@ -89,7 +90,7 @@ export async function enrol(app: TestApp, engine: FaceEngine, photos: IdPhoto[],
   const sheet = path.join(dir, 'list.xlsx');
   await writeSheet(sheet, [...photos.map((p, i) => studentRow(i, `${p.key}.jpg`)), ...extraRows]);
   const s = await loadStudents({
-    db: app.db, engine, index: app.ctx.index, matchThreshold: app.ctx.config.matchThreshold, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
+    db: app.db, engine, roster: rosterOf(app.ctx), lookalikeRadius: app.ctx.config.matchThreshold, quality: app.ctx.config.enrolQuality, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
     photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: { info: () => {}, warn: () => {} },
   });
   assert.equal(s.added, photos.length + extraRows.length, JSON.stringify(s.rows));

@@ -1,8 +1,7 @@
 // Keeps this instance's face index current when another instance (or the CLI) changes enrolled faces.
 import type { Db } from '../db/index.js';
-import type { FaceIndex } from './index.js';
-import { rebuildIndex } from './rebuild.js';
-import { indexGeneration } from '../students/repository.js';
+import { rebuildIndex, type Roster } from './rebuild.js';
+import { indexGeneration } from './repository.js';
 
 export interface IndexSync {
   stop(): void;
@@ -15,7 +14,7 @@ export interface IndexSync {
  * in-memory index when it changes, so students loaded through instance A are recognised by B within
  * one interval, without a restart. Works the same on SQLite (CLI loader + server) and PostgreSQL.
  */
-export function startIndexSync(db: Db, index: FaceIndex, intervalMs: number, log: (msg: string, err?: unknown) => void): IndexSync {
+export function startIndexSync(db: Db, roster: Roster, intervalMs: number, log: (msg: string, err?: unknown) => void, onReload?: () => void): IndexSync {
   let known: string | undefined;
   let primed = false;
   let running = false;
@@ -31,8 +30,9 @@ export function startIndexSync(db: Db, index: FaceIndex, intervalMs: number, log
         return false;
       }
       known = gen;
-      const r = await rebuildIndex(db, index);
+      const r = await rebuildIndex(db, roster);
       log(`face index reloaded after a change elsewhere: ${r.size} students in ${Math.round(r.ms)} ms`);
+      onReload?.();
       return true;
     } catch (e) {
       log('face index sync failed', e);

@@ -1,0 +1,28 @@
+// Each embedding records its model; enrolment-photo quality; the roster's look-alike pairs.
+import type { Kysely } from 'kysely';
+import type { DbKind } from '../index.js';
+
+/** Embeddings made before this migration: face-api's descriptor of an axis-aligned box crop. */
+const LEGACY_MODEL_ID = 'faceapi-box';
+
+export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
+  const pg = kind === 'postgres';
+  await db.schema.alterTable('students').addColumn('embedding_model', 'text', (c) => c.notNull().defaultTo(LEGACY_MODEL_ID)).execute();
+  await db.schema.alterTable('students').addColumn('face_quality', 'text').execute();
+  await db.schema.createIndex('students_embedding_model_idx').on('students').column('embedding_model').execute();
+  await db.schema
+    .createTable('lookalikes')
+    .addColumn('student_id', 'integer', (c) => c.notNull().references('students.id').onDelete('cascade'))
+    .addColumn('other_id', 'integer', (c) => c.notNull().references('students.id').onDelete('cascade'))
+    .addColumn('distance', pg ? 'double precision' : 'real', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('lookalikes_pk', ['student_id', 'other_id'])
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('lookalikes').execute();
+  await db.schema.dropIndex('students_embedding_model_idx').execute();
+  await db.schema.alterTable('students').dropColumn('face_quality').execute();
+  await db.schema.alterTable('students').dropColumn('embedding_model').execute();
+}

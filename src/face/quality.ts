@@ -1,0 +1,109 @@
+// Fitness of an enrolment photo: face size, sharpness, pose and exposure, measured on its landmarks and aligned chip.
+import type { Point } from './align.js';
+
+export interface FaceQuality {
+  /** Detector box width, pixels of the photo. */
+  faceWidth: number;
+  /** Distance between the eye centres, pixels of the photo. */
+  eyeDistance: number;
+  /** Left–right asymmetry of the face around the nose (−1…1, 0 = frontal; ±0.3 ≈ a quarter turn). */
+  yaw: number;
+  /** Nose tip between the eye line (0) and the mouth line (1); a frontal face is near 0.5. */
+  pitch: number;
+  /** Variance of the Laplacian over the face, grey levels² (a blurred or upscaled face is low). */
+  sharpness: number;
+  /** Mean grey level over the face, 0–255. */
+  brightness: number;
+  /** Share of face pixels at black or white (clipped), 0–1. */
+  clipped: number;
+}
+
+const centre = (pts: readonly Point[], from: number, to: number): Point => {
+  let x = 0, y = 0;
+  for (let i = from; i <= to; i++) {
+    x += pts[i]!.x; y += pts[i]!.y;
+  }
+  return { x: x / (to - from + 1), y: y / (to - from + 1) };
+};
+
+/** Pose and eye distance from the 68 landmarks, measured along the eye line and across it (roll-free). */
+export function landmarkPose(pts: readonly Point[]): { yaw: number; pitch: number; eyeDistance: number } {
+  const le = centre(pts, 36, 41), re = centre(pts, 42, 47);
+  const eyeDistance = Math.hypot(re.x - le.x, re.y - le.y);
+  const ex = (re.x - le.x) / eyeDistance, ey = (re.y - le.y) / eyeDistance;
+  const nose = pts[30]!;
+  const along = (p: Point) => (p.x - nose.x) * ex + (p.y - nose.y) * ey;
+  const across = (p: Point) => -(p.x - nose.x) * ey + (p.y - nose.y) * ex;
+  const left = Math.abs(along(pts[1]!)), right = Math.abs(along(pts[15]!));
+  const yaw = (left - right) / Math.max(1e-6, left + right);
+  const eyeLine = across({ x: (le.x + re.x) / 2, y: (le.y + re.y) / 2 });
+  const mouthLine = across({ x: (pts[48]!.x + pts[54]!.x) / 2, y: (pts[48]!.y + pts[54]!.y) / 2 });
+  const pitch = (0 - eyeLine) / Math.max(1e-6, mouthLine - eyeLine);
+  return { yaw, pitch, eyeDistance };
+}
+
+/** Sharpness and exposure over the inner 60 % of an aligned chip (the face, not the background). */
+export function chipStats(chip: Uint8Array, size: number): { sharpness: number; brightness: number; clipped: number } {
+  const grey = new Float32Array(size * size);
+  for (let i = 0; i < grey.length; i++) grey[i] = 0.299 * chip[i * 3]! + 0.587 * chip[i * 3 + 1]! + 0.114 * chip[i * 3 + 2]!;
+  const lo = Math.round(size * 0.2), hi = Math.round(size * 0.8);
+  let n = 0, sum = 0, clipped = 0, lap = 0, lap2 = 0;
+  for (let y = lo; y < hi; y++) {
+    for (let x = lo; x < hi; x++) {
+      const i = y * size + x;
+      const v = grey[i]!;
+      sum += v;
+      if (v <= 8 || v >= 247) clipped++;
+      const l = 4 * v - grey[i - 1]! - grey[i + 1]! - grey[i - size]! - grey[i + size]!;
+      lap += l;
+      lap2 += l * l;
+      n++;
+    }
+  }
+  const meanLap = lap / n;
+  return { sharpness: lap2 / n - meanLap * meanLap, brightness: sum / n, clipped: clipped / n };
+}
+
+export type QualityIssue = 'face_small' | 'blurry' | 'turned' | 'tilted' | 'dark' | 'overexposed' | 'several_faces';
+
+export interface QualityLimits {
+  /** Below this eye distance (pixels) the face is too small for a reliable descriptor. */
+  minEyeDistance: number;
+  minSharpness: number;
+  maxYaw: number;
+  /** Allowed pitch range (nose between eye line and mouth line). */
+  pitchRange: [number, number];
+  minBrightness: number;
+  maxBrightness: number;
+  maxClipped: number;
+}
+
+/** Where the gate starts to warn; see the README for how these were measured on real enrolment photos. */
+export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
+  minEyeDistance: 28,
+  minSharpness: 40,
+  maxYaw: 0.45,
+  pitchRange: [0.25, 0.8],
+  minBrightness: 45,
+  maxBrightness: 215,
+  maxClipped: 0.25,
+};
+
+export interface QualityVerdict {
+  issue: QualityIssue;
+  /** Russian, for the load summary. */
+  message: string;
+}
+
+/** The problems of one enrolment photo (none: fit to enrol). `otherFaces`: further faces as large as half of it. */
+export function assessQuality(q: FaceQuality, otherFaces: number, limits: QualityLimits = DEFAULT_QUALITY_LIMITS): QualityVerdict[] {
+  const out: QualityVerdict[] = [];
+  if (q.eyeDistance < limits.minEyeDistance) out.push({ issue: 'face_small', message: `лицо слишком маленькое (${Math.round(q.faceWidth)} пикс.)` });
+  if (q.sharpness < limits.minSharpness) out.push({ issue: 'blurry', message: 'фото размыто' });
+  if (Math.abs(q.yaw) > limits.maxYaw) out.push({ issue: 'turned', message: 'голова повёрнута' });
+  if (q.pitch < limits.pitchRange[0] || q.pitch > limits.pitchRange[1]) out.push({ issue: 'tilted', message: 'голова наклонена вверх или вниз' });
+  if (q.brightness < limits.minBrightness) out.push({ issue: 'dark', message: 'фото слишком тёмное' });
+  else if (q.brightness > limits.maxBrightness || q.clipped > limits.maxClipped) out.push({ issue: 'overexposed', message: 'фото пересвечено' });
+  if (otherFaces > 0) out.push({ issue: 'several_faces', message: 'на фото несколько лиц' });
+  return out;
+}

@@ -1,0 +1,106 @@
+// After a model switch: re-describes, from their stored photos, the students whose embedding another model made.
+import type { Db } from '../db/index.js';
+import type { FaceEngine } from '../face/engine.js';
+import { encodeEmbedding } from '../face/embedding.js';
+import { isAppError } from '../errors.js';
+import type { Roster } from './rebuild.js';
+import { admitFace, enrolFace } from './enrol.js';
+import { bumpIndexGeneration, countStudents, replaceEmbedding, staleStudents } from './repository.js';
+
+export interface ReembedStatus {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  /** The model the embeddings are being moved to. */
+  model: string;
+  done: number;
+  total: number;
+  /** Students whose stored photo gave no usable face: they stay unrecognisable until reloaded from Excel. */
+  failed: number;
+  error?: string;
+}
+
+export interface ReembedDeps {
+  db: Db;
+  engine: FaceEngine;
+  roster: Roster;
+  /** Look-alike radius of the match rule now in force. */
+  lookalikeRadius: number;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+const PAGE = 64;
+
+/**
+ * Embeddings of another model are never compared with the current one's: they are left out of the
+ * index (those students get «Лицо не найдено») until this job has re-described their stored photo.
+ * Progress is in /admin/load_status. Idempotent across instances: a row is replaced only while it
+ * still holds another model's embedding.
+ */
+export class Reembedder {
+  private current: ReembedStatus;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: ReembedDeps) {
+    this.current = { state: 'idle', model: deps.roster.modelId, done: 0, total: 0, failed: 0 };
+  }
+
+  get status(): ReembedStatus {
+    return { ...this.current };
+  }
+
+  /** Starts (or joins) the background run; resolves when it has finished. */
+  start(): Promise<void> {
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    const { db, engine, roster, log } = this.deps;
+    const model = roster.modelId;
+    const total = (await countStudents(db)) - (await countStudents(db, model));
+    this.current = { state: 'running', model, done: 0, total, failed: 0 };
+    if (total === 0) {
+      this.current.state = 'done';
+      return;
+    }
+    log('info', `re-describing ${total} enrolled students with ${model} (embeddings of another model are not compared)`);
+    try {
+      let after = 0;
+      for (;;) {
+        const page = await staleStudents(db, model, after, PAGE);
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.id;
+        await Promise.all(page.map((s) => this.redo(s.id, s.photo)));
+      }
+      if (this.current.done > 0) await bumpIndexGeneration(db);
+      this.current.state = 'done';
+      log(this.current.failed ? 'warn' : 'info', `re-description finished: ${this.current.done - this.current.failed} of ${total} students; ${this.current.failed} without a usable stored photo (reload them from Excel)`);
+    } catch (e) {
+      this.current.state = 'failed';
+      this.current.error = (e as Error).message;
+      log('error', `re-description stopped: ${(e as Error).message}`);
+    }
+  }
+
+  private async redo(id: number, photo: Uint8Array | null): Promise<void> {
+    const { db, engine, roster } = this.deps;
+    try {
+      if (!photo) throw new Error('no stored photo');
+      const face = await enrolFace(engine, photo);
+      const written = await replaceEmbedding(db, id, roster.modelId, {
+        embedding: encodeEmbedding(face.descriptor),
+        embedding_model: roster.modelId,
+        face_score: face.score,
+        face_width: face.width,
+        face_quality: face.qualityJson,
+      });
+      if (written) await admitFace(db, roster, id, face.descriptor, this.deps.lookalikeRadius);
+    } catch (e) {
+      this.current.failed++;
+      this.deps.log('warn', `student ${id}: stored photo not re-described (${isAppError(e) ? e.code : (e as Error).message})`);
+    } finally {
+      this.current.done++;
+    }
+  }
+}
