@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
   let lastPrint = 0;
   const s = await loadStudents({
-    db, engine, roster, lookalikeRadius: engine.model.calibrated?.threshold ?? 0.45, quality: 'warn', maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
+    db, engine, roster, lookalikeRadius: (engine.model.calibrated?.threshold ?? 0.45) - (engine.model.calibrated?.margin ?? 0), quality: 'warn', maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
     photos: { photosDir, faceIdDocs: dir }, force: false,
     onProgress: (p) => {
       if (Date.now() - lastPrint > 10_000) {

@@ -27,6 +27,11 @@ export interface Config {
   matchThreshold: number;
   /** Required gap between the best and the second-best (different) student: no look-alike is ever named. */
   matchMargin: number;
+  /**
+   * Two enrolled students closer than this are look-alikes: listed for the office and never named by
+   * the camera until a better photo is loaded (default: threshold − margin).
+   */
+  lookalikeDistance: number;
   /** Faces narrower than this share of the largest face are background (people in the queue), not "another face". */
   multiFaceRatio: number;
   /** Checkpoint faces narrower than this (pixels) are refused: their descriptor is not reliable. */
@@ -153,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected fatal|error|warn|info|debug|trace|silent`);
   }
 
+  const matchThreshold = num('MATCH_THRESHOLD', model.calibrated?.threshold ?? 0.45, 0.05, 2);
+  const matchMargin = num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 1);
   const config: Config = {
     port: num('PORT', 8000, 0, 65535, true),
     host: str('HOST', '0.0.0.0'),
@@ -162,8 +169,9 @@ export function loadConfig(env: Env = process.env): Config {
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     model,
-    matchThreshold: num('MATCH_THRESHOLD', model.calibrated?.threshold ?? 0.45, 0.05, 2),
-    matchMargin: num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 1),
+    matchThreshold,
+    matchMargin,
+    lookalikeDistance: num('LOOKALIKE_DISTANCE', Math.round(Math.max(0, matchThreshold - matchMargin) * 1000) / 1000, 0, 2),
     multiFaceRatio: num('MULTI_FACE_RATIO', 0.5, 0, 1),
     minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
     enrolQuality: enrolQuality === 'refuse' || enrolQuality === 'off' ? enrolQuality : 'warn',

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'no_face'
   | 'multiple_faces'
   | 'face_too_small'
+  | 'face_unclear'
   | 'bad_request'
   | 'bad_excel'
   | 'payload_too_large'
@@ -23,6 +24,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   no_face: 'Лицо не обнаружено. Посмотрите в камеру',
   multiple_faces: 'Найдено несколько лиц. В кадре должен быть один человек',
   face_too_small: 'Лицо слишком маленькое. Подойдите ближе к камере',
+  face_unclear: 'Лицо видно нечётко. Сделайте снимок ещё раз, глядя в камеру',
   bad_request: 'Некорректный запрос',
   bad_excel: 'Не удалось прочитать таблицу Excel',
   payload_too_large: 'Слишком большой запрос',

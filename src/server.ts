@@ -49,10 +49,10 @@ async function main(): Promise<void> {
   }
   const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id };
   const built = await rebuildIndex(db, roster);
-  const audit = await auditRosterIfStale(db, roster, config.matchThreshold);
+  const audit = await auditRosterIfStale(db, roster, config.lookalikeDistance);
   const engine = await engineStarting;
   const log = (level: 'info' | 'warn' | 'error', msg: string) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`));
-  const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.matchThreshold, log });
+  const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
   app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
   if (!config.adminToken) {
     app.log.warn('ADMIN_TOKEN is not set: the admin endpoints (/admin/*) are DISABLED. Set ADMIN_TOKEN to enable them.');

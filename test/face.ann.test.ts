@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { FaceIndex } from '../src/face/index.js';
 import { createHnsw, quantizeI8, I8_SCALE, type AnnQuantization } from '../src/face/ann.js';
 import { decide } from '../src/passes/decision.js';
-import { evaluate, recommend, sweep, type Trial } from '../src/face/calibration.js';
+import { evaluate, recommend, sweep, type Trial } from '../src/calibration/rates.js';
 import { rng, randomVector as unit } from './helpers/vectors.js';
 
 for (const quantization of ['i8', 'f32'] as AnnQuantization[]) test(`HNSW (${quantization}) candidates re-ranked exactly: same student as brute force, same threshold/margin decisions`, () => {

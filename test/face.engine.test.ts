@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
 import { euclidean } from '../src/face/embedding.js';
+import { FACEAPI_MODEL } from '../src/face/models.js';
 import { AppError } from '../src/errors.js';
 import type { DescribeResult } from '../src/face/types.js';
 import { SAMPLES, SAMPLE_PEOPLE, sampleBytes, cropFace, alter, landscape, type Variant, pngHeaderBomb } from './helpers/faces.js';
@@ -81,13 +82,14 @@ test('a cropped face, rescaled / mirrored / re-encoded / EXIF-rotated, stays wit
   assert.ok(worst > 0, 'altered copies are not byte-identical runs');
 });
 
-test('different people are further apart than the default threshold 0.45', () => {
+test('different people are further apart than the look-alike distance (threshold − margin) of the shipped rule', () => {
+  const { threshold, margin } = FACEAPI_MODEL.calibrated!;
   const all = SAMPLES.flatMap((i) => results.get(i)!.faces.map((f, k) => ({ id: `${i}/${k}`, d: f.descriptor! })));
   assert.ok(all.length >= 20);
   for (let a = 0; a < all.length; a++) {
     for (let b = a + 1; b < all.length; b++) {
       const d = euclidean(all[a]!.d, all[b]!.d);
-      assert.ok(d > 0.45, `${all[a]!.id} vs ${all[b]!.id}: ${d.toFixed(3)}`);
+      assert.ok(d > threshold - margin, `${all[a]!.id} vs ${all[b]!.id}: ${d.toFixed(3)}`);
     }
   }
 });

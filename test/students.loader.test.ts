@@ -72,7 +72,7 @@ after(async () => {
 
 function run(db: Db, index: FaceIndex, force = false, source = path.join(docs, 'list of students.xlsx')): Promise<LoadSummary> {
   return loadStudents({
-    db, engine, roster: { index, lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: engine.model.calibrated!.threshold, quality: 'warn', maxImageBytes: 15 << 20, source, fileLabel: source,
+    db, engine, roster: { index, lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: engine.model.calibrated!.threshold - engine.model.calibrated!.margin, quality: 'warn', maxImageBytes: 15 << 20, source, fileLabel: source,
     photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs }, force, log: quiet,
   });
 }

@@ -2,8 +2,11 @@
 import { $, api, el, HttpError, input, protectedImage } from './common.js';
 
 interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
-interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[] }
-interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; last_load_local: string | null; index_size: number }
+interface PairStudent { id: number; name: string; matricula: string | null; row?: number | null; photo_url: string }
+interface Pair { distance: number; students: PairStudent[] }
+interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[]; lookalikes: Pair[] }
+interface Reembed { state: string; done: number; total: number; failed: number }
+interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; last_load_local: string | null; index_size: number; face_model: string; reembed: Reembed | null; lookalike_students: number }
 interface StudentItem { id: number; matricula: string | null; lastname: string; firstname: string; group: string | null; identifier: string | null; passed_today: string | null }
 
 const session = window.sessionStorage;
@@ -25,6 +28,7 @@ async function login(ev?: Event): Promise<void> {
     $('login-form').hidden = true;
     $('panel').hidden = false;
     void searchStudents();
+    void loadLookalikes();
   } catch (e) {
     session.removeItem('efc.admin');
     $('login-form').hidden = false;
@@ -37,8 +41,47 @@ async function refreshStatus(): Promise<Status> {
   const s = await call<Status>('/admin/load_status');
   $('index-size').textContent = String(s.index_size);
   $('last-load').textContent = s.last_load_local ?? '—';
+  $('face-model').textContent = s.face_model;
+  const r = s.reembed;
+  const box = $('reembed');
+  box.hidden = !r || r.total === 0;
+  if (r && r.total > 0) {
+    box.textContent = r.state === 'running'
+      ? `Модель распознавания сменилась: фото студентов обрабатываются заново — ${r.done} из ${r.total}. Пока студент не обработан, камера отвечает «Лицо не найдено».`
+      : `Фото студентов обработаны новой моделью: ${r.done - r.failed} из ${r.total}${r.failed ? `; без пригодного фото: ${r.failed} — загрузите их заново из Excel` : ''}.`;
+    box.className = `message message-${r.failed ? 'error' : 'info'}`;
+    if (r.state === 'running') window.setTimeout(() => void refreshStatus().catch(() => undefined), 2000);
+  }
   if (s.running && s.progress) setMessage('upload-message', `Загрузка: ${s.progress.done} из ${s.progress.total} строк…`);
   return s;
+}
+
+/** Look-alike pairs, each with both enrolled photos side by side. */
+function renderPairs(box: HTMLElement, pairs: Pair[]): void {
+  box.replaceChildren();
+  for (const p of pairs) {
+    const card = el('div', null, 'pair');
+    for (const s of p.students) {
+      const fig = el('figure');
+      const img = el('img');
+      img.alt = s.name;
+      fig.append(img, el('figcaption', `${s.name} · ${s.matricula ?? '—'}${s.row ? ` · строка ${s.row}` : ''}`));
+      card.append(fig);
+      void protectedImage(s.photo_url, token(), 'x-admin-token').then((u) => u && (img.src = u));
+    }
+    card.append(el('div', `расстояние ${p.distance.toFixed(3)}`, 'muted'));
+    box.append(card);
+  }
+}
+
+async function loadLookalikes(): Promise<void> {
+  try {
+    const r = await call<{ pairs: Pair[] }>('/admin/lookalikes');
+    $('lookalikes-total').textContent = r.pairs.length ? `Пар: ${r.pairs.length}` : 'Похожих пар нет';
+    renderPairs($('lookalikes'), r.pairs);
+  } catch (e) {
+    $('lookalikes-total').textContent = e instanceof HttpError ? e.body.message : 'Ошибка';
+  }
 }
 
 function renderSummary(s: Summary): void {
@@ -58,7 +101,10 @@ function renderSummary(s: Summary): void {
     tr.append(el('td', String(r.row)), el('td', r.matricula ?? '—'), el('td', { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение' }[r.status] ?? r.status), el('td', r.reason), el('td', r.message));
     table.append(tr);
   }
-  box.replaceChildren(counts, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'), ...(s.rows.length ? [table] : []));
+  const pairs = el('div', null, 'lookalikes');
+  renderPairs(pairs, s.lookalikes);
+  box.replaceChildren(counts, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'), ...(s.rows.length ? [table] : []),
+    ...(s.lookalikes.length ? [el('h3', `Похожие лица: ${s.lookalikes.length} пар (камера не назовёт ни одного из пары)`), pairs] : []));
   box.hidden = false;
 }
 
@@ -81,6 +127,7 @@ async function upload(ev: Event): Promise<void> {
     setMessage('upload-message', `Готово: добавлено ${s.added}, обновлено ${s.updated}, пропущено ${s.skipped}, ошибок ${s.failed}`, 'ok');
     void refreshStatus();
     void searchStudents();
+    void loadLookalikes();
   } catch (e) {
     setMessage('upload-message', e instanceof HttpError ? e.body.message : 'Ошибка загрузки', 'error');
   } finally {

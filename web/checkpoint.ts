@@ -14,7 +14,7 @@ interface Student {
 interface Pass { id: number; date: string; time: string; station: string | null }
 type Result =
   | { status: 'ok' | 'already_passed'; message: string; student: Student; pass: Pass; distance: number }
-  | { status: 'not_found' | 'no_face' | 'multiple_faces' | 'face_too_small'; message: string };
+  | { status: 'not_found' | 'no_face' | 'multiple_faces' | 'face_too_small' | 'face_unclear'; message: string };
 
 const store = window.localStorage;
 const video = $('video') as HTMLVideoElement;
@@ -29,6 +29,7 @@ const hints: Record<string, string> = {
   no_face: 'Посмотрите в камеру',
   multiple_faces: 'В кадре должен быть один человек',
   face_too_small: 'Подойдите ближе к камере',
+  face_unclear: 'Сделайте снимок ещё раз',
 };
 
 function settings(): { station: string | null; token: string | null } {

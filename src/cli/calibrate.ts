@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import { FaceEngine } from '../face/engine.js';
 import { FaceIndex } from '../face/index.js';
 import { isAppError } from '../errors.js';
-import { distanceStats, recommend, sweep, type Rates, type Trial } from '../face/calibration.js';
+import { distanceStats, evaluate, sweep, thresholdGrid, type Trial } from '../calibration/rates.js';
+import { describeSet, readSet, type PhotoFile } from '../calibration/photos.js';
+import type { Purpose } from '../face/types.js';
+import { scaleTrials, strangerPadCount } from '../calibration/scale.js';
+import { printRates, reportScale } from '../calibration/report.js';
+import { loadConfig, readDotEnv, type Config } from '../config.js';
 import { samplePeople } from './calibration-samples.js';
 
 export interface Person {
@@ -44,7 +49,7 @@ export async function trialsFor(engine: FaceEngine, people: Person[]): Promise<{
   };
   const gallery: (Float32Array | undefined)[] = await Promise.all(people.map((p) => describe(p.photos[0]!.label, p.photos[0]!.bytes, 'enrol')));
   const probes = await Promise.all(people.map((p) => Promise.all(p.photos.slice(1).map((ph) => describe(ph.label, ph.bytes, 'probe')))));
-  const full = new FaceIndex();
+  const full = new FaceIndex(1024, { dim: engine.dim });
   gallery.forEach((g, i) => g && full.upsert(i + 1, g));
   const trials: Trial[] = [];
   people.forEach((_, i) => {
@@ -52,7 +57,7 @@ export async function trialsFor(engine: FaceEngine, people: Person[]): Promise<{
     for (const d of probes[i]!) if (d) trials.push({ genuine: true, expected: i + 1, result: full.search(d) });
   });
   people.forEach((_, i) => {
-    const without = new FaceIndex();
+    const without = new FaceIndex(1024, { dim: engine.dim });
     gallery.forEach((g, j) => g && j !== i && without.upsert(j + 1, g));
     const all = [gallery[i], ...probes[i]!];
     for (const d of all) if (d) trials.push({ genuine: false, result: without.search(d) });
@@ -60,42 +65,126 @@ export async function trialsFor(engine: FaceEngine, people: Person[]): Promise<{
   return { trials, skipped };
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+const usage = `usage:
+  npm run calibrate -- --people DIR --strangers DIR [--same-person FILE] [--gallery 2500] [--folds 3] [--safety D] [--probe-strangers] [--all] [--json FILE]
+      1:N at an exam centre's scale: DIR/<person>/<photo>; in each fold some people are never enrolled (their photos probe
+      as strangers), the others are enrolled with their first photo (their other photos probe); one-photo strangers fill
+      the gallery (with --probe-strangers the rest probe as strangers too). The model is FACE_MODEL's.
+  npm run calibrate -- --dataset DIR        a small set: first photo enrolled, the others probed; leave-one-out strangers
+  npm run calibrate                          face-api's demo photos`;
 
-export function printTable(title: string, rates: Rates[], out = process.stdout): void {
-  out.write(`\n${title}\n threshold  margin  correct  wrong-person  stranger-matched(FPIR)  miss(FNIR)\n`);
-  for (const r of rates) {
-    out.write(`   ${r.threshold.toFixed(2)}     ${r.margin.toFixed(2)}  ${pct(r.correct)}  ${pct(r.wrongPerson)}       ${pct(r.strangerMatched)}               ${pct(r.miss)}\n`);
+/** Same-person groups: labels `<set folder name>/<person folder>` that show one person (label noise in public sets). */
+function identityFrom(file: string | undefined): (set: string, person: string) => string {
+  const root = new Map<string, string>();
+  if (file) {
+    const groups = (JSON.parse(fs.readFileSync(file, 'utf8')) as { groups: string[][] }).groups;
+    for (const g of groups) for (const label of g) root.set(label, g[0]!);
   }
+  return (set, person) => root.get(`${set}/${person}`) ?? `${set}/${person}`;
+}
+
+async function scale(values: Record<string, string | boolean | string[] | undefined>, engine: FaceEngine, config: Config): Promise<Record<string, unknown>> {
+  const peopleDir = path.resolve(String(values.people));
+  const strangersDir = path.resolve(String(values.strangers));
+  const opts = {
+    gallery: Number(values.gallery ?? 2500), folds: Number(values.folds ?? 3), minFacePx: config.minFacePx, multiFaceRatio: config.multiFaceRatio, dim: engine.dim,
+    probeStrangers: values['probe-strangers'] === true,
+  };
+  const identity = identityFrom(values['same-person'] as string | undefined);
+  const people = readSet(peopleDir);
+  const strangersAll = readSet(strangersDir);
+  // A stranger who is one of the people (the same person in both sets) is not a stranger; repeats of one stranger count once.
+  const peopleSet = path.basename(peopleDir), strangerSet = path.basename(strangersDir);
+  const seen = new Set<string>();
+  const strangers = strangersAll.filter((s) => {
+    const id = identity(strangerSet, s.person);
+    if (id.startsWith(`${peopleSet}/`) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const isPerson = new Set(people);
+  const idOf = (p: PhotoFile) => identity(isPerson.has(p) ? peopleSet : strangerSet, p.person);
+  const peopleIds = new Set(people.map(idOf));
+  const pad = strangerPadCount(people, strangers, idOf, opts);
+  const wanted: { photo: PhotoFile; purpose: Purpose }[] = [];
+  people.forEach((p, i) => {
+    if (i === 0 || people[i - 1]!.person !== p.person) wanted.push({ photo: p, purpose: 'enrol' });
+    wanted.push({ photo: p, purpose: 'probe' });
+  });
+  strangers.forEach((s, i) => {
+    if (i < pad) wanted.push({ photo: s, purpose: 'enrol' });
+    else if (opts.probeStrangers) wanted.push({ photo: s, purpose: 'probe' });
+  });
+  process.stdout.write(`\n=== 1:N calibration, model ${engine.model.label} [${engine.model.id}]\n`);
+  process.stdout.write(`people: ${peopleDir} (${peopleIds.size} people, ${people.length} photos); strangers: ${strangersDir} (${strangers.length} people after ${strangersAll.length - strangers.length} repeats / people's photos left out)\n`);
+  const cacheDir = path.join(config.dataDir, 'calibration', engine.model.id);
+  const t0 = performance.now();
+  let last = 0;
+  const progress = (done: number, total: number) => {
+    if (Date.now() - last > 15_000 || done === total) {
+      last = Date.now();
+      process.stderr.write(`  described ${done}/${total} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+  };
+  const described = new Map([
+    ...(await describeSet(engine, peopleDir, wanted.filter((w) => isPerson.has(w.photo)), path.join(cacheDir, `people-${path.basename(peopleDir)}.jsonl`), progress)),
+    ...(await describeSet(engine, strangersDir, wanted.filter((w) => !isPerson.has(w.photo)), path.join(cacheDir, `strangers-${path.basename(strangersDir)}.jsonl`), progress)),
+  ]);
+  const s = scaleTrials(people, strangers, described, idOf, opts);
+  const f = s.folds;
+  const sum = (k: keyof (typeof f)[number]) => f.reduce((n, x) => n + x[k], 0);
+  process.stdout.write(`${opts.folds} folds; per fold: gallery ${f.map((x) => x.gallery).join('/')} (${f.map((x) => x.enrolled).join('/')} people + one-photo strangers), `
+    + `genuine probes ${f.map((x) => x.genuine).join('/')}, stranger probes ${f.map((x) => x.strangers).join('/')} (people never enrolled: ${f.map((x) => x.strangerPeople).join('/')}, and one-photo strangers)\n`);
+  process.stdout.write(`in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled}\n`);
+  const summary = reportScale(process.stdout, s, { threshold: config.matchThreshold, margin: config.matchMargin }, Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02)), values.all === true);
+  return { model: engine.model.id, folds: s.folds, skipped: s.skipped, ...summary };
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { dataset: { type: 'string', multiple: true }, samples: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } } });
-  const sets: { name: string; people: () => Promise<Person[]> }[] = [];
-  for (const d of values.dataset ?? []) sets.push({ name: d, people: async () => readDataset(path.resolve(d)) });
-  const engine = await FaceEngine.start({ workers: os.availableParallelism(), maxPixels: 40_000_000 });
-  if (values.samples || sets.length === 0) sets.unshift({ name: "face-api demo photos (ID crops, probes = rescaled/re-encoded/mirrored crops)", people: () => samplePeople(engine) });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        dataset: { type: 'string', multiple: true }, samples: { type: 'boolean', default: false }, all: { type: 'boolean', default: false },
+        people: { type: 'string' }, strangers: { type: 'string' }, 'same-person': { type: 'string' }, gallery: { type: 'string' }, folds: { type: 'string' },
+        safety: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, 'probe-strangers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (values.help || (values.people === undefined) !== (values.strangers === undefined)) {
+    process.stderr.write(`${usage}\n`);
+    return values.help ? 0 : 2;
+  }
+  readDotEnv();
+  const config = loadConfig();
+  const engine = await FaceEngine.start({ workers: Number(values.workers ?? os.availableParallelism()), maxPixels: config.maxImagePixels, model: config.model });
   const summary: Record<string, unknown> = {};
   try {
+    if (values.people) summary.scale = await scale(values, engine, config);
+    const sets: { name: string; people: () => Promise<Person[]> }[] = [];
+    for (const d of values.dataset ?? []) sets.push({ name: d, people: async () => readDataset(path.resolve(d)) });
+    if (values.samples || (sets.length === 0 && !values.people)) sets.unshift({ name: 'face-api demo photos (ID crops, probes = rescaled/re-encoded/mirrored crops)', people: () => samplePeople(engine) });
     for (const set of sets) {
       const people = await set.people();
       const { trials, skipped } = await trialsFor(engine, people);
-      const rates = sweep(trials);
-      const best = recommend(rates);
+      const rates = sweep(trials, thresholdGrid(trials, 0.01), [0, config.matchMargin]);
       const stats = distanceStats(trials);
       const genuine = trials.filter((t) => t.genuine).length;
-      process.stdout.write(`\n=== ${set.name}: ${people.length} people, ${genuine} genuine and ${trials.length - genuine} impostor trials\n`);
+      process.stdout.write(`\n=== ${set.name}: ${people.length} people, ${genuine} genuine and ${trials.length - genuine} impostor trials (too few to calibrate a threshold: see --people/--strangers)\n`);
       if (skipped.length) process.stdout.write(`no face / unreadable (${skipped.length}): ${skipped.join('; ')}\n`);
       process.stdout.write(`distances: genuine median ${stats.genuineMedian.toFixed(3)}, p90 ${stats.genuineP90.toFixed(3)}; nearest stranger ${stats.impostorMin.toFixed(3)} (p1 ${stats.impostorP1.toFixed(3)}); gap to the next student, genuine p10 ${stats.gapP10.toFixed(3)}\n`);
-      printTable('all settings', values.all ? rates : rates.filter((r) => r.margin === 0 || r.margin === 0.06));
-      process.stdout.write(best
-        ? `\nrecommended (wrong-person and stranger matches ≤ 0.1 %): MATCH_THRESHOLD=${best.threshold} MATCH_MARGIN=${best.margin} → correct ${pct(best.correct).trim()}, miss ${pct(best.miss).trim()}\n`
-        : '\nno setting keeps false matches at or below 0.1 % on this set\n');
-      summary[set.name] = { people: people.length, trials: trials.length, stats, recommended: best ?? null };
+      printRates(process.stdout, 'rates per setting', values.all ? rates : rates.filter((r) => r.margin === 0 || r.margin === config.matchMargin));
+      const at = evaluate(trials, config.matchThreshold, config.matchMargin);
+      process.stdout.write(`configured (MATCH_THRESHOLD=${config.matchThreshold} MATCH_MARGIN=${config.matchMargin}): correct ${(at.correct * 100).toFixed(1)}%, wrong person ${(at.wrongPerson * 100).toFixed(1)}%, strangers named ${(at.strangerMatched * 100).toFixed(1)}%\n`);
+      summary[set.name] = { people: people.length, trials: trials.length, stats, configured: at };
     }
   } finally {
     await engine.close();
   }
+  if (values.json) fs.writeFileSync(values.json, JSON.stringify(summary, null, 1));
   process.stdout.write(`\n${JSON.stringify({ calibrate: summary })}\n`);
   return 0;
 }

@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     await rebuildIndex(db, roster);
     const summary = await loadStudents({
       db, engine, roster,
-      lookalikeRadius: config.matchThreshold,
+      lookalikeRadius: config.lookalikeDistance,
       quality: config.enrolQuality,
       maxImageBytes: config.maxImageBytes,
       source: file,

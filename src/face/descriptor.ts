@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { alignedChip, mirrorChip, type Point } from './align.js';
 import type { RgbImage } from './image.js';
 import type { FaceModelSpec, OnnxInput } from './models.js';
+import type { Purpose } from './types.js';
 import { faceapi, tf } from './detect.js';
 
 export interface DescriptorNet {
@@ -86,10 +87,10 @@ export async function openDescriptorNet(model: FaceModelSpec): Promise<Descripto
 }
 
 /** The aligned chip of a face (kept for the quality gate) and its descriptor under the model's rules. */
-export async function describeFace(net: DescriptorNet, model: FaceModelSpec, image: RgbImage, landmarks68: readonly Point[]): Promise<{ descriptor: Float32Array; chip: Uint8Array; size: number; scale: number }> {
+export async function describeFace(net: DescriptorNet, model: FaceModelSpec, image: RgbImage, landmarks68: readonly Point[], purpose: Purpose): Promise<{ descriptor: Float32Array; chip: Uint8Array; size: number; scale: number }> {
   const aligned = alignedChip(image, landmarks68, model.layout);
   const d = await net.describeChip(aligned.chip, aligned.size);
-  if (model.mirror) {
+  if (model.mirror === 'both' || (model.mirror === 'enrol' && purpose === 'enrol')) {
     const m = await net.describeChip(mirrorChip(aligned.chip, aligned.size), aligned.size);
     for (let i = 0; i < d.length; i++) d[i] = (d[i]! + m[i]!) / 2;
   }

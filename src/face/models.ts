@@ -30,8 +30,11 @@ export interface FaceModelSpec {
   label: string;
   /** Which template the face is warped onto before the descriptor (face/align.ts). */
   layout: 'dlib' | 'arcface';
-  /** Describe the mirrored chip too and average the two (test-time augmentation). */
-  mirror: boolean;
+  /**
+   * Also describe the mirrored chip and average the two (test-time augmentation): for enrolment photos
+   * only ('enrol': a steadier enrolled descriptor at no cost to the door), for every photo, or never.
+   */
+  mirror: 'none' | 'enrol' | 'both';
   /** Scale descriptors to unit length (cosine models: Euclidean distance is then √(2 − 2·cos)). */
   unitLength: boolean;
   /** Values per descriptor when known before the model is loaded (ONNX: read from the model). */
@@ -47,18 +50,18 @@ export interface FaceModelSpec {
 
 /**
  * The default: face-api's FaceRecognitionNet (dlib's ResNet, 128-d) on the chip it was trained on —
- * dlib's 150 px similarity-aligned face, with a mirrored copy averaged in. Both weights and code are
- * MIT (@vladmandic/face-api); dlib's author released the descriptor's weights into the public domain.
+ * dlib's 150 px similarity-aligned face; an enrolment photo's descriptor averages in its mirrored
+ * copy. Code MIT (@vladmandic/face-api); dlib's author released the weights into the public domain.
  */
 export const FACEAPI_MODEL: FaceModelSpec = {
-  id: 'faceapi-dlib150-mirror',
+  id: 'faceapi-dlib150-mirrorenrol',
   kind: 'faceapi',
-  label: 'face-api FaceRecognitionNet (128-d, dlib alignment, mirrored copy)',
+  label: 'face-api FaceRecognitionNet (128-d, dlib alignment)',
   layout: 'dlib',
-  mirror: true,
+  mirror: 'enrol',
   unitLength: false,
   dim: 128,
-  calibrated: { threshold: 0.45, margin: 0.06 },
+  calibrated: { threshold: 0.45, margin: 0.12 },
   i8Scale: 160,
   licence: 'MIT (@vladmandic/face-api); the descriptor is dlib\'s face recognition ResNet, released into the public domain by its author',
 };
@@ -86,7 +89,7 @@ export const KNOWN_ONNX: readonly KnownOnnxModel[] = [
     file: 'fr_feature.onnx',
     npm: { spec: 'faceplugin-face-recognition-js@0.0.1', path: 'package/model/fr_feature.onnx' },
     input: { order: 'rgb', mean: 127, std: 128 },
-    calibrated: { threshold: 1.0, margin: 0 },
+    calibrated: { threshold: 0.93, margin: 0.12 },
     licence:
       'UNCLEAR: the package says MIT, but its LICENSE file is a template left from an unrelated package ("Copyright 2021 gitguanqi"); ' +
       'the model passed through vendors who sell licensed models and has no model card. Use it only if your institution has cleared it.',
@@ -124,7 +127,7 @@ export function resolveModel(setting: string, dataDir: string, root: string, inp
     kind: 'onnx',
     label: calibratedModel ? `${calibratedModel.name} (${path.basename(file)}, ONNX)` : `${path.basename(file)} (ONNX)`,
     layout: 'arcface',
-    mirror: false,
+    mirror: 'none',
     unitLength: true,
     onnx: { path: file, sha256, input: feed },
     ...(calibratedModel ? { calibrated: calibratedModel.calibrated } : {}),

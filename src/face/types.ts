@@ -20,7 +20,7 @@ export interface DetectedFace {
   detector: DetectorName;
   /** The model's descriptor; present for the faces that were asked to be described. */
   descriptor?: Float32Array;
-  /** Enrolment only: size, sharpness, pose and exposure of the described face. */
+  /** Size, sharpness, pose and exposure of the described face. */
   quality?: FaceQuality;
 }
 

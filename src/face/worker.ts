@@ -30,7 +30,7 @@ async function setup(): Promise<void> {
   net = await openDescriptorNet(init.model);
 }
 
-/** Enrolment-photo fitness (face/quality.ts), always on dlib's 150 px chip so one set of limits fits every model. */
+/** Fitness of a described face (face/quality.ts), always on dlib's 150 px chip so one set of limits fits every model. */
 function measureQuality(image: import('./image.js').RgbImage, landmarks: { x: number; y: number }[], boxWidth: number, scale: number, chip?: { chip: Uint8Array; size: number }): FaceQuality {
   const pose = landmarkPose(landmarks);
   const c = chip ?? alignedChip(image, landmarks, 'dlib');
@@ -83,11 +83,9 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
       const a = performance.now();
       const landmarks = (await landmarksFor(input, det.box)).positions.map((p) => ({ x: p.x, y: p.y }));
       const b = performance.now();
-      const described = await describeFace(net, init.model, decoded.image, landmarks);
+      const described = await describeFace(net, init.model, decoded.image, landmarks, options.purpose);
       faces[i]!.descriptor = described.descriptor;
-      if (options.purpose === 'enrol') {
-        faces[i]!.quality = measureQuality(decoded.image, landmarks, faces[i]!.box.width, decoded.scale, init.model.layout === 'dlib' ? described : undefined);
-      }
+      faces[i]!.quality = measureQuality(decoded.image, landmarks, faces[i]!.box.width, decoded.scale, init.model.layout === 'dlib' ? described : undefined);
       landmarksMs += b - a;
       descriptorMs += performance.now() - b;
     }

@@ -12,7 +12,7 @@ import { loadInProgress, loadStudents, type LoadProgress } from '../students/loa
 import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
-import { lastLoadFinished, searchStudents } from '../students/repository.js';
+import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
 
 interface Upload {
   dir: string;
@@ -91,7 +91,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         db: ctx.db,
         engine: ctx.engine,
         roster: rosterOf(ctx),
-        lookalikeRadius: ctx.config.matchThreshold,
+        lookalikeRadius: ctx.config.lookalikeDistance,
         quality: ctx.config.enrolQuality,
         maxImageBytes: ctx.config.maxImageBytes,
         source,
@@ -139,6 +139,22 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       /** The same instant on the exam centre's clock (TIMEZONE), as the page shows it. */
       last_load_local: last ? `${localDate(last, ctx.config.timezone)} ${localTime(last, ctx.config.timezone)}` : null,
       index_size: ctx.index.size,
+      face_model: ctx.engine.model.label,
+      /** After a model switch: students re-described from their stored photos (others get «Лицо не найдено» meanwhile). */
+      reembed: ctx.reembed?.status ?? null,
+      lookalike_students: ctx.lookalikes.flagged,
+    };
+  });
+
+  // The roster look-alike audit: pairs the camera cannot tell apart (neither is named until a better photo is loaded).
+  app.get('/admin/lookalikes', { preHandler: guard }, async () => {
+    const pairs = ctx.lookalikes.pairs();
+    const who = await studentLabels(ctx.db, pairs.flatMap((p) => [p.a, p.b]));
+    return {
+      pairs: pairs.map((p) => ({
+        distance: Math.round(p.distance * 1000) / 1000,
+        students: [p.a, p.b].map((id) => ({ id, ...who.get(id)!, photo_url: `/api/students/${id}/photo` })),
+      })),
     };
   });
 }

@@ -8,6 +8,7 @@ const statusOf: Record<ErrorCode, number> = {
   no_face: 422,
   multiple_faces: 422,
   face_too_small: 422,
+  face_unclear: 422,
   bad_request: 400,
   bad_excel: 400,
   payload_too_large: 413,
@@ -62,7 +63,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     else req.log.info({ code: e.code, detail: e.detail }, 'request refused');
     const body: ErrorBody = { error: e.code, message: e.message };
     // Face outcomes are also statuses of the recognition flow (the UI switches on `status`).
-    if (e.code === 'no_face' || e.code === 'multiple_faces' || e.code === 'face_too_small') body.status = e.code;
+    if (e.code === 'no_face' || e.code === 'multiple_faces' || e.code === 'face_too_small' || e.code === 'face_unclear') body.status = e.code;
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

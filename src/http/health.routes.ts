@@ -18,6 +18,8 @@ export interface HealthBody {
   engine_tensors: number[];
   engine_queued: number;
   rss_mb: number;
+  /** The descriptor model (FACE_MODEL) and what its weights' licence is. */
+  face_model: { id: string; label: string; licence: string };
   match_threshold: number;
   match_margin: number;
   station_token_required: boolean;
@@ -41,6 +43,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       engine_tensors: ctx.engine.stats().numTensors,
       engine_queued: ctx.engine.stats().queued,
       rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+      face_model: { id: ctx.engine.model.id, label: ctx.engine.model.label, licence: ctx.engine.model.licence },
       match_threshold: ctx.config.matchThreshold,
       match_margin: ctx.config.matchMargin,
       station_token_required: ctx.config.stationToken !== undefined,

@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../errors.js';
 import { localDate, localTime } from '../time.js';
 import type { PassRow, StudentRow } from '../db/schema.js';
 import { decide } from './decision.js';
+import { unusable } from '../face/quality.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 
 export type Source = 'camera' | 'web';
@@ -76,6 +77,10 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
   if (!largest?.descriptor) throw new AppError('no_face');
   if (faces.length > 1) throw new AppError('multiple_faces');
   if (largest.box.width < config.minFacePx) throw new AppError('face_too_small');
+  // A detection whose landmarks make no face, or a chip without detail: its descriptor is noise that lands near other noise.
+  const bad = largest.quality && unusable(largest.quality);
+  if (bad === 'not_a_face') throw new AppError('no_face');
+  if (bad === 'blurry') throw new AppError('face_unclear');
 
   const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin }, (id) => ctx.lookalikes.has(id));
   audit.distance = decision.distance ?? null;

@@ -3,7 +3,7 @@ import type { Db } from '../db/index.js';
 import type { FaceEngine } from '../face/engine.js';
 import { FaceIndex } from '../face/index.js';
 import { auditAll, Lookalikes, pairsNear, type LookalikePair } from '../face/lookalikes.js';
-import { assessQuality, type FaceQuality, type QualityVerdict } from '../face/quality.js';
+import { assessQuality, unusable, type FaceQuality, type QualityVerdict } from '../face/quality.js';
 import { AppError } from '../errors.js';
 import { rebuildIndex, type Roster } from './rebuild.js';
 import { auditKey, lookalikeAuditKey, saveLookalikes } from './repository.js';
@@ -31,6 +31,10 @@ export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, thumbnail
   const face = result.faces[0];
   if (!face?.descriptor) throw new AppError('no_face', 'на фото не найдено лицо');
   if (face.box.width < MIN_ENROL_FACE_PX) throw new AppError('face_too_small', `лицо слишком маленькое (${Math.round(face.box.width)} пикс.)`);
+  // Refused whatever ENROL_QUALITY says: such a descriptor would draw probes of other people to itself.
+  const bad = face.quality && unusable(face.quality);
+  if (bad === 'not_a_face') throw new AppError('no_face', 'на фото не найдено чёткое лицо');
+  if (bad === 'blurry') throw new AppError('face_unclear', 'лицо на фото неразличимо (размыто)');
   // Faces under half the enrolled one's width are background (posters, passers-by), as at the door.
   const others = result.faces.slice(1).filter((f) => f.box.width >= 0.5 * face.box.width).length;
   const issues = face.quality ? assessQuality(face.quality, others) : [];

@@ -90,7 +90,7 @@ export async function enrol(app: TestApp, engine: FaceEngine, photos: IdPhoto[],
   const sheet = path.join(dir, 'list.xlsx');
   await writeSheet(sheet, [...photos.map((p, i) => studentRow(i, `${p.key}.jpg`)), ...extraRows]);
   const s = await loadStudents({
-    db: app.db, engine, roster: rosterOf(app.ctx), lookalikeRadius: app.ctx.config.matchThreshold, quality: app.ctx.config.enrolQuality, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
+    db: app.db, engine, roster: rosterOf(app.ctx), lookalikeRadius: app.ctx.config.lookalikeDistance, quality: app.ctx.config.enrolQuality, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
     photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: { info: () => {}, warn: () => {} },
   });
   assert.equal(s.added, photos.length + extraRows.length, JSON.stringify(s.rows));

@@ -1,6 +1,6 @@
 // Accuracy calibration: genuine and impostor trials → rates per (threshold, margin), and the safest setting.
 import { decide } from '../passes/decision.js';
-import type { SearchResult } from './index.js';
+import type { SearchResult } from '../face/index.js';
 
 export interface Trial {
   /** true: the probe's person is in the gallery; false: a stranger. */
@@ -8,6 +8,11 @@ export interface Trial {
   /** Gallery id of the probe's person (genuine trials). */
   expected?: number;
   result: SearchResult | undefined;
+  /** Genuine trials: the quality gate's issues with the enrolled photo of the probe's person. */
+  enrolIssues?: string[];
+  /** For reviewing the nearest false matches: the probe photo and the enrolled photo it came nearest to. */
+  probe?: string;
+  nearest?: string;
 }
 
 export interface Rates {
@@ -46,8 +51,34 @@ export function evaluate(trials: Trial[], threshold: number, margin: number): Ra
 export const THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
 export const MARGINS = [0, 0.02, 0.04, 0.06, 0.08, 0.1];
 
-export function sweep(trials: Trial[]): Rates[] {
-  return THRESHOLDS.flatMap((t) => MARGINS.map((m) => evaluate(trials, t, m)));
+export function sweep(trials: Trial[], thresholds: readonly number[] = THRESHOLDS, margins: readonly number[] = MARGINS): Rates[] {
+  return thresholds.flatMap((t) => margins.map((m) => evaluate(trials, t, m)));
+}
+
+/** Thresholds every `step` from where 1 % of right answers lie to where 5 % of strangers' nearest faces lie. */
+export function thresholdGrid(trials: Trial[], step = 0.005): number[] {
+  const q = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+  const lo = q(trials.filter((t) => t.genuine && t.result).map((t) => t.result!.best.distance), 0.01);
+  const hi = q(trials.filter((t) => !t.genuine && t.result).map((t) => t.result!.best.distance), 0.05);
+  const out: number[] = [];
+  for (let x = Math.floor(lo / step) * step; x <= hi + 1e-9; x += step) out.push(Math.round(x * 1000) / 1000);
+  return out;
+}
+
+/**
+ * The smallest distance at which this calibration would name someone wrongly with margin `margin`:
+ * the nearest stranger (or the nearest wrong student of a genuine probe) that also clears the margin.
+ * A threshold below it keeps every false match of the calibration out; the gap is its safety distance.
+ */
+export function firstFalseMatch(trials: Trial[], margin: number): number {
+  let first = Infinity;
+  for (const t of trials) {
+    if (!t.result) continue;
+    const { best, secondDistance } = t.result;
+    const wrong = !t.genuine || best.studentId !== t.expected;
+    if (wrong && secondDistance - best.distance >= margin) first = Math.min(first, best.distance);
+  }
+  return first;
 }
 
 /**
