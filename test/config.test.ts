@@ -31,7 +31,7 @@ test('DATABASE_URL selects PostgreSQL or a SQLite file', () => {
 
 test('every bad value is reported by name in one error', () => {
   try {
-    loadConfig({ PORT: 'eighty', MATCH_THRESHOLD: '2', TIMEZONE: 'Mars/Olympus', FACE_WORKERS: '0', ADMIN_TOKEN: 'short', DATABASE_URL: 'mysql://x', HNSW_FROM: 'many', HNSW_EF: '3' });
+    loadConfig({ PORT: 'eighty', MATCH_THRESHOLD: '3', TIMEZONE: 'Mars/Olympus', FACE_WORKERS: '0', ADMIN_TOKEN: 'short', DATABASE_URL: 'mysql://x', HNSW_FROM: 'many', HNSW_EF: '3' });
     assert.fail('expected ConfigError');
   } catch (e) {
     assert.ok(e instanceof ConfigError);

@@ -15,7 +15,7 @@ export function printRates(out: Out, title: string, rates: Rates[]): void {
 
 export interface ScaleSummary {
   recommended: (Rates & { firstFalse: number; safety: number }) | null;
-  configured: Rates;
+  configured: Rates & { firstFalse: number };
   curve: { fpir: number; correct: number; threshold: number }[];
   fmr: { threshold: number; fmr: number; fpir2500: number; fpir10000: number; fpir50000: number }[];
   stats: { genuineP10: number; genuineP50: number; genuineP90: number; strangerMin: number; strangerP001: number; strangerP01: number };
@@ -93,9 +93,11 @@ export function reportScale(out: Out, s: ScaleTrials, configured: { threshold: n
     ? `\nrecommended: MATCH_THRESHOLD=${recommended.threshold} MATCH_MARGIN=${recommended.margin} → correct ${pct(recommended.correct)}, wrong person 0, strangers named 0; `
       + `the first false match of this calibration is at ${recommended.firstFalse.toFixed(3)} (safety distance ${safety})\n`
     : '\nno setting names anyone without a false match on these sets\n');
+  const configuredFirst = firstFalseMatch(trials, configured.margin);
   out.write(`configured now (MATCH_THRESHOLD=${configured.threshold} MATCH_MARGIN=${configured.margin}): correct ${pct(configuredRates.correct)}, `
-    + `wrong person ${Math.round(configuredRates.wrongPerson * configuredRates.genuine)}, strangers named ${Math.round(configuredRates.strangerMatched * configuredRates.impostor)} of ${configuredRates.impostor}, missed ${pct(configuredRates.miss)}\n`);
-  return { recommended, configured: configuredRates, curve, fmr, stats };
+    + `wrong person ${Math.round(configuredRates.wrongPerson * configuredRates.genuine)}, strangers named ${Math.round(configuredRates.strangerMatched * configuredRates.impostor)} of ${configuredRates.impostor}, missed ${pct(configuredRates.miss)}; `
+    + `with this margin the first false match is at ${configuredFirst.toFixed(3)} (safety distance ${(configuredFirst - configured.threshold).toFixed(3)})\n`);
+  return { recommended, configured: { ...configuredRates, firstFalse: configuredFirst }, curve, fmr, stats };
 }
 
 /** How the quality gate's verdict on an enrolment photo relates to how often its person is then named. */

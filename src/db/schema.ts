@@ -39,7 +39,10 @@ export interface StudentsTable {
 export interface StudentPhotosTable {
   student_id: number;
   mime: string;
+  /** What the operator sees: upright JPEG, at most 360 px. */
   data: Uint8Array;
+  /** The photo as loaded (re-encoded only above 1.5 MB or 2048 px): re-described after a model switch. */
+  source: Uint8Array | null;
 }
 
 /**

@@ -92,3 +92,26 @@ export async function thumbnailJpeg(bytes: Uint8Array, maxPixels: number, side =
     throw decodeError(e);
   }
 }
+
+/** Photos up to this size are stored as they were loaded; larger ones as a 2048 px JPEG (the engine never looks at more). */
+const SOURCE_MAX_BYTES = 1.5 * 1024 * 1024;
+const SOURCE_MAX_SIDE = 2048;
+
+/**
+ * What to keep of an enrolment photo so that a later model can describe it again: undefined means
+ * "the original bytes" (small enough); otherwise an upright JPEG at most 2048 px, quality 92.
+ */
+export async function sourceForStorage(bytes: Uint8Array, maxPixels: number): Promise<Buffer | undefined> {
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    if (bytes.length <= SOURCE_MAX_BYTES && Math.max(meta.width ?? 0, meta.height ?? 0) <= SOURCE_MAX_SIDE) return undefined;
+    return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
+      .rotate()
+      .resize(SOURCE_MAX_SIDE, SOURCE_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+  } catch (e) {
+    throw decodeError(e);
+  }
+}

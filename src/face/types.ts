@@ -52,6 +52,8 @@ export interface DescribeResult {
   height: number;
   timings: StageTimings;
   thumbnail?: Uint8Array;
+  /** With `thumbnail`: a smaller copy to store when the photo itself is too large to keep (else keep the bytes). */
+  source?: Uint8Array;
 }
 
 export interface WorkerRequest {

@@ -1,7 +1,7 @@
 // Worker thread: decode → detect (face-api, tfjs-wasm) → 68 landmarks → aligned chip → the model's descriptor.
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { decodeImage, thumbnailJpeg } from './image.js';
+import { decodeImage, sourceForStorage, thumbnailJpeg } from './image.js';
 
 import { detectFaces, landmarksFor, setupFaceApi, tf, toTensor } from './detect.js';
 import { describeFace, openDescriptorNet, type DescriptorNet } from './descriptor.js';
@@ -89,9 +89,11 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
       landmarksMs += b - a;
       descriptorMs += performance.now() - b;
     }
+    const source = options.thumbnail ? await sourceForStorage(bytes, init.maxPixels) : undefined;
     return {
       faces,
       ...(options.thumbnail ? { thumbnail: await thumbnailJpeg(bytes, init.maxPixels) } : {}),
+      ...(source ? { source } : {}),
       width: decoded.originalWidth,
       height: decoded.originalHeight,
       timings: { decode: clock.decode, detect: clock.detect, landmarks: landmarksMs, descriptor: descriptorMs },
@@ -122,11 +124,15 @@ port.on('message', (msg: WorkerRequest | { type: 'ping' }) => {
       reply = { id: msg.id, ok: false, code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) };
     }
     const transfer = reply.ok ? reply.result.faces.flatMap((f) => (f.descriptor ? [f.descriptor.buffer as ArrayBuffer] : [])) : [];
-    if (reply.ok && reply.result.thumbnail) {
-      // A Buffer may share sharp's pool: send a copy that owns its memory.
-      const own = new Uint8Array(reply.result.thumbnail);
-      reply.result.thumbnail = own;
-      transfer.push(own.buffer);
+    if (reply.ok) {
+      // A Buffer may share sharp's pool: send copies that own their memory.
+      for (const k of ['thumbnail', 'source'] as const) {
+        const b = reply.result[k];
+        if (!b) continue;
+        const own = new Uint8Array(b);
+        reply.result[k] = own;
+        transfer.push(own.buffer);
+      }
     }
     port.postMessage(reply, transfer);
   })();

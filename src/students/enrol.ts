@@ -22,12 +22,13 @@ export interface EnrolledFace {
   issues: QualityVerdict[];
   /** What students.face_quality stores. */
   qualityJson: string | null;
-  thumbnail: Uint8Array | undefined;
+  /** With `keepPhoto`: the 360 px thumbnail the operator sees and the photo to keep for re-description. */
+  photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined;
 }
 
 /** Describes an enrolment photo; no face → AppError no_face, a tiny face → face_too_small. */
-export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, thumbnail = false): Promise<EnrolledFace> {
-  const result = await engine.describe(bytes, { purpose: 'enrol', thumbnail });
+export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, keepPhoto = false): Promise<EnrolledFace> {
+  const result = await engine.describe(bytes, { purpose: 'enrol', thumbnail: keepPhoto });
   const face = result.faces[0];
   if (!face?.descriptor) throw new AppError('no_face', 'на фото не найдено лицо');
   if (face.box.width < MIN_ENROL_FACE_PX) throw new AppError('face_too_small', `лицо слишком маленькое (${Math.round(face.box.width)} пикс.)`);
@@ -46,7 +47,7 @@ export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, thumbnail
     quality: face.quality,
     issues,
     qualityJson: face.quality ? JSON.stringify({ ...roundAll(face.quality), issues: issues.map((i) => i.issue) }) : null,
-    thumbnail: result.thumbnail,
+    photo: result.thumbnail ? { thumbnail: result.thumbnail, source: result.source ?? bytes } : undefined,
   };
 }
 

@@ -86,7 +86,7 @@ interface Ready {
   sheet: SheetRow;
   existingId: number | undefined;
   data: StudentData;
-  photo: Uint8Array | undefined;
+  photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined;
   warnings: RowReport[];
 }
 
@@ -208,17 +208,18 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     const warnings: RowReport[] = [];
     const warn = (reason: string, message: string) => warnings.push({ row: row.row, matricula: row.matricula, status: 'warning', reason, message });
     if (face.faces > 1) warn('multiple_faces', `на фото ${face.faces} лица: взято самое крупное`);
-    if (opts.quality !== 'off' && face.issues.length > 0) {
-      const what = face.issues.map((i) => i.message).join(', ');
-      if (opts.quality === 'refuse') return fail('poor_photo', `фото не годится для распознавания: ${what}: ${row.file_path}`);
-      warn('poor_photo', `фото плохо подходит для распознавания: ${what}`);
+    if (opts.quality === 'refuse' && face.issues.length > 0) {
+      return fail('poor_photo', `фото не годится для распознавания: ${face.issues.map((i) => i.message).join(', ')}: ${row.file_path}`);
     }
+    // Several faces are already said by multiple_faces.
+    const issues = face.issues.filter((i) => i.issue !== 'several_faces');
+    if (opts.quality === 'warn' && issues.length > 0) warn('poor_photo', `фото плохо подходит для распознавания: ${issues.map((i) => i.message).join(', ')}`);
     const { row: _r, ...fields } = row;
     batch.push({
       sheet: row,
       existingId: item.existingId,
       data: { ...fields, embedding: encodeEmbedding(face.descriptor), embedding_model: opts.roster.modelId, face_score: face.score, face_width: face.width, face_quality: face.qualityJson },
-      photo: face.thumbnail,
+      photo: face.photo,
       warnings,
     });
     if (batch.length >= BATCH) await flush();

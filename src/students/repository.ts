@@ -38,7 +38,8 @@ export async function staleStudents(db: Db, model: string, afterId: number, limi
   const rows = await db
     .selectFrom('students')
     .leftJoin('student_photos', 'student_photos.student_id', 'students.id')
-    .select(['students.id as id', 'student_photos.data as photo'])
+    // Rows loaded before the photo itself was kept have only the 360 px thumbnail.
+    .select((eb) => ['students.id as id', eb.fn.coalesce('student_photos.source', 'student_photos.data').as('photo')])
     .where('students.embedding_model', '<>', model)
     .where('students.id', '>', afterId)
     .orderBy('students.id')
@@ -76,7 +77,7 @@ export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, n
 export type StudentData = StudentFields & FaceUpdate;
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
-export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: Uint8Array | undefined, now: string): Promise<number> {
+export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined, now: string): Promise<number> {
   let studentId: number;
   const search_text = searchText(data);
   if (id === undefined) {
@@ -88,7 +89,7 @@ export async function saveStudent(trx: Db, id: number | undefined, data: Student
   }
   if (photo) {
     await trx.deleteFrom('student_photos').where('student_id', '=', studentId).execute();
-    await trx.insertInto('student_photos').values({ student_id: studentId, mime: 'image/jpeg', data: photo }).execute();
+    await trx.insertInto('student_photos').values({ student_id: studentId, mime: 'image/jpeg', data: photo.thumbnail, source: photo.source }).execute();
   }
   return studentId;
 }
