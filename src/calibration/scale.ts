@@ -82,7 +82,11 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
       if (enrol(id, described.get(`enrol:${first.key}`), first.key)) enrolled++;
       else out.skipped.notEnrolled++;
     }
-    strangers.slice(0, padCount).forEach((s) => enrol(identity(s), described.get(`enrol:${s.key}`), s.key));
+    // Fill up to the gallery size; the padding set has some slack for photos the loader would refuse.
+    for (const s of strangers.slice(0, padCount)) {
+      if (index.size >= opts.gallery) break;
+      enrol(identity(s), described.get(`enrol:${s.key}`), s.key);
+    }
     let genuine = 0, strangerProbes = 0;
     const probe = (p: PhotoFile, d: Described | undefined) => {
       if (!usable(d)) return;
@@ -112,9 +116,12 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
   return out;
 }
 
-/** How many one-photo strangers fill the gallery (the rest are probes): enough for the largest fold. */
+/**
+ * How many one-photo strangers are set aside to fill the gallery (the rest are probes): enough for the
+ * fold with the fewest enrolled people, plus 3 % for photos without a usable face.
+ */
 export function strangerPadCount(people: PhotoFile[], strangers: PhotoFile[], identity: IdentityOf, opts: Pick<ScaleOptions, 'gallery' | 'folds'>): number {
   const ids = new Set(people.map(identity));
   const enrolledMin = Math.floor((ids.size * (opts.folds - 1)) / opts.folds);
-  return Math.max(0, Math.min(strangers.length, opts.gallery - enrolledMin));
+  return Math.max(0, Math.min(strangers.length, Math.ceil((opts.gallery - enrolledMin) * 1.03)));
 }
