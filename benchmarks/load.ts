@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   for (const row of s.rows) byReason[`${row.status}:${row.reason}`] = (byReason[`${row.status}:${row.reason}`] ?? 0) + 1;
   console.log(`workers ${WORKERS}, cores ${os.availableParallelism()}`);
   console.log(`rows ${s.total_rows}  added ${s.added}  failed ${s.failed}  total ${(s.duration_ms / 1000).toFixed(1)} s  photos/s ${s.photos_per_second}`);
-  console.log('reasons', byReason);
+  console.log('reasons', byReason, 'look-alike pairs', s.lookalikes.length);
   console.log(JSON.stringify({ bench: 'load', count: COUNT, workers: WORKERS, added: s.added, failed: s.failed, seconds: s.duration_ms / 1000, photos_per_second: s.photos_per_second }));
   await db.destroy();
   await engine.close();

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDb } from '../src/db/index.js';
 import { encodeEmbedding } from '../src/face/embedding.js';
+import { FACEAPI_MODEL } from '../src/face/models.js';
 import { writeReport } from '../src/passes/report.js';
 
 const { values } = parseArgs({ options: { passes: { type: 'string', default: '50000' } } });
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     await db.insertInto('students').values(Array.from({ length: 500 }, (_, k) => ({
       matricula: `M${String(i + k).padStart(6, '0')}`, lastname: `Фамилия${i + k}`, firstname: 'Имя', lotin: 'Familiya Ism', short: null,
       group: `G-${(i + k) % 40}`, identifier: `0${900000000 + i + k}`, date_of_birth: '2004-01-01', passport_number: `AA0${1000000 + i + k}`,
-      file_path: null, embedding: encodeEmbedding(new Float32Array(128)), face_score: 0.9, face_width: 120, created_at: now, updated_at: now,
+      file_path: null, embedding_model: FACEAPI_MODEL.id, face_quality: null, embedding: encodeEmbedding(new Float32Array(128)), face_score: 0.9, face_width: 120, created_at: now, updated_at: now,
     }))).execute();
   }
   // N passes: each student once a day over N / 2,500 days.

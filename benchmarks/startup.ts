@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { createDb } from '../src/db/index.js';
 import { encodeEmbedding } from '../src/face/embedding.js';
+import { FACEAPI_MODEL } from '../src/face/models.js';
 import { projectRoot } from '../src/paths.js';
 import { postgresDatabase } from '../test/helpers/db.js';
 import type { DatabaseConfig } from '../src/config.js';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
       for (let j = 0; j < 128; j++) v[j] = Math.random() * 0.2 - 0.1;
       return {
         matricula: `S${i + k}`, lastname: `L${i + k}`, firstname: 'F', lotin: null, short: null, group: 'G', identifier: `I${i + k}`,
-        date_of_birth: null, passport_number: null, file_path: null, embedding: encodeEmbedding(v), face_score: 0.9, face_width: 100,
+        date_of_birth: null, passport_number: null, file_path: null, embedding_model: FACEAPI_MODEL.id, face_quality: null, embedding: encodeEmbedding(v), face_score: 0.9, face_width: 100,
         created_at: now, updated_at: now,
       };
     });

@@ -13,6 +13,8 @@ import { buildApp } from './app.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
 
+const AUDIT_BEFORE_LISTEN = 20_000;
+
 async function main(): Promise<void> {
   readDotEnv();
   let config: Config;
@@ -49,9 +51,15 @@ async function main(): Promise<void> {
   }
   const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id };
   const built = await rebuildIndex(db, roster);
-  const audit = await auditRosterIfStale(db, roster, config.lookalikeDistance);
-  const engine = await engineStarting;
   const log = (level: 'info' | 'warn' | 'error', msg: string) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`));
+  // A stale look-alike audit (new model or distance, or a load that stopped before its audit) is redone
+  // before the first answer up to ~20,000 faces (≈ 5 s here); a larger roster is audited in the
+  // background (100k ≈ 3 min of slices) and its pairs apply as soon as they are known.
+  const auditing = auditRosterIfStale(db, roster, config.lookalikeDistance);
+  const audit = index.size <= AUDIT_BEFORE_LISTEN
+    ? await auditing
+    : (void auditing.then((a) => a.audited && log('info', `look-alike audit of ${index.size} faces: ${a.pairs} pairs in ${Math.round(a.ms)} ms`), (e: Error) => log('error', `look-alike audit failed: ${e.message}`)), { audited: false, pairs: roster.lookalikes.flagged, ms: 0 });
+  const engine = await engineStarting;
   const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
   app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
   if (!config.adminToken) {

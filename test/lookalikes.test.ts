@@ -51,6 +51,7 @@ test('one face under two students: listed with both photos, neither named; a bet
   const s = await upload([studentRow(0, 'a.jpg'), studentRow(1, 'b.jpg'), studentRow(2, 'c.jpg')], { 'a.jpg': people[0]!.bytes, 'b.jpg': people[1]!.bytes, 'c.jpg': await alter(people[1]!.bytes, 'jpeg40') });
   assert.equal(s.added, 3);
   assert.equal(s.lookalikes.length, 1, JSON.stringify(s.lookalikes));
+  assert.equal(s.lookalikes_total, 1);
   const pair = s.lookalikes[0];
   assert.deepEqual(pair.students.map((x: { row: number }) => x.row).sort(), [3, 4]);
   assert.deepEqual(s.rows.filter((r: { reason: string }) => r.reason === 'similar_face').map((r: { row: number }) => r.row).sort(), [3, 4]);
@@ -59,6 +60,7 @@ test('one face under two students: listed with both photos, neither named; a bet
   assert.equal(listed.statusCode, 200);
   const pairs = listed.json().pairs;
   assert.equal(pairs.length, 1);
+  assert.equal(listed.json().total, 1);
   for (const st of pairs[0].students) {
     assert.match(st.name, /^Иванова-[12] Анна$/);
     const photo = await t.app.inject({ method: 'GET', url: st.photo_url, headers: admin });

@@ -4,7 +4,7 @@ import { $, api, el, HttpError, input, protectedImage } from './common.js';
 interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
 interface PairStudent { id: number; name: string; matricula: string | null; row?: number | null; photo_url: string }
 interface Pair { distance: number; students: PairStudent[] }
-interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[]; lookalikes: Pair[] }
+interface Summary { total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number; rows: RowReport[]; lookalikes: Pair[]; lookalikes_total: number }
 interface Reembed { state: string; done: number; total: number; failed: number }
 interface Status { running: boolean; progress: { done: number; total: number } | null; last_load_at: string | null; last_load_local: string | null; index_size: number; face_model: string; reembed: Reembed | null; lookalike_students: number }
 interface StudentItem { id: number; matricula: string | null; lastname: string; firstname: string; group: string | null; identifier: string | null; passed_today: string | null }
@@ -76,8 +76,8 @@ function renderPairs(box: HTMLElement, pairs: Pair[]): void {
 
 async function loadLookalikes(): Promise<void> {
   try {
-    const r = await call<{ pairs: Pair[] }>('/admin/lookalikes');
-    $('lookalikes-total').textContent = r.pairs.length ? `Пар: ${r.pairs.length}` : 'Похожих пар нет';
+    const r = await call<{ total: number; pairs: Pair[] }>('/admin/lookalikes?limit=100');
+    $('lookalikes-total').textContent = r.total ? `Пар: ${r.total}${r.total > r.pairs.length ? ` (показаны ${r.pairs.length} ближайших)` : ''}` : 'Похожих пар нет';
     renderPairs($('lookalikes'), r.pairs);
   } catch (e) {
     $('lookalikes-total').textContent = e instanceof HttpError ? e.body.message : 'Ошибка';
@@ -104,7 +104,7 @@ function renderSummary(s: Summary): void {
   const pairs = el('div', null, 'lookalikes');
   renderPairs(pairs, s.lookalikes);
   box.replaceChildren(counts, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'), ...(s.rows.length ? [table] : []),
-    ...(s.lookalikes.length ? [el('h3', `Похожие лица: ${s.lookalikes.length} пар (камера не назовёт ни одного из пары)`), pairs] : []));
+    ...(s.lookalikes_total ? [el('h3', `Похожие лица: ${s.lookalikes_total} пар (камера не назовёт ни одного из пары)`), pairs] : []));
   box.hidden = false;
 }
 

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
 import { createDb } from '../../src/db/index.js';
 import { encodeEmbedding } from '../../src/face/embedding.js';
+import { FACEAPI_MODEL } from '../../src/face/models.js';
 import { FaceEngine } from '../../src/face/engine.js';
 import { projectRoot } from '../../src/paths.js';
 import { sampleBytes, grow } from '../../test/helpers/faces.js';
@@ -39,7 +40,7 @@ export async function startBenchServer(students: number, port: number, env: Reco
       if (!real) for (let j = 0; j < 128; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
       return {
         matricula: `B${i + k}`, lastname: real ? 'Enrolled' : `L${i + k}`, firstname: 'F', lotin: null, short: null, group: `G${(i + k) % 20}`, identifier: null,
-        date_of_birth: null, passport_number: `AA${1000000 + i + k}`, file_path: null, embedding: encodeEmbedding(real ? enrolled : v), face_score: 0.9, face_width: 120,
+        date_of_birth: null, passport_number: `AA${1000000 + i + k}`, file_path: null, embedding_model: FACEAPI_MODEL.id, face_quality: null, embedding: encodeEmbedding(real ? enrolled : v), face_score: 0.9, face_width: 120,
         created_at: now, updated_at: now,
       };
     })).execute();

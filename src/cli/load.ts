@@ -71,7 +71,7 @@ function printSummary(s: LoadSummary): void {
     }
   }
   if (s.lookalikes.length) {
-    out.write(`\n  Похожие лица (${s.lookalikes.length} пар): камера не назовёт ни одного из пары, пока не загружено лучшее фото / look-alikes:\n`);
+    out.write(`\n  Похожие лица (${s.lookalikes_total} пар${s.lookalikes_total > s.lookalikes.length ? `, ближайшие ${s.lookalikes.length}` : ""}): камера не назовёт ни одного из пары, пока не загружено лучшее фото / look-alikes:\n`);
     for (const p of s.lookalikes) {
       out.write(`    ${p.distance.toFixed(3)}  ${p.students.map((x) => `${x.name} (${x.matricula ?? '—'}${x.row !== null ? `, строка ${x.row}` : ''})`).join('  ↔  ')}\n`);
     }

@@ -68,7 +68,14 @@ async function main(): Promise<number> {
     return 2;
   }
   readDotEnv();
-  const { dataDir } = loadConfig({ ...process.env, FACE_MODEL: 'faceapi' });
+  let dataDir: string;
+  try {
+    // FACE_MODEL may already name the model this command is about to fetch: read the rest of the configuration without it.
+    ({ dataDir } = loadConfig({ ...process.env, FACE_MODEL: 'faceapi', MATCH_THRESHOLD: undefined, MATCH_MARGIN: undefined }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   const target = path.join(dataDir, 'models', model.file);
   if (!ortInstalled()) {
     process.stderr.write('onnxruntime-node is not installed (an optional dependency): ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node\n');

@@ -147,10 +147,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // The roster look-alike audit: pairs the camera cannot tell apart (neither is named until a better photo is loaded).
-  app.get('/admin/lookalikes', { preHandler: guard }, async () => {
-    const pairs = ctx.lookalikes.pairs();
+  app.get('/admin/lookalikes', { preHandler: guard }, async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    const limit = Math.min(500, Math.max(1, Number(q.limit ?? 100) || 100));
+    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+    const all = ctx.lookalikes.pairs();
+    const pairs = all.slice(offset, offset + limit);
     const who = await studentLabels(ctx.db, pairs.flatMap((p) => [p.a, p.b]));
     return {
+      total: all.length,
       pairs: pairs.map((p) => ({
         distance: Math.round(p.distance * 1000) / 1000,
         students: [p.a, p.b].map((id) => ({ id, ...who.get(id)!, photo_url: `/api/students/${id}/photo` })),

@@ -38,8 +38,9 @@ export interface LoadSummary {
   photos_per_second: number;
   index_size: number;
   rows: RowReport[];
-  /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded. */
+  /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded (the nearest MAX_LISTED_PAIRS). */
   lookalikes: LookalikeReport[];
+  lookalikes_total: number;
 }
 
 export interface LookalikeReport {
@@ -81,6 +82,8 @@ export interface LoadOptions {
 }
 
 const BATCH = 50;
+/** Look-alike pairs listed in a summary; the rest are counted (lookalikes_total) and shown on the admin page. */
+const MAX_LISTED_PAIRS = 500;
 
 interface Ready {
   sheet: SheetRow;
@@ -247,17 +250,32 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
 
   // New faces are audited for look-alikes before any search can see them (here or in another instance).
   const lookalikes: LookalikeReport[] = [];
+  let lookalikesTotal = 0;
   if (changed.size > 0) {
     const pairs = await auditChanged(db, opts.roster, [...changed.keys()], opts.lookalikeRadius);
-    const who = await studentLabels(db, pairs.flatMap((p) => [p.a, p.b]));
+    lookalikesTotal = pairs.length;
+    // The nearest pairs are listed (a sheet of one photo repeated could make thousands); all are stored and refused.
+    const shown = pairs.slice(0, MAX_LISTED_PAIRS);
+    const who = await studentLabels(db, shown.flatMap((p) => [p.a, p.b]));
+    const label = (id: number) => ({ id, row: changed.get(id) ?? null, ...who.get(id)!, photo_url: `/api/students/${id}/photo` });
+    for (const p of shown) lookalikes.push({ distance: Math.round(p.distance * 1000) / 1000, students: [label(p.a), label(p.b)] });
+    // One warning per row of this file: its nearest look-alike, and how many more it has.
+    const nearest = new Map<number, { other: number; distance: number; count: number }>();
     for (const p of pairs) {
-      const students = [p.a, p.b].map((id) => ({ id, row: changed.get(id) ?? null, ...who.get(id)!, photo_url: `/api/students/${id}/photo` }));
-      lookalikes.push({ distance: Math.round(p.distance * 1000) / 1000, students });
-      for (const [self, other] of [[students[0]!, students[1]!], [students[1]!, students[0]!]] as const) {
-        if (self.row === null) continue;
-        const whom = other.row === null ? `${other.name} (${other.matricula ?? '—'})` : `строки ${other.row} этого файла`;
-        report({ row: self.row, matricula: self.matricula, status: 'warning', reason: 'similar_face', message: `лицо очень похоже на ${whom} (расстояние ${p.distance.toFixed(3)}): камера не назовёт ни одного из них, пока не загружено лучшее фото` });
+      for (const [self, other] of [[p.a, p.b], [p.b, p.a]] as const) {
+        if (!changed.has(self)) continue;
+        const n = nearest.get(self);
+        if (!n) nearest.set(self, { other, distance: p.distance, count: 1 });
+        else n.count++;
       }
+    }
+    const names = await studentLabels(db, [...nearest].flatMap(([self, n]) => [self, n.other]));
+    for (const [self, n] of nearest) {
+      const otherRow = changed.get(n.other);
+      const o = names.get(n.other)!;
+      const whom = otherRow === undefined ? `${o.name} (${o.matricula ?? '—'})` : `строки ${otherRow} этого файла`;
+      const more = n.count > 1 ? ` и ещё на ${n.count - 1}` : '';
+      report({ row: changed.get(self)!, matricula: names.get(self)!.matricula, status: 'warning', reason: 'similar_face', message: `лицо очень похоже на ${whom} (расстояние ${n.distance.toFixed(3)})${more}: камера не назовёт таких студентов, пока не загружено лучшее фото` });
     }
     await bumpIndexGeneration(db);
   } else if (todo.length > 0) {
@@ -277,6 +295,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     index_size: built.size,
     rows: reports,
     lookalikes,
+    lookalikes_total: lookalikesTotal,
   };
 }
 
