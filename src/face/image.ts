@@ -79,18 +79,23 @@ function decodeError(e: unknown): AppError {
   return new AppError('bad_image', undefined, msg);
 }
 
-/** The photo upright (EXIF applied), at most `side` px, as JPEG: what the operator sees beside the live frame. */
-export async function thumbnailJpeg(bytes: Uint8Array, maxPixels: number, side = 360): Promise<Buffer> {
+/** The photo upright (EXIF applied), at most `side` px, on white, as JPEG. */
+async function uprightJpeg(bytes: Uint8Array, maxPixels: number, side: number, quality: number): Promise<Buffer> {
   try {
     return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .resize(side, side, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 85 })
+      .jpeg({ quality })
       .toBuffer();
   } catch (e) {
     throw decodeError(e);
   }
+}
+
+/** What the operator sees beside the live frame: upright, at most 360 px. */
+export function thumbnailJpeg(bytes: Uint8Array, maxPixels: number, side = 360): Promise<Buffer> {
+  return uprightJpeg(bytes, maxPixels, side, 85);
 }
 
 /** Photos up to this size are stored as they were loaded; larger ones as a 2048 px JPEG (the engine never looks at more). */
@@ -102,16 +107,12 @@ const SOURCE_MAX_SIDE = 2048;
  * "the original bytes" (small enough); otherwise an upright JPEG at most 2048 px, quality 92.
  */
 export async function sourceForStorage(bytes: Uint8Array, maxPixels: number): Promise<Buffer | undefined> {
+  let meta: sharp.Metadata;
   try {
-    const meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
-    if (bytes.length <= SOURCE_MAX_BYTES && Math.max(meta.width ?? 0, meta.height ?? 0) <= SOURCE_MAX_SIDE) return undefined;
-    return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
-      .rotate()
-      .resize(SOURCE_MAX_SIDE, SOURCE_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .jpeg({ quality: 92 })
-      .toBuffer();
+    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch (e) {
     throw decodeError(e);
   }
+  if (bytes.length <= SOURCE_MAX_BYTES && Math.max(meta.width ?? 0, meta.height ?? 0) <= SOURCE_MAX_SIDE) return undefined;
+  return uprightJpeg(bytes, maxPixels, SOURCE_MAX_SIDE, 92);
 }

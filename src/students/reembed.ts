@@ -38,6 +38,9 @@ const PAGE = 64;
 export class Reembedder {
   private current: ReembedStatus;
   private running: Promise<void> | undefined;
+  /** Students whose stored photo gave no usable face: not tried again by this process (a reload from Excel replaces them). */
+  private readonly unusable = new Set<number>();
+  private written = 0;
 
   constructor(private readonly deps: ReembedDeps) {
     this.current = { state: 'idle', model: deps.roster.modelId, done: 0, total: 0, failed: 0 };
@@ -58,12 +61,15 @@ export class Reembedder {
   private async run(): Promise<void> {
     const { db, engine, roster, log } = this.deps;
     const model = roster.modelId;
-    const total = (await countStudents(db)) - (await countStudents(db, model));
-    this.current = { state: 'running', model, done: 0, total, failed: 0 };
+    const stale = (await countStudents(db)) - (await countStudents(db, model));
+    const total = Math.max(0, stale - this.unusable.size);
     if (total === 0) {
-      this.current.state = 'done';
+      // Nothing new to do (the last run's report stays readable in /admin/load_status).
+      if (this.current.state === 'idle') this.current = { state: 'done', model, done: 0, total: 0, failed: this.unusable.size };
       return;
     }
+    this.current = { state: 'running', model, done: 0, total, failed: 0 };
+    this.written = 0;
     log('info', `re-describing ${total} enrolled students with ${model} (embeddings of another model are not compared)`);
     try {
       let after = 0;
@@ -71,9 +77,10 @@ export class Reembedder {
         const page = await staleStudents(db, model, after, PAGE);
         if (page.length === 0) break;
         after = page[page.length - 1]!.id;
-        await Promise.all(page.map((s) => this.redo(s.id, s.photo)));
+        await Promise.all(page.filter((s) => !this.unusable.has(s.id)).map((s) => this.redo(s.id, s.photo)));
       }
-      if (this.current.done > 0) await bumpIndexGeneration(db);
+      // Other instances reload; only when something changed (a bump would bring this instance back here too).
+      if (this.written > 0) await bumpIndexGeneration(db);
       this.current.state = 'done';
       log(this.current.failed ? 'warn' : 'info', `re-description finished: ${this.current.done - this.current.failed} of ${total} students; ${this.current.failed} without a usable stored photo (reload them from Excel)`);
     } catch (e) {
@@ -95,9 +102,13 @@ export class Reembedder {
         face_width: face.width,
         face_quality: face.qualityJson,
       });
-      if (written) await admitFace(db, roster, id, face.descriptor, this.deps.lookalikeRadius);
+      if (written) {
+        await admitFace(db, roster, id, face.descriptor, this.deps.lookalikeRadius);
+        this.written++;
+      }
     } catch (e) {
       this.current.failed++;
+      this.unusable.add(id);
       this.deps.log('warn', `student ${id}: stored photo not re-described (${isAppError(e) ? e.code : (e as Error).message})`);
     } finally {
       this.current.done++;
