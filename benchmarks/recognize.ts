@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   let errors = 0;
   const one = async (): Promise<number> => {
     const t = performance.now();
-    const res = await fetch(`${base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.station }, body });
     const j = (await res.json()) as { status?: string };
     if (res.status >= 500) errors++;
     statuses[j.status ?? `http${res.status}`] = (statuses[j.status ?? `http${res.status}`] ?? 0) + 1;

@@ -27,10 +27,10 @@ async function main(): Promise<void> {
       const kind = k === 0 ? 'report' : k < 4 ? 'health' : 'recognize';
       const t = performance.now();
       const res = kind === 'recognize'
-        ? await fetch(`${srv.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        ? await fetch(`${srv.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.station }, body })
         : kind === 'report'
           ? await fetch(`${srv.base}/admin/export_report?from=2020-01-01&to=2100-01-01`, { headers: { 'x-admin-token': TOKEN } })
-          : await fetch(`${srv.base}/api/health`);
+          : await fetch(`${srv.base}/api/health`, { headers: srv.station });
       await res.arrayBuffer();
       lat[kind]!.push(performance.now() - t);
       codes[res.status] = (codes[res.status] ?? 0) + 1;

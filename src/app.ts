@@ -8,6 +8,7 @@ import { adminRoutes } from './http/admin.routes.js';
 import { apiRoutes } from './http/api.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import multipart from '@fastify/multipart';
+import { rejectCrossSite, securityHeaders } from './http/security.js';
 
 export interface BuildOptions {
   /** false: no logging (most tests); a stream: JSON log lines go there instead of stdout (log tests). */
@@ -31,9 +32,20 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
             ...(typeof opts.logger === 'object' ? { stream: opts.logger } : {}),
           },
     bodyLimit: ctx.config.maxImageBytes * 2,
-    trustProxy: false,
+    // Behind a TLS proxy all stations share its address: TRUST_PROXY lets the token limiter see each one.
+    // (a hop count is valid at run time; Fastify's types leave the number out)
+    trustProxy: ctx.config.trustProxy as boolean | string,
+    // A client gets 2 min to send its whole request (a slow-body connection is cut); the answer to a long
+    // Excel load may take longer, so sockets are not cut for idling while the server works.
+    requestTimeout: 120_000,
+    connectionTimeout: 0,
   });
+  const server = app.server as import('node:http').Server;
+  server.headersTimeout = 20_000;
+  server.maxConnections = ctx.config.maxConnections;
   registerErrorHandlers(app);
+  securityHeaders(app);
+  rejectCrossSite(app);
   void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });
   void app.register(async (scoped) => {
     await pagesRoutes(scoped);

@@ -16,8 +16,12 @@ export interface Config {
   database: DatabaseConfig;
   /** Undefined means the admin endpoints are disabled (never a default token). */
   adminToken: string | undefined;
-  /** Optional token for the checkpoint API (/api/*). */
+  /** Token of the checkpoint API (/api/*); made at first start when not set (tokens.ts). */
   stationToken: string | undefined;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies (TRUST_PROXY). */
+  trustProxy: boolean | number | string;
+  /** Open HTTP connections at most (slow clients cannot hold them all). */
+  maxConnections: number;
   /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
   faceIdDocs: string;
   dataDir: string;
@@ -122,6 +126,13 @@ export function loadConfig(env: Env = process.env): Config {
   const stationToken = optional('STATION_TOKEN');
   if (stationToken !== undefined && stationToken.length < 8) problems.push('STATION_TOKEN: must be at least 8 characters');
 
+  const trustRaw = str('TRUST_PROXY', 'false').toLowerCase();
+  let trustProxy: boolean | number | string = false;
+  if (trustRaw === 'true' || trustRaw === 'false') trustProxy = trustRaw === 'true';
+  else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
+  else if (/^[0-9a-f.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw.replace(/\s+/g, '');
+  else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
+
   const timezone = str('TIMEZONE', 'Asia/Tashkent');
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: timezone });
@@ -166,6 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
     database,
     adminToken,
     stationToken,
+    trustProxy,
+    maxConnections: num('MAX_CONNECTIONS', 512, 8, 100_000, true),
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     model,

@@ -10,6 +10,7 @@ import { startIndexSync } from './students/sync.js';
 import { auditRosterIfStale } from './students/enrol.js';
 import { Reembedder } from './students/reembed.js';
 import { buildApp } from './app.js';
+import { firstStartBanner, provisionTokens } from './tokens.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const db = await createDb(config.database);
+  // Private by default: without ADMIN_TOKEN / STATION_TOKEN the server makes its own (kept in the database).
+  const { tokens, created } = await provisionTokens(db, { admin: config.adminToken, station: config.stationToken });
+  config.adminToken = tokens.admin;
+  config.stationToken = tokens.station;
   let app: FastifyInstance | undefined;
   const engineStarting = FaceEngine.start({
     workers: config.faceWorkers,
@@ -62,14 +67,15 @@ async function main(): Promise<void> {
   const engine = await engineStarting;
   const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
   app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
-  if (!config.adminToken) {
-    app.log.warn('ADMIN_TOKEN is not set: the admin endpoints (/admin/*) are DISABLED. Set ADMIN_TOKEN to enable them.');
-  }
   const sync = startIndexSync(db, roster, 2000, (msg, err) => (err ? app!.log.error({ err }, msg) : app!.log.info(msg)), () => void reembed.start());
   await sync.check(); // remember the current generation (the index was just built from it)
   // Students enrolled with another model are re-described from their stored photos, in the background.
   void reembed.start();
   await app.listen({ port: config.port, host: config.host });
+  if (created.length > 0) {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    process.stderr.write(firstStartBanner(tokens, created, `http://${host}:${config.port}`));
+  }
   app.log.info(
     {
       index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind,

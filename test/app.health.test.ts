@@ -13,6 +13,7 @@ import { FACEAPI_MODEL } from '../src/face/models.js';
 import { encodeEmbedding } from '../src/face/embedding.js';
 import { systemClock } from '../src/time.js';
 import { sqliteDatabase, type TestDatabase } from './helpers/db.js';
+import { ADMIN_TOKEN } from './helpers/app.js';
 
 let tdb: TestDatabase;
 let db: Db;
@@ -25,7 +26,7 @@ before(async () => {
   tdb = await sqliteDatabase();
   db = await createDb(tdb.config);
   engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
-  const config = { ...loadConfig({}), database: tdb.config };
+  const config = { ...loadConfig({ ADMIN_TOKEN }), database: tdb.config };
   app = buildApp({ config, db, engine, index, lookalikes, clock: systemClock }, { logger: false });
 });
 
@@ -36,8 +37,13 @@ after(async () => {
   await tdb?.drop();
 });
 
-test('GET /api/health reports database, index size and engine', async () => {
-  const res = await app.inject({ method: 'GET', url: '/api/health' });
+test('GET /api/health without a token answers liveness only; the figures need the admin token', async () => {
+  const open = await app.inject({ method: 'GET', url: '/api/health' });
+  assert.equal(open.statusCode, 200);
+  assert.deepEqual(open.json(), { status: 'ok', index_size: 0 });
+  const wrong = await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-admin-token': 'not-the-admin-token' } });
+  assert.deepEqual(Object.keys(wrong.json()).sort(), ['index_size', 'status']);
+  const res = await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-admin-token': ADMIN_TOKEN } });
   assert.equal(res.statusCode, 200);
   const body = res.json();
   assert.equal(body.status, 'ok');
@@ -70,4 +76,8 @@ test('unknown routes answer JSON 404 with a Russian message', async () => {
   assert.equal(res.statusCode, 404);
   assert.equal(res.json().error, 'not_found');
   assert.match(res.json().message, /Не найдено/);
+  // Security headers on every response, errors included.
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.equal(res.headers['x-frame-options'], 'DENY');
+  assert.equal(res.headers['referrer-policy'], 'no-referrer');
 });

@@ -62,7 +62,7 @@ async function snap(page: Page): Promise<string> {
 }
 
 async function openCamera(page: Page): Promise<void> {
-  await page.goto(app.base);
+  await page.goto(app.pair);
   assert.equal(await page.title(), 'Пункт пропуска — проверка по лицу');
   await page.click('#open-camera');
   await page.waitForFunction(() => window.document.getElementById('video').videoWidth > 0, { timeout: 15_000 });

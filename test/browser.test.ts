@@ -27,6 +27,7 @@ let app: ServedApp;
 let engine: FaceEngine;
 let t: TestApp;
 let base: string;
+let pair: string;
 let work: string;
 let people: IdPhoto[];
 const browsers: Browser[] = [];
@@ -67,7 +68,7 @@ async function snap(page: Page): Promise<string> {
 
 before(async () => {
   app = await startServedApp([3, 5], [3]);
-  ({ engine, t, base, work, people } = app);
+  ({ engine, t, base, pair, work, people } = app);
 });
 
 after(async () => {
@@ -77,7 +78,7 @@ after(async () => {
 
 test('checkpoint page: camera → enrolled student by name, then "already passed", keyboard works', async () => {
   const page = await launch(await cameraFrame(people[0]!), 'enrolled');
-  await page.goto(base);
+  await page.goto(pair);
   assert.equal(await page.title(), 'Пункт пропуска — проверка по лицу');
   await page.getByText('Настройки').click();
   await page.fill('#station', 'Ауд. 204');
@@ -111,7 +112,7 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
 
 test('checkpoint page: a face that is not enrolled shows "Лицо не найдено"; two people show the multiple-faces hint', async () => {
   const stranger = await launch(await cameraFrame(people.find((p) => p.sample === 5)!), 'stranger');
-  await stranger.goto(base);
+  await stranger.goto(pair);
   await stranger.getByRole('button', { name: 'Открыть камеру' }).click();
   await stranger.waitForFunction(VIDEO_PLAYING);
   const text = await snap(stranger);
@@ -121,7 +122,7 @@ test('checkpoint page: a face that is not enrolled shows "Лицо не найд
   await shot(stranger, 'checkpoint-not-found');
 
   const group = await launch(await sharp(sampleBytes(5)).resize(1280).jpeg().toBuffer(), 'group');
-  await group.goto(base);
+  await group.goto(pair);
   await group.getByRole('button', { name: 'Открыть камеру' }).click();
   await group.waitForFunction(VIDEO_PLAYING);
   const many = await snap(group);
@@ -132,7 +133,7 @@ test('checkpoint page: a face that is not enrolled shows "Лицо не найд
 
 test('checkpoint page: no camera / permission denied gives a clear message, not a blank page', async () => {
   const page = await launch(null, 'no-camera');
-  await page.goto(base);
+  await page.goto(pair);
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
   await page.waitForSelector('#result:not([hidden])');
   const text = await page.locator('#result').innerText();
@@ -143,7 +144,7 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
 
 test('checkpoint page on a tablet (768×1024, touch): no sideways scrolling, preview and result on screen, large buttons', async () => {
   const page = await launch(await cameraFrame(people[1]!), 'tablet', { width: 768, height: 1024 });
-  await page.goto(base);
+  await page.goto(pair);
   await page.getByRole('button', { name: 'Открыть камеру' }).tap();
   await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
   await page.getByRole('button', { name: 'Сделать фото' }).tap();
@@ -209,4 +210,32 @@ test('admin page: token, Excel upload with summary, report download', async () =
   assert.equal(ws.getRow(1).getCell(1).value, 'Matricula');
   assert.ok(ws.rowCount >= 2, 'today\'s pass from the first test is in the report');
   await shot(page, 'admin-report');
+});
+
+test('pairing (F1): an unpaired checkpoint is refused and says how to connect; the admin page\'s link pairs it once', async () => {
+  const page = await launch(await cameraFrame(people[1]!), 'unpaired');
+  await page.goto(base);
+  await page.waitForSelector('#result:not([hidden])');
+  assert.match(await page.locator('#result').innerText(), /не подключён[\s\S]*ссылку подключения/);
+  assert.equal(await page.locator('#settings').getAttribute('open'), '', 'the settings open at the token box');
+
+  // The admin logs in by the first-start link, which carries the token; the address bar loses it at once.
+  const admin = await page.context().newPage();
+  await admin.goto(`${base}/admin#token=${ADMIN_TOKEN}`);
+  await admin.waitForSelector('#panel:not([hidden])');
+  assert.equal(new URL(admin.url()).hash, '');
+  await admin.click('#pairing-button');
+  await admin.waitForSelector('#pairing-qr:not([hidden])');
+  await admin.waitForFunction(() => document.getElementById('pairing-qr').naturalWidth > 0);
+  const link = await admin.locator('#pairing-link').inputValue();
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#pair=/);
+  await shot(admin, 'admin-pairing');
+
+  await page.goto(link);
+  await page.waitForFunction(() => document.getElementById('result').textContent.includes('Пункт пропуска подключён'));
+  assert.equal(new URL(page.url()).hash, '', 'the token is not left in the address bar');
+  await page.reload(); // remembered: a reload needs no link
+  await page.getByRole('button', { name: 'Открыть камеру' }).click();
+  await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
+  assert.match(await snap(page), /Иванова-1 Анна/);
 });

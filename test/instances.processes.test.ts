@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import pg from 'pg';
 import { FaceEngine } from '../src/face/engine.js';
 import { postgresDatabase, tempDir, type TestDatabase } from './helpers/db.js';
-import { ADMIN_TOKEN } from './helpers/app.js';
+import { ADMIN_TOKEN, STATION_TOKEN } from './helpers/app.js';
+import { freePort } from './helpers/ports.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
@@ -37,12 +38,13 @@ before(async () => {
   fs.mkdirSync(path.join(docs, 'photos'));
   tdb = await postgresDatabase();
   if (tdb.config.kind !== 'postgres') throw new Error('unreachable');
-  const port = 23000 + (process.pid % 5000) * 2;
+  const port = await freePort();
+  const port2 = await freePort();
   const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs };
   dataDirs.push(tempDir(), tempDir());
   a = startServerProcess(port, { ...env, DATA_DIR: dataDirs[0]! });
   // B answers through the HNSW graph (from the first face on), A through the exact scan.
-  b = startServerProcess(port + 1, { ...env, DATA_DIR: dataDirs[1]!, INDEX_BACKEND: 'hnsw', HNSW_FROM: '1' });
+  b = startServerProcess(port2, { ...env, DATA_DIR: dataDirs[1]!, INDEX_BACKEND: 'hnsw', HNSW_FROM: '1' });
   await Promise.all([a.ready, b.ready]);
 });
 
@@ -60,7 +62,7 @@ async function writeDocs(photoOfRow2: IdPhoto): Promise<void> {
 }
 
 async function recognize(s: ServerProcess, person: number, station: string): Promise<{ status: string; student?: { matricula: string } }> {
-  const res = await fetch(`${s.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: frames[person], station }) });
+  const res = await fetch(`${s.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN }, body: JSON.stringify({ image: frames[person], station }) });
   assert.ok(res.status < 500, `no 5xx (got ${res.status})`);
   return (await res.json()) as { status: string; student?: { matricula: string } };
 }
@@ -81,7 +83,7 @@ async function within(ms: number, what: string, check: () => Promise<boolean>): 
   return Date.now() - t0;
 }
 
-const health = async (s: ServerProcess) => (await (await fetch(`${s.base}/api/health`)).json()) as { index_size: number; index_backend: string; index_ann: { state: string } | null };
+const health = async (s: ServerProcess) => (await (await fetch(`${s.base}/api/health`, { headers: { 'x-admin-token': ADMIN_TOKEN } })).json()) as { index_size: number; index_backend: string; index_ann: { state: string } | null };
 const indexSize = async (s: ServerProcess) => (await health(s)).index_size;
 
 test('two processes, one PostgreSQL (B on HNSW): load through A → B recognises within 5 s; 50 concurrent requests → one pass; force-reload with a new photo → both follow', async () => {

@@ -8,20 +8,23 @@ import SQLite from 'better-sqlite3';
 import { tempDir } from './helpers/db.js';
 import { sampleBytes } from './helpers/faces.js';
 import { startServerProcess } from './helpers/server-process.js';
+import { STATION_TOKEN } from './helpers/app.js';
+import { freePort } from './helpers/ports.js';
 
 const start = (dir: string, port: number) => startServerProcess(port, { DATA_DIR: dir });
 
 const recognize = (port: number) =>
-  fetch(`http://127.0.0.1:${port}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: sampleBytes(2).toString('base64') }) });
+  fetch(`http://127.0.0.1:${port}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN }, body: JSON.stringify({ image: sampleBytes(2).toString('base64') }) });
 
 test('SIGTERM drains: a recognition in flight still gets its answer, then the process exits 0', async () => {
   const dir = tempDir();
-  const port = 21000 + (process.pid % 10000);
+  const port = await freePort();
   const s = start(dir, port);
   try {
     await s.ready;
     const inflight = recognize(port);
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the server has the request (its log says so), not after a guessed sleep.
+    while (!/"msg":"incoming request"[^\n]*\/api\/recognize|\/api\/recognize[^\n]*"msg":"incoming request"/.test(s.output())) await new Promise((r) => setTimeout(r, 5));
     s.child.kill('SIGTERM');
     const res = await inflight;
     assert.equal(res.status, 422, 'the group photo was answered (multiple_faces), not cut off');
@@ -37,7 +40,7 @@ test('SIGTERM drains: a recognition in flight still gets its answer, then the pr
 
 test('kill -9 in the middle of requests, restart: the database is intact and the server serves again', async () => {
   const dir = tempDir();
-  const port = 22000 + (process.pid % 10000);
+  const port = await freePort();
   const s = start(dir, port);
   try {
     await s.ready;

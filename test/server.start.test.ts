@@ -1,43 +1,84 @@
-// `npm start`'s entry as a real process: creates the SQLite file, serves /api/health, exits on SIGTERM.
+// `npm start`'s entry as a real process: a fresh data folder gets its SQLite file and its own tokens
+// (private by default), printed once; health answers liveness to anyone; SIGTERM exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { projectRoot } from '../src/paths.js';
 import { tempDir } from './helpers/db.js';
+import { startServerProcess } from './helpers/server-process.js';
+import { freePort } from './helpers/ports.js';
 
-test('server starts on a fresh data folder, serves health with index_size 0, drains on SIGTERM', async () => {
+const TOKEN_LINE = /\/admin#token=([A-Za-z0-9_-]{43})/;
+const PAIR_LINE = /\/#pair=([A-Za-z0-9_-]{43})/;
+
+test('first start without tokens: makes and prints them once, then every /api/* call needs one (F1)', async () => {
   const dir = tempDir();
-  const port = 20000 + (process.pid % 20000);
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', FACE_WORKERS: '1', LOG_LEVEL: 'info', ADMIN_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   try {
-    const deadline = Date.now() + 60_000;
-    while (!/"msg":"ready"/.test(out)) {
-      assert.ok(Date.now() < deadline, `server did not become ready:\n${out}`);
-      assert.equal(child.exitCode, null, `server exited:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
+    const port = await freePort();
+    // Neither token set: the default of a new install.
+    const s = startServerProcess(port, { DATA_DIR: dir, STATION_TOKEN: '', LOG_LEVEL: 'info' });
+    let admin: string;
+    let station: string;
+    try {
+      await s.ready;
+      assert.ok(fs.existsSync(path.join(dir, 'database.db')), 'SQLite file created');
+      admin = TOKEN_LINE.exec(s.output())?.[1] ?? '';
+      station = PAIR_LINE.exec(s.output())?.[1] ?? '';
+      assert.ok(admin && station && admin !== station, `tokens printed at first start:\n${s.output()}`);
+      // The JSON log never carries them.
+      const logLines = s.output().split('\n').filter((l) => l.startsWith('{'));
+      assert.ok(logLines.length > 0 && logLines.every((l) => !l.includes(admin) && !l.includes(station)));
+
+      const open = await fetch(`${s.base}/api/health`);
+      assert.equal(open.status, 200);
+      assert.deepEqual(await open.json(), { status: 'ok', index_size: 0 });
+      const full = (await (await fetch(`${s.base}/api/health`, { headers: { 'x-admin-token': admin } })).json()) as { db: boolean; engine_ready: boolean };
+      assert.equal(full.db, true);
+      assert.equal(full.engine_ready, true);
+
+      for (const url of ['/api/passes/recent', '/api/students/1/photo']) {
+        const res = await fetch(`${s.base}${url}`);
+        assert.equal(res.status, 401, url);
+        assert.equal(((await res.json()) as { error: string }).error, 'unauthorized');
+      }
+      const anonRecognize = await fetch(`${s.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"image":"AAAA"}' });
+      assert.equal(anonRecognize.status, 401);
+      assert.equal((await fetch(`${s.base}/api/passes/recent`, { headers: { 'x-station-token': station } })).status, 200);
+      assert.equal((await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': admin } })).status, 200);
+      assert.equal((await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': station } })).status, 401, 'the station token is not an admin token');
+    } finally {
+      await s.stop();
     }
-    const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { index_size: number; db: boolean; engine_ready: boolean };
-    assert.equal(body.index_size, 0);
-    assert.equal(body.db, true);
-    assert.equal(body.engine_ready, true);
-    assert.ok(fs.existsSync(path.join(dir, 'database.db')), 'SQLite file created');
-    assert.match(out, /ADMIN_TOKEN is not set/);
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0, out);
+    assert.equal(s.child.exitCode, 0, s.output());
+
+    // Second start on the same data: the same tokens, not printed again.
+    const again = startServerProcess(port, { DATA_DIR: dir, STATION_TOKEN: '', LOG_LEVEL: 'info' });
+    try {
+      await again.ready;
+      assert.doesNotMatch(again.output(), TOKEN_LINE);
+      assert.equal((await fetch(`${again.base}/api/passes/recent`, { headers: { 'x-station-token': station } })).status, 200);
+      assert.equal((await fetch(`${again.base}/admin/load_status`, { headers: { authorization: `Bearer ${admin}` } })).status, 200);
+    } finally {
+      await again.stop();
+    }
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tokens set in the environment are used as they are and nothing is printed', async () => {
+  const dir = tempDir();
+  try {
+    const s = startServerProcess(await freePort(), { DATA_DIR: dir, ADMIN_TOKEN: 'env-admin-token-123456', STATION_TOKEN: 'env-station-token-123456' });
+    try {
+      await s.ready;
+      assert.doesNotMatch(s.output(), /#token=|#pair=/);
+      assert.equal((await fetch(`${s.base}/api/passes/recent`, { headers: { 'x-station-token': 'env-station-token-123456' } })).status, 200);
+      assert.equal((await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': 'env-admin-token-123456' } })).status, 200);
+    } finally {
+      await s.stop();
+    }
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

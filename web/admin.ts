@@ -190,4 +190,30 @@ $('logout').addEventListener('click', () => {
   session.removeItem('efc.admin');
   window.location.reload();
 });
+/** «Подключить пункт пропуска»: the pairing link and its QR code, for a station's browser to open once. */
+async function showPairing(): Promise<void> {
+  try {
+    const p = await call<{ url: string; svg: string }>('/admin/pairing');
+    const img = $('pairing-qr') as HTMLImageElement;
+    img.src = URL.createObjectURL(new Blob([p.svg], { type: 'image/svg+xml' }));
+    img.hidden = false;
+    const link = $('pairing-link') as HTMLInputElement;
+    link.value = p.url;
+    link.hidden = false;
+    setMessage('pairing-message', 'Откройте эту ссылку (или отсканируйте QR-код) в браузере пункта пропуска: токен сохранится в нём. Не пересылайте ссылку посторонним.');
+  } catch (e) {
+    setMessage('pairing-message', e instanceof HttpError ? e.body.message : 'Ошибка', 'error');
+  }
+}
+
+/** An admin link (`/admin#token=…`, printed at the server's first start) logs in once, then leaves the address bar. */
+function tokenFromLink(): void {
+  const m = /^#token=([A-Za-z0-9_~.%-]{8,200})$/.exec(location.hash);
+  if (!m) return;
+  session.setItem('efc.admin', decodeURIComponent(m[1]!));
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+$('pairing-button').addEventListener('click', () => void showPairing());
+tokenFromLink();
 if (token()) void login();

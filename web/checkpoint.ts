@@ -142,7 +142,8 @@ async function takePhoto(): Promise<void> {
     void refreshRecent();
   } catch (e) {
     const msg = e instanceof HttpError ? e.body.message : 'Ошибка распознавания';
-    show('error', msg, e instanceof HttpError && e.status === 401 ? 'Введите токен пункта пропуска в настройках' : 'Повторите снимок');
+    if (e instanceof HttpError && e.status === 401) askForToken();
+    show('error', msg, e instanceof HttpError && e.status === 401 ? NEED_TOKEN : 'Повторите снимок');
   } finally {
     busy = false;
     shotBtn.disabled = false;
@@ -163,10 +164,33 @@ async function refreshRecent(): Promise<void> {
     const list = $('recent-list');
     list.replaceChildren(...r.passes.map((p) => el('li', `${p.time.slice(0, 5)} — ${p.lastname} ${p.firstname}${p.group ? `, ${p.group}` : ''}`)));
     if (r.passes.length === 0) list.append(el('li', 'Сегодня проходов пока нет', 'muted'));
-  } catch {
-    // the list is a convenience; recognition keeps working without it
+  } catch (e) {
+    // the list is a convenience; an unpaired page learns here that it needs the token
+    if (e instanceof HttpError && e.status === 401) {
+      askForToken();
+      show('error', 'Пункт пропуска не подключён', NEED_TOKEN);
+    }
   }
 }
+
+const NEED_TOKEN = 'Откройте ссылку подключения (или QR-код) со страницы администратора, либо введите токен пункта в «Настройках»';
+
+function askForToken(): void {
+  ($('settings') as HTMLDetailsElement).open = true;
+  input('station-token').focus();
+}
+
+/** A pairing link (`/#pair=TOKEN`, from the admin page or the server's first start) stores the token once. */
+function pairFromLink(): void {
+  const m = /^#pair=([A-Za-z0-9_~.%-]{8,200})$/.exec(location.hash);
+  if (!m) return;
+  store.setItem('efc.station-token', decodeURIComponent(m[1]!));
+  // The token leaves the address bar and the history at once.
+  history.replaceState(null, '', location.pathname + location.search);
+  show('ok', 'Пункт пропуска подключён', 'Токен сохранён в этом браузере. Нажмите «Открыть камеру»');
+}
+
+pairFromLink();
 
 for (const id of ['station', 'station-token']) {
   const box = input(id);

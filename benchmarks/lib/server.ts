@@ -11,11 +11,18 @@ import { FaceEngine } from '../../src/face/engine.js';
 import { projectRoot } from '../../src/paths.js';
 import { sampleBytes, grow } from '../../test/helpers/faces.js';
 
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+export const BENCH_STATION_TOKEN = 'bench-station-token-0123456789';
+
 export interface BenchServer {
   base: string;
   child: ChildProcess;
   /** A 640×480 JPEG of one real face; that person is enrolled (matricula B0). */
   frame: Buffer;
+  /** What a paired checkpoint sends with each /api/* request. */
+  station: Record<string, string>;
+  /** The admin token header (health's figures, /admin/*). */
+  admin: Record<string, string>;
   health(): Promise<{ rss_mb: number; engine_tensors: number[]; index_size: number }>;
   stop(): Promise<void>;
 }
@@ -48,7 +55,7 @@ export async function startBenchServer(students: number, port: number, env: Reco
   await db.destroy();
 
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: '', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: BENCH_ADMIN_TOKEN, STATION_TOKEN: BENCH_STATION_TOKEN, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -65,7 +72,9 @@ export async function startBenchServer(students: number, port: number, env: Reco
     base,
     child,
     frame,
-    health: async () => (await (await fetch(`${base}/api/health`)).json()) as { rss_mb: number; engine_tensors: number[]; index_size: number },
+    station: { 'x-station-token': env.STATION_TOKEN ?? BENCH_STATION_TOKEN },
+    admin: { 'x-admin-token': env.ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN },
+    health: async () => (await (await fetch(`${base}/api/health`, { headers: { 'x-admin-token': env.ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN } })).json()) as { rss_mb: number; engine_tensors: number[]; index_size: number },
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));

@@ -13,6 +13,8 @@ import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
+import { schemas, type PageQuery } from './schemas.js';
+import { pairingRoutes } from './pairing.routes.js';
 
 interface Upload {
   dir: string;
@@ -52,8 +54,9 @@ async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireAdmin(ctx.config.adminToken);
   let lastProgress: LoadProgress | undefined;
+  pairingRoutes(app, ctx, guard);
 
-  app.post('/admin/load_excel', { preHandler: guard }, async (req) => {
+  app.post('/admin/load_excel', { onRequest: guard, schema: schemas.loadExcel }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');
     const query = req.query as Record<string, unknown>;
     let upload: Upload | undefined;
@@ -108,7 +111,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
   });
 
-  app.get('/admin/export_report', { preHandler: guard }, async (req, reply) => {
+  app.get('/admin/export_report', { onRequest: guard, schema: schemas.report }, async (req, reply) => {
     const filter = parseReportQuery(req.query as Record<string, unknown>, localDate(ctx.clock(), ctx.config.timezone));
     const name = reportFileName(filter);
     return reply
@@ -118,11 +121,9 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       .send(writeReport(ctx.db, filter, ctx.config.timezone));
   });
 
-  app.get('/admin/students', { preHandler: guard }, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
-    const limit = Math.min(200, Math.max(1, Number(q.limit ?? 50) || 50));
-    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
-    const query = (q.q ?? '').trim().slice(0, 100);
+  app.get('/admin/students', { onRequest: guard, schema: schemas.students }, async (req) => {
+    const { limit, offset, q } = req.query as PageQuery & { q?: string };
+    const query = (q ?? '').trim().slice(0, 100);
     const r = await searchStudents(ctx.db, query, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
     return {
       total: r.total,
@@ -130,7 +131,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.get('/admin/load_status', { preHandler: guard }, async () => {
+  app.get('/admin/load_status', { onRequest: guard }, async () => {
     const last = await lastLoadFinished(ctx.db);
     return {
       running: loadInProgress(),
@@ -147,10 +148,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // The roster look-alike audit: pairs the camera cannot tell apart (neither is named until a better photo is loaded).
-  app.get('/admin/lookalikes', { preHandler: guard }, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
-    const limit = Math.min(500, Math.max(1, Number(q.limit ?? 100) || 100));
-    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+  app.get('/admin/lookalikes', { onRequest: guard, schema: schemas.lookalikes }, async (req) => {
+    const { limit, offset } = req.query as PageQuery;
     const all = ctx.lookalikes.pairs();
     const pairs = all.slice(offset, offset + limit);
     const who = await studentLabels(ctx.db, pairs.flatMap((p) => [p.a, p.b]));

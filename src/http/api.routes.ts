@@ -7,6 +7,7 @@ import { readImageRequest } from './image-input.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
 import { localDate, localTime } from '../time.js';
+import { schemas } from './schemas.js';
 
 export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireStation(ctx.config.stationToken, ctx.config.adminToken);
@@ -17,22 +18,21 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
   }
 
-  app.post('/api/recognize', { preHandler: guard, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+  app.post('/api/recognize', { onRequest: guard, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
     const input = await readImageRequest(req, maxBytes);
     return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station });
   });
 
-  app.get('/api/students/:id/photo', { preHandler: guard }, async (req, reply) => {
-    const id = Number((req.params as { id: string }).id);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('bad_request', 'Неверный номер студента');
+  app.get('/api/students/:id/photo', { onRequest: guard, schema: schemas.studentPhoto }, async (req, reply) => {
+    const { id } = req.params as { id: number };
     const photo = await studentPhoto(ctx.db, id);
     if (!photo) throw new AppError('not_found', 'Фото студента не найдено');
     return reply.type(photo.mime).header('cache-control', 'private, max-age=300').send(Buffer.from(photo.data));
   });
 
-  app.get('/api/passes/recent', { preHandler: guard }, async (req) => {
-    const q = req.query as Record<string, string | undefined>;
-    const limit = Math.min(50, Math.max(1, Number(q.limit ?? 10) || 10));
+  app.get('/api/passes/recent', { onRequest: guard, schema: schemas.recentPasses }, async (req) => {
+    const q = req.query as { limit: number; station?: string };
+    const limit = q.limit;
     const today = localDate(ctx.clock(), ctx.config.timezone);
     const rows = await recentPasses(ctx.db, today, q.station?.trim() || null, limit);
     return {

@@ -11,6 +11,10 @@ export function tokensEqual(given: string, expected: string): boolean {
 }
 
 export function tokenFrom(req: FastifyRequest, header: string): string | undefined {
+  // Two values for one token header is a broken client, not a guess: 400, and no failure is counted.
+  if ((req.raw.headersDistinct?.[header]?.length ?? 0) > 1 || (req.raw.headersDistinct?.authorization?.length ?? 0) > 1) {
+    throw new AppError('bad_request', 'Токен передан дважды: оставьте один заголовок');
+  }
   const direct = req.headers[header];
   if (typeof direct === 'string' && direct.length > 0) return direct.trim();
   const auth = req.headers.authorization;
@@ -22,8 +26,10 @@ export function tokenFrom(req: FastifyRequest, header: string): string | undefin
 }
 
 /**
- * Wrong tokens per client address: after `max` failures within `windowMs` the address is refused
- * (429) until the window passes, so a token cannot be guessed by brute force.
+ * Wrong tokens per client address (TRUST_PROXY makes it the real client behind a proxy): after `max`
+ * wrong tokens within `windowMs` further wrong or missing tokens get 429 until the window passes. The
+ * right token always passes, so one person typing wrong tokens cannot lock the stations out; guessing
+ * stays hopeless anyway (generated tokens are 256 random bits, set ones at least 12 characters).
  */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
@@ -44,29 +50,37 @@ export class FailureLimiter {
   }
 }
 
-function check(limiter: FailureLimiter, req: FastifyRequest, ok: boolean, message: string): void {
+function check(limiter: FailureLimiter, req: FastifyRequest, given: string | undefined, ok: boolean, message: string): void {
+  if (ok) return;
   if (limiter.blocked(req.ip)) throw new AppError('too_many_requests', 'Слишком много неверных токенов. Повторите через несколько минут');
-  if (!ok) {
-    limiter.fail(req.ip);
-    throw new AppError('unauthorized', message);
-  }
+  // Only a wrong token counts; a request without one (a page opened before pairing) just gets 401.
+  if (given !== undefined) limiter.fail(req.ip);
+  throw new AppError('unauthorized', message);
 }
 
-/** preHandler for /admin/*: 403 when admin is disabled, 401 without the right token, 429 after repeated failures. */
+/** onRequest hook for /admin/*: 403 when admin is disabled, 401 without the right token, 429 after repeated failures. */
 export function requireAdmin(adminToken: string | undefined, limiter = new FailureLimiter()) {
   return async (req: FastifyRequest): Promise<void> => {
     if (!adminToken) throw new AppError('forbidden', 'Администрирование отключено: на сервере не задан ADMIN_TOKEN');
     const given = tokenFrom(req, 'x-admin-token');
-    check(limiter, req, given !== undefined && tokensEqual(given, adminToken), 'Нужен верный токен администратора');
+    check(limiter, req, given, given !== undefined && tokensEqual(given, adminToken), 'Нужен верный токен администратора');
   };
 }
 
-/** preHandler for /api/* when STATION_TOKEN is set (the admin token is accepted too). */
+/** Whether the request carries the admin token (no failure is counted: for optional details). */
+export function hasAdminToken(req: FastifyRequest, adminToken: string | undefined): boolean {
+  const given = tokenFrom(req, 'x-admin-token');
+  return adminToken !== undefined && given !== undefined && tokensEqual(given, adminToken);
+}
+
+/**
+ * onRequest hook for /api/*: every client needs the station token (or the admin token). Without a
+ * configured station token nothing passes (the server always provisions one, see tokens.ts).
+ */
 export function requireStation(stationToken: string | undefined, adminToken: string | undefined, limiter = new FailureLimiter()) {
   return async (req: FastifyRequest): Promise<void> => {
-    if (!stationToken) return;
     const given = tokenFrom(req, 'x-station-token') ?? tokenFrom(req, 'x-admin-token');
-    const ok = given !== undefined && (tokensEqual(given, stationToken) || (adminToken !== undefined && tokensEqual(given, adminToken)));
-    check(limiter, req, ok, 'Нужен токен пункта пропуска');
+    const ok = given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
+    check(limiter, req, given, ok, 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках');
   };
 }

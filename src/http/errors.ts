@@ -27,6 +27,21 @@ export interface ErrorBody {
   status?: string;
 }
 
+/** «Неверный параметр offset: …» from a schema error (which parameter, in Russian; the English detail goes to the log). */
+function validationMessage(fe: FastifyError): string {
+  const v = fe.validation?.[0];
+  const where = fe.validationContext === 'params' ? 'в адресе' : fe.validationContext === 'querystring' ? 'запроса' : '';
+  const name = (v?.instancePath ?? '').replace(/^\//, '') || String((v?.params as { missingProperty?: string } | undefined)?.missingProperty ?? '');
+  const why: Record<string, string> = {
+    type: 'неверный тип (параметр указан дважды или это не число)',
+    minimum: 'слишком маленькое значение',
+    maximum: 'слишком большое значение',
+    maxLength: 'слишком длинное значение',
+    required: 'не указан',
+  };
+  return `Неверный параметр ${where} ${name}: ${why[v?.keyword ?? ''] ?? 'недопустимое значение'}`.replace(/\s+/g, ' ');
+}
+
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const fe = err as FastifyError;
@@ -41,10 +56,9 @@ export function toAppError(err: unknown): AppError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-    case 'FST_ERR_VALIDATION':
       return new AppError('bad_request', undefined, fe.message);
   }
-  if (fe?.validation) return new AppError('bad_request', undefined, fe.message);
+  if (fe?.validation) return new AppError('bad_request', validationMessage(fe), fe.message);
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 413 ? 'payload_too_large' : 'bad_request', undefined, fe.message);
   }

@@ -1,8 +1,9 @@
-// GET /api/health: database reachable, index size, face engine ready.
+// GET /api/health: liveness for anyone (status, index size); the figures behind it for the admin token.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { pingDb } from '../db/index.js';
 import type { AnnStatus } from '../face/ann-graph.js';
+import { hasAdminToken } from './auth.js';
 
 export interface HealthBody {
   status: 'ok' | 'degraded';
@@ -28,7 +29,7 @@ export interface HealthBody {
 }
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/api/health', async (_req, reply) => {
+  app.get('/api/health', async (req, reply) => {
     const db = await pingDb(ctx.db);
     const engineReady = ctx.engine.ready;
     const body: HealthBody = {
@@ -50,6 +51,9 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       timezone: ctx.config.timezone,
       uptime_s: Math.round(process.uptime()),
     };
-    return reply.status(body.status === 'ok' ? 200 : 503).send(body);
+    const code = body.status === 'ok' ? 200 : 503;
+    // Without the admin token: liveness only (thresholds, memory, time zone and workers help an attacker more than a monitor).
+    if (!hasAdminToken(req, ctx.config.adminToken)) return reply.status(code).send({ status: body.status, index_size: body.index_size });
+    return reply.status(code).send(body);
   });
 }

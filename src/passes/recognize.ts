@@ -5,6 +5,7 @@ import { localDate, localTime } from '../time.js';
 import type { PassRow, StudentRow } from '../db/schema.js';
 import { decide } from './decision.js';
 import { unusable } from '../face/quality.js';
+import { maskPassport } from '../privacy.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 
 export type Source = 'camera' | 'web';
@@ -15,7 +16,12 @@ export interface RecognizeRequest {
   station: string | null;
 }
 
-export type PublicStudent = Omit<StudentRow, 'embedding' | 'embedding_model' | 'face_quality' | 'search_text' | 'face_score' | 'face_width' | 'created_at' | 'updated_at'> & { photo_url: string };
+/**
+ * What the operator at the door needs to see, and nothing more: never the passport number, the date of
+ * birth or where the photo lies on the server (only the passport's first and last characters, to compare
+ * with the document in hand).
+ */
+export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & { passport_masked: string | null; photo_url: string };
 
 export interface PublicPass {
   id: number;
@@ -41,8 +47,8 @@ function publicPass(p: PassRow, timeZone: string): PublicPass {
 
 function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStudent>>>): PublicStudent {
   return {
-    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, short: s.short, group: s.group,
-    identifier: s.identifier, date_of_birth: s.date_of_birth, passport_number: s.passport_number, file_path: s.file_path,
+    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, group: s.group, identifier: s.identifier,
+    passport_masked: s.passport_number ? maskPassport(s.passport_number) : null,
     photo_url: `/api/students/${s.id}/photo`,
   };
 }

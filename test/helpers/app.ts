@@ -12,23 +12,30 @@ import type { TestDatabase } from './db.js';
 import { rosterOf, type AppContext } from '../../src/context.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const STATION_TOKEN = 'test-station-token-0123456789';
 
 export interface TestApp {
+  /** `app.inject` acts as a paired station: /api/* requests without a token header get STATION_TOKEN. */
   app: FastifyInstance;
+  /** The raw `inject`: no token added (for tests of what an unpaired client gets). */
+  anon: FastifyInstance['inject'];
   ctx: AppContext;
   db: Db;
   close(): Promise<void>;
 }
 
 export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Record<string, string> = {}, clock: Clock = systemClock, logger: BuildOptions['logger'] = false): Promise<TestApp> {
-  const config: Config = { ...loadConfig({ ADMIN_TOKEN, ...env }), database: tdb.config };
+  const config: Config = { ...loadConfig({ ADMIN_TOKEN, STATION_TOKEN, ...env }), database: tdb.config };
   const db = await createDb(tdb.config);
   const ctx: AppContext = { config, db, engine, index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), clock };
   await rebuildIndex(db, rosterOf(ctx));
   const app = buildApp(ctx, { logger });
   await app.ready();
+  const anon = app.inject.bind(app) as FastifyInstance['inject'];
+  asPairedStation(app, config.stationToken ?? STATION_TOKEN);
   return {
     app,
+    anon,
     ctx,
     db,
     close: async () => {
@@ -36,6 +43,22 @@ export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Recor
       await db.destroy();
     },
   };
+}
+
+const TOKEN_HEADERS = ['x-station-token', 'x-admin-token', 'authorization'];
+
+/** Every /api/* inject without a token header carries the station token, as a paired checkpoint page does. */
+function asPairedStation(app: FastifyInstance, token: string): void {
+  const raw = app.inject.bind(app);
+  const wrapped = (opts?: unknown, cb?: unknown) => {
+    if (opts && typeof opts === 'object' && typeof (opts as { url?: unknown }).url === 'string') {
+      const o = opts as { url: string; headers?: Record<string, string> };
+      const has = Object.keys(o.headers ?? {}).some((h) => TOKEN_HEADERS.includes(h.toLowerCase()));
+      if (o.url.startsWith('/api/') && !has) opts = { ...o, headers: { ...(o.headers ?? {}), 'x-station-token': token } };
+    }
+    return (raw as (a?: unknown, b?: unknown) => unknown)(opts, cb);
+  };
+  (app as unknown as { inject: unknown }).inject = wrapped;
 }
 
 /** A multipart/form-data body by hand (what a browser's FormData sends). */

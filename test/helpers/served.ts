@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { FaceEngine } from '../../src/face/engine.js';
 import { sqliteDatabase, tempDir, type TestDatabase } from './db.js';
-import { startApp, type TestApp } from './app.js';
+import { startApp, STATION_TOKEN, type TestApp } from './app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './students.js';
 import { grow, sampleBytes } from './faces.js';
 
@@ -14,6 +14,8 @@ export interface ServedApp {
   t: TestApp;
   /** http://127.0.0.1:<port> */
   base: string;
+  /** The checkpoint page through its pairing link (`/#pair=<station token>`), as a paired station opens it. */
+  pair: string;
   /** A temp folder for the test's files, removed by close(). */
   work: string;
   /** ID photos of every face in `samples`; those of `enrolSamples` are enrolled (rows 0, 1, …). */
@@ -30,9 +32,10 @@ export async function startServedApp(samples: number[], enrolSamples: number[]):
   await enrol(t, engine, people.filter((p) => enrolSamples.includes(p.sample)), path.join(work, 'docs'));
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = t.app.server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {
-    engine, tdb, t, work, people,
-    base: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+    engine, tdb, t, work, people, base,
+    pair: `${base}/#pair=${STATION_TOKEN}`,
     close: async () => {
       await t.close();
       await tdb.drop();

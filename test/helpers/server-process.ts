@@ -3,6 +3,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { projectRoot } from '../../src/paths.js';
+import { STATION_TOKEN } from './app.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -18,7 +19,7 @@ export interface ServerProcess {
 
 export function startServerProcess(port: number, env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, DATABASE_URL: '', HOST: '127.0.0.1', FACE_WORKERS: '1', ADMIN_TOKEN: '', ...env, PORT: String(port) },
+    env: { ...process.env, DATABASE_URL: '', HOST: '127.0.0.1', FACE_WORKERS: '1', ADMIN_TOKEN: '', STATION_TOKEN, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
