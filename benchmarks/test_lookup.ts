@@ -155,7 +155,10 @@ async function main(): Promise<void> {
     console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${String(x.unsafe ?? '-').padEnd(6)}  ${x.genuine_named === undefined ? '' : `${pct(x.genuine_named)} / ${pct(x.strangers_named!)}`}`);
   }
   const seed = rows.find((x) => x.size === 2500 && x.backend.startsWith('bruteforce'));
-  if (seed) console.log(`mean time of one lookup over 2,500 records: ${seed.mean_ms.toFixed(4)} ms (seed's goal < 100 ms, ours < 0.1 ms)`);
+  if (seed) {
+    const verdict = (ms: number, goal: number) => `${ms < goal ? 'met' : 'MISSED'}: goal < ${goal} ms`;
+    console.log(`mean time of one lookup over 2,500 records: ${seed.mean_ms.toFixed(4)} ms (seed's ${verdict(seed.mean_ms, 100)}; ours ${verdict(seed.mean_ms, 0.1)})`);
+  }
   console.log(JSON.stringify({ bench: 'test_lookup', rows }));
 }
 

@@ -35,14 +35,14 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
     // Behind a TLS proxy all stations share its address: TRUST_PROXY lets the token limiter see each one.
     // (a hop count is valid at run time; Fastify's types leave the number out)
     trustProxy: ctx.config.trustProxy as boolean | string,
-    // A client gets 2 min to send its whole request (a slow-body connection is cut); the answer to a long
-    // Excel load may take longer, so sockets are not cut for idling while the server works.
-    requestTimeout: 120_000,
+    // A client gets REQUEST_TIMEOUT_S (2 min) to send its whole request and 20 s for its headers: a slow
+    // body is cut (408). The answer to a long Excel load may take longer, so idle sockets are not cut
+    // while the server works. Node checks the deadlines every second (its default is every 30 s).
+    requestTimeout: ctx.config.requestTimeoutMs,
     connectionTimeout: 0,
+    http: { headersTimeout: Math.min(20_000, ctx.config.requestTimeoutMs), connectionsCheckingInterval: 1000 },
   });
-  const server = app.server as import('node:http').Server;
-  server.headersTimeout = 20_000;
-  server.maxConnections = ctx.config.maxConnections;
+  (app.server as import('node:http').Server).maxConnections = ctx.config.maxConnections;
   registerErrorHandlers(app);
   securityHeaders(app);
   rejectCrossSite(app);

@@ -22,6 +22,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Open HTTP connections at most (slow clients cannot hold them all). */
   maxConnections: number;
+  /** Time a client has to send its whole request (REQUEST_TIMEOUT_S; raise it for huge uploads over slow links). */
+  requestTimeoutMs: number;
+  /** Recognitions at once from one client address / from everybody (more: 429 / 503 before the body is read). */
+  recognizePerClient: number;
+  recognizeMaxInflight: number;
+  /** The engine's queue of recognitions (all clients) and the longest wait in it, from arrival. */
+  recognizeQueue: number;
+  recognizeWaitMs: number;
   /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
   faceIdDocs: string;
   dataDir: string;
@@ -179,6 +187,11 @@ export function loadConfig(env: Env = process.env): Config {
     stationToken,
     trustProxy,
     maxConnections: num('MAX_CONNECTIONS', 512, 8, 100_000, true),
+    requestTimeoutMs: Math.round(num('REQUEST_TIMEOUT_S', 120, 1, 86_400) * 1000),
+    recognizePerClient: num('RECOGNIZE_PER_CLIENT', 2, 1, 1000, true),
+    recognizeMaxInflight: num('RECOGNIZE_MAX_INFLIGHT', 32, 1, 10_000, true),
+    recognizeQueue: num('RECOGNIZE_QUEUE', 8, 1, 10_000, true),
+    recognizeWaitMs: Math.round(num('RECOGNIZE_WAIT_S', 10, 0.5, 600) * 1000),
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     model,

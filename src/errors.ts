@@ -3,6 +3,7 @@
 export type ErrorCode =
   | 'bad_image'
   | 'image_too_large'
+  | 'image_too_small'
   | 'no_face'
   | 'multiple_faces'
   | 'face_too_small'
@@ -16,11 +17,13 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'engine_unavailable'
+  | 'overloaded'
   | 'internal';
 
 const defaultMessages: Record<ErrorCode, string> = {
   bad_image: 'Не удалось прочитать изображение: файл повреждён или это не фото (нужен JPEG, PNG или WebP)',
   image_too_large: 'Изображение слишком большое',
+  image_too_small: 'Изображение слишком маленькое',
   no_face: 'Лицо не обнаружено. Посмотрите в камеру',
   multiple_faces: 'Найдено несколько лиц. В кадре должен быть один человек',
   face_too_small: 'Лицо слишком маленькое. Подойдите ближе к камере',
@@ -34,10 +37,14 @@ const defaultMessages: Record<ErrorCode, string> = {
   not_found: 'Не найдено',
   conflict: 'Операция уже выполняется',
   engine_unavailable: 'Модуль распознавания недоступен, попробуйте ещё раз',
+  overloaded: 'Сервер перегружен, повторите через несколько секунд',
   internal: 'Внутренняя ошибка сервера',
 };
 
 export class AppError extends Error {
+  /** For 429/503: seconds after which the client may try again (the `Retry-After` header). */
+  retryAfterS?: number;
+
   constructor(
     readonly code: ErrorCode,
     message?: string,

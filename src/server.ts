@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     workers: config.faceWorkers,
     maxPixels: config.maxImagePixels,
     model: config.model,
+    interactiveQueue: config.recognizeQueue,
+    interactiveWaitMs: config.recognizeWaitMs,
     onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
   });
   // face-api's descriptor size is known at once; an ONNX model's once a worker has loaded it.

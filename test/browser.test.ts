@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
@@ -135,7 +136,7 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
   const page = await launch(null, 'no-camera');
   await page.goto(pair);
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
-  await page.waitForSelector('#result:not([hidden])');
+  await page.waitForFunction(() => /Камер|камер/.test(document.getElementById('result').textContent));
   const text = await page.locator('#result').innerText();
   assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
   assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
@@ -220,7 +221,7 @@ test('pairing (F1): an unpaired checkpoint is refused and says how to connect; t
   assert.equal(await page.locator('#settings').getAttribute('open'), '', 'the settings open at the token box');
 
   // The admin logs in by the first-start link, which carries the token; the address bar loses it at once.
-  const admin = await page.context().newPage();
+  const admin = await launch(null, 'pairing-admin'); // the admin's own computer
   await admin.goto(`${base}/admin#token=${ADMIN_TOKEN}`);
   await admin.waitForSelector('#panel:not([hidden])');
   assert.equal(new URL(admin.url()).hash, '');
@@ -238,4 +239,30 @@ test('pairing (F1): an unpaired checkpoint is refused and says how to connect; t
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
   await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
   assert.match(await snap(page), /Иванова-1 Анна/);
+});
+
+test('cross-site (F5): a page on another origin cannot record a pass through the operator\'s paired browser', async () => {
+  const page = await launch(null, 'cross-site');
+  await page.goto(pair); // the operator's browser is paired with the server
+  const frame = (await cameraFrame(people[0]!)).toString('base64');
+  const evil = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><script>
+      const bytes = Uint8Array.from(atob('${frame}'), (c) => c.charCodeAt(0));
+      const form = new FormData();
+      form.append('image', new Blob([bytes], { type: 'image/jpeg' }), 'f.jpg');
+      fetch('${base}/api/recognize', { method: 'POST', mode: 'no-cors', body: form }).catch(() => undefined).finally(() => (document.title = 'sent'));
+    </script>`);
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
+  try {
+    const attempts = async () => (await t.db.selectFrom('attempts').select('id').execute()).length;
+    const before = await attempts();
+    // localhost and 127.0.0.1 are different sites to the browser.
+    await page.goto(`http://localhost:${(evil.address() as import('node:net').AddressInfo).port}/`);
+    await page.waitForFunction(() => document.title === 'sent', undefined, { timeout: 15_000 });
+    assert.equal(await attempts(), before, 'the request never reached the recognition');
+  } finally {
+    evil.close();
+  }
 });

@@ -17,7 +17,7 @@ let frames: Buffer[];
 let work: string;
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
+  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000, interactiveQueue: 64 });
   people = await makeIdPhotos(engine, [3, 6]);
   const boxes = new Map<number, Awaited<ReturnType<FaceEngine['describe']>>>();
   for (const s of [3, 6]) boxes.set(s, await engine.describe(sampleBytes(s), { purpose: 'probe', describe: 'all' }));
@@ -38,7 +38,7 @@ for (const kind of databaseKinds) {
       await enrol(t, engine, people.slice(0, 2), fs.mkdtempSync(`${work}/c-`));
       const image = frames[0]!.toString('base64');
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image, source: 'camera', station: `door-${i % 2}` } })),
+        Array.from({ length: 20 }, (_, i) => t.app.inject({ method: 'POST', url: '/api/recognize', remoteAddress: `10.0.1.${i + 1}`, payload: { image, source: 'camera', station: `door-${i % 2}` } })),
       );
       const statuses = results.map((r) => r.json().status as string);
       assert.equal(statuses.filter((s) => s === 'ok').length, 1, statuses.join(','));

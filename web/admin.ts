@@ -216,4 +216,8 @@ function tokenFromLink(): void {
 
 $('pairing-button').addEventListener('click', () => void showPairing());
 tokenFromLink();
+window.addEventListener('hashchange', () => {
+  tokenFromLink();
+  if (token()) void login();
+});
 if (token()) void login();

@@ -187,10 +187,14 @@ function pairFromLink(): void {
   store.setItem('efc.station-token', decodeURIComponent(m[1]!));
   // The token leaves the address bar and the history at once.
   history.replaceState(null, '', location.pathname + location.search);
+  input('station-token').value = store.getItem('efc.station-token') ?? '';
   show('ok', 'Пункт пропуска подключён', 'Токен сохранён в этом браузере. Нажмите «Открыть камеру»');
+  void refreshRecent();
 }
 
 pairFromLink();
+// The link opened in a tab that already shows this page changes only the hash: no reload.
+window.addEventListener('hashchange', pairFromLink);
 
 for (const id of ['station', 'station-token']) {
   const box = input(id);

@@ -11,8 +11,17 @@ export interface EngineOptions {
   model?: FaceModelSpec;
   /** A job not answered in this time kills its worker (a stuck decode must not stall a checkpoint). */
   jobTimeoutMs?: number;
-  /** Jobs waiting beyond this are refused at once: a queue nobody will live to see served helps no one. */
+  /** Bulk jobs (loads, re-description) waiting beyond this are refused at once. */
   maxQueue?: number;
+  /**
+   * Interactive jobs (a recognition at the door, `describe(…, { client })`): they go before bulk jobs,
+   * clients take turns, each client has at most `perClientQueue` waiting, all clients together at most
+   * `interactiveQueue`; a job not started `interactiveWaitMs` after it arrived is dropped (`overloaded`).
+   * A full queue answers at once: overload is cheap and visible, never a minute-long wait.
+   */
+  interactiveQueue?: number;
+  perClientQueue?: number;
+  interactiveWaitMs?: number;
   onLog?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -21,7 +30,17 @@ interface Job {
   options: DescribeOptions;
   resolve: (r: DescribeResult) => void;
   reject: (e: Error) => void;
+  /** Interactive jobs: the client's key, and the timer that drops the job if it waits too long. */
+  client?: string;
+  expiry?: NodeJS.Timeout;
 }
+
+/** Who is asking, for an interactive job (the HTTP client's address). */
+export interface Requester {
+  client: string;
+}
+
+const OVERLOADED = 'Сервер перегружен, повторите через несколько секунд';
 
 interface Slot {
   worker: Worker;
@@ -36,6 +55,9 @@ const workerUrl = new URL('./worker.js', import.meta.url);
 export class FaceEngine {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** Interactive jobs by client; the Map's order is the turn order (a served client goes to the back). */
+  private readonly lines = new Map<string, Job[]>();
+  private interactiveQueued = 0;
   private nextId = 1;
   private closed = false;
   private readyFlag = false;
@@ -46,7 +68,10 @@ export class FaceEngine {
 
   /** Starts the workers and waits until every one has loaded its models. */
   static async start(options: EngineOptions): Promise<FaceEngine> {
-    const engine = new FaceEngine({ jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, ...options });
+    const workers = Math.max(1, options.workers);
+    const engine = new FaceEngine({
+      jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, interactiveQueue: 4 * workers, perClientQueue: 2, interactiveWaitMs: 10_000, ...options,
+    });
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
     engine.readyFlag = true;
     return engine;
@@ -74,26 +99,69 @@ export class FaceEngine {
     return {
       workers: this.slots.length,
       busy: this.slots.filter((s) => s.job).length,
-      queued: this.queue.length,
+      queued: this.queue.length + this.interactiveQueued,
       numTensors: this.slots.map((s) => s.numTensors),
       done: this.slots.reduce((n, s) => n + s.done, 0),
     };
   }
 
-  describe(bytes: Uint8Array, options: DescribeOptions): Promise<DescribeResult> {
+  /** Faces of an image; with `requester`, an interactive job (see EngineOptions.interactiveQueue). */
+  describe(bytes: Uint8Array, options: DescribeOptions, requester?: Requester): Promise<DescribeResult> {
     if (this.closed) return Promise.reject(new AppError('engine_unavailable'));
-    if (this.queue.length >= this.opts.maxQueue) {
-      return Promise.reject(new AppError('engine_unavailable', 'Сервер перегружен, повторите через несколько секунд'));
-    }
+    if (requester) return this.enqueueInteractive(bytes, options, requester.client);
+    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new AppError('overloaded', OVERLOADED));
     return new Promise((resolve, reject) => {
       this.queue.push({ bytes, options, resolve, reject });
       this.pump();
     });
   }
 
+  private enqueueInteractive(bytes: Uint8Array, options: DescribeOptions, client: string): Promise<DescribeResult> {
+    const line = this.lines.get(client) ?? [];
+    if (this.interactiveQueued >= this.opts.interactiveQueue || line.length >= this.opts.perClientQueue) {
+      return Promise.reject(new AppError('overloaded', OVERLOADED, `interactive queue ${this.interactiveQueued}, client's ${line.length}`));
+    }
+    return new Promise((resolve, reject) => {
+      const job: Job = { bytes, options, resolve, reject, client };
+      // The wait counts from arrival: past it the answer would come too late for the person at the door.
+      job.expiry = setTimeout(() => {
+        const mine = this.lines.get(client);
+        const i = mine ? mine.indexOf(job) : -1;
+        if (i < 0) return;
+        mine!.splice(i, 1);
+        if (mine!.length === 0) this.lines.delete(client);
+        this.interactiveQueued--;
+        reject(new AppError('overloaded', OVERLOADED, `waited ${this.opts.interactiveWaitMs} ms`));
+      }, this.opts.interactiveWaitMs);
+      line.push(job);
+      if (!this.lines.has(client)) this.lines.set(client, line);
+      this.interactiveQueued++;
+      this.pump();
+    });
+  }
+
+  /** Interactive jobs first, one per client in turn; then bulk jobs in arrival order. */
+  private next(): Job | undefined {
+    for (const [client, line] of this.lines) {
+      const job = line.shift()!;
+      this.lines.delete(client);
+      if (line.length > 0) this.lines.set(client, line); // to the back of the turn order
+      this.interactiveQueued--;
+      clearTimeout(job.expiry);
+      return job;
+    }
+    return this.queue.shift();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new AppError('engine_unavailable'));
+    const waiting = [...this.queue.splice(0), ...[...this.lines.values()].flat()];
+    this.lines.clear();
+    this.interactiveQueued = 0;
+    for (const job of waiting) {
+      clearTimeout(job.expiry);
+      job.reject(new AppError('engine_unavailable'));
+    }
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 
@@ -143,7 +211,7 @@ export class FaceEngine {
   private pump(): void {
     for (const slot of this.slots) {
       if (slot.job) continue;
-      const job = this.queue.shift();
+      const job = this.next();
       if (!job) return;
       const id = this.nextId++;
       const timer = setTimeout(() => {

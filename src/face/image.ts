@@ -37,22 +37,37 @@ export function sniffImageType(bytes: Uint8Array): 'jpeg' | 'png' | 'webp' | und
   return undefined;
 }
 
-export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {
+/** Below this on either side no face can be described: refused before any detector runs. */
+export const MIN_IMAGE_SIDE = 48;
+
+/**
+ * The image's header only (format, size): no pixels are decoded. Refuses what is not a JPEG/PNG/WebP,
+ * has more than `maxPixels` pixels or is smaller than MIN_IMAGE_SIDE — cheaply, before a detector job.
+ */
+export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Promise<sharp.Metadata & { width: number; height: number }> {
   if (bytes.length === 0) throw new AppError('bad_image', 'Пустой файл: изображение не получено');
   if (!sniffImageType(bytes)) throw new AppError('bad_image', undefined, 'not a JPEG/PNG/WebP signature');
-  const input = () => sharp(bytes, { limitInputPixels: opts.maxPixels, failOn: 'error', sequentialRead: true });
   let meta: sharp.Metadata;
   try {
-    meta = await input().metadata();
+    meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
   } catch (e) {
     throw decodeError(e);
   }
   if (!meta.format || !accepted.has(meta.format) || !meta.width || !meta.height) {
     throw new AppError('bad_image', undefined, `format ${meta.format ?? 'unknown'}`);
   }
-  if (meta.width * meta.height > opts.maxPixels) {
+  if (meta.width * meta.height > maxPixels) {
     throw new AppError('image_too_large', `Изображение слишком большое: ${meta.width}×${meta.height} пикселей`);
   }
+  if (Math.min(meta.width, meta.height) < MIN_IMAGE_SIDE) {
+    throw new AppError('image_too_small', `Изображение слишком маленькое (${meta.width}×${meta.height}): нужен снимок не меньше ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} точек`);
+  }
+  return meta as sharp.Metadata & { width: number; height: number };
+}
+
+export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {
+  const meta = await readImageHeader(bytes, opts.maxPixels);
+  const input = () => sharp(bytes, { limitInputPixels: opts.maxPixels, failOn: 'error', sequentialRead: true });
   // EXIF orientations 5–8 swap width and height.
   const swapped = (meta.orientation ?? 1) >= 5;
   const originalWidth = swapped ? meta.height : meta.width;

@@ -13,7 +13,7 @@ import { extractPhotos } from '../students/zip.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
-import { schemas, type PageQuery } from './schemas.js';
+import { pageParams, schemas } from './schemas.js';
 import { pairingRoutes } from './pairing.routes.js';
 
 interface Upload {
@@ -122,7 +122,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.get('/admin/students', { onRequest: guard, schema: schemas.students }, async (req) => {
-    const { limit, offset, q } = req.query as PageQuery & { q?: string };
+    const { limit, offset } = pageParams(req.query, 200, 50);
+    const { q } = req.query as { q?: string };
     const query = (q ?? '').trim().slice(0, 100);
     const r = await searchStudents(ctx.db, query, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
     return {
@@ -149,7 +150,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // The roster look-alike audit: pairs the camera cannot tell apart (neither is named until a better photo is loaded).
   app.get('/admin/lookalikes', { onRequest: guard, schema: schemas.lookalikes }, async (req) => {
-    const { limit, offset } = req.query as PageQuery;
+    const { limit, offset } = pageParams(req.query, 500, 100);
     const all = ctx.lookalikes.pairs();
     const pairs = all.slice(offset, offset + limit);
     const who = await studentLabels(ctx.db, pairs.flatMap((p) => [p.a, p.b]));

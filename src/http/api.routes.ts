@@ -7,7 +7,9 @@ import { readImageRequest } from './image-input.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
 import { localDate, localTime } from '../time.js';
-import { schemas } from './schemas.js';
+import { intParam, schemas } from './schemas.js';
+import { InflightLimiter } from './inflight.js';
+import { readImageHeader } from '../face/image.js';
 
 export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireStation(ctx.config.stationToken, ctx.config.adminToken);
@@ -18,21 +20,24 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
   }
 
-  app.post('/api/recognize', { onRequest: guard, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+  const inflight = new InflightLimiter({ perClient: ctx.config.recognizePerClient, total: ctx.config.recognizeMaxInflight });
+  app.post('/api/recognize', { onRequest: [guard, inflight.hook], bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
     const input = await readImageRequest(req, maxBytes);
-    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station });
+    // Not an image, a pixel bomb or a 1×1 dot: refused from the header, before it takes a detector's turn.
+    await readImageHeader(input.bytes, ctx.config.maxImagePixels);
+    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station, client: req.ip });
   });
 
   app.get('/api/students/:id/photo', { onRequest: guard, schema: schemas.studentPhoto }, async (req, reply) => {
-    const { id } = req.params as { id: number };
+    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
     const photo = await studentPhoto(ctx.db, id);
     if (!photo) throw new AppError('not_found', 'Фото студента не найдено');
     return reply.type(photo.mime).header('cache-control', 'private, max-age=300').send(Buffer.from(photo.data));
   });
 
   app.get('/api/passes/recent', { onRequest: guard, schema: schemas.recentPasses }, async (req) => {
-    const q = req.query as { limit: number; station?: string };
-    const limit = q.limit;
+    const q = req.query as { station?: string };
+    const limit = intParam(req.query, 'limit', 1, 50, 10);
     const today = localDate(ctx.clock(), ctx.config.timezone);
     const rows = await recentPasses(ctx.db, today, q.station?.trim() || null, limit);
     return {

@@ -10,11 +10,17 @@ export function tokensEqual(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(digest(given), digest(expected));
 }
 
+/** How many times the client sent a header (Node joins repeated ones into "a, b"). */
+function timesSent(req: FastifyRequest, name: string): number {
+  const raw = req.raw.rawHeaders;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) n++;
+  return n;
+}
+
 export function tokenFrom(req: FastifyRequest, header: string): string | undefined {
   // Two values for one token header is a broken client, not a guess: 400, and no failure is counted.
-  if ((req.raw.headersDistinct?.[header]?.length ?? 0) > 1 || (req.raw.headersDistinct?.authorization?.length ?? 0) > 1) {
-    throw new AppError('bad_request', 'Токен передан дважды: оставьте один заголовок');
-  }
+  if (timesSent(req, header) > 1 || timesSent(req, 'authorization') > 1) throw new AppError('bad_request', 'Токен передан дважды: оставьте один заголовок');
   const direct = req.headers[header];
   if (typeof direct === 'string' && direct.length > 0) return direct.trim();
   const auth = req.headers.authorization;

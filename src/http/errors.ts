@@ -5,6 +5,7 @@ import { AppError, isAppError, messageFor, type ErrorCode } from '../errors.js';
 const statusOf: Record<ErrorCode, number> = {
   bad_image: 400,
   image_too_large: 413,
+  image_too_small: 400,
   no_face: 422,
   multiple_faces: 422,
   face_too_small: 422,
@@ -18,6 +19,7 @@ const statusOf: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   engine_unavailable: 503,
+  overloaded: 503,
   internal: 500,
 };
 
@@ -33,7 +35,8 @@ function validationMessage(fe: FastifyError): string {
   const where = fe.validationContext === 'params' ? 'в адресе' : fe.validationContext === 'querystring' ? 'запроса' : '';
   const name = (v?.instancePath ?? '').replace(/^\//, '') || String((v?.params as { missingProperty?: string } | undefined)?.missingProperty ?? '');
   const why: Record<string, string> = {
-    type: 'неверный тип (параметр указан дважды или это не число)',
+    type: 'неверный тип (параметр указан дважды?)',
+    pattern: 'нужно целое число',
     minimum: 'слишком маленькое значение',
     maximum: 'слишком большое значение',
     maxLength: 'слишком длинное значение',
@@ -76,6 +79,12 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (status >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, detail: e.detail }, 'request refused');
     const body: ErrorBody = { error: e.code, message: e.message };
+    // Overload and throttling say when to come back.
+    // Refused before its body was read (no token, too many at once, overloaded): close the connection
+    // rather than read and throw away megabytes the client is still sending.
+    if (status >= 400 && !req.raw.complete) void reply.header('connection', 'close');
+    const retry = e.retryAfterS ?? (e.code === 'overloaded' || e.code === 'engine_unavailable' ? 2 : e.code === 'too_many_requests' ? 60 : undefined);
+    if (retry !== undefined) void reply.header('retry-after', String(retry));
     // Face outcomes are also statuses of the recognition flow (the UI switches on `status`).
     if (e.code === 'no_face' || e.code === 'multiple_faces' || e.code === 'face_too_small' || e.code === 'face_unclear') body.status = e.code;
     void reply.status(status).send(body);

@@ -8,7 +8,7 @@ export function pairingRoutes(app: FastifyInstance, ctx: AppContext, guard = req
   app.get('/admin/pairing', { onRequest: guard }, async (req, reply) => {
     // The address the admin reached the server by is the one the station's browser will reach too.
     const url = `${req.protocol}://${req.host}/#pair=${encodeURIComponent(ctx.config.stationToken ?? '')}`;
-    const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 240 });
     return reply.header('cache-control', 'no-store').send({ url, svg });
   });
 }

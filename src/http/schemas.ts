@@ -1,6 +1,10 @@
 // Declared query and path schemas of every route that takes one: Fastify validates them (a repeated
 // parameter, a number out of range or not a number at all is a 400 before the handler runs).
-const int = (minimum: number, maximum: number, dflt?: number) => ({ type: 'integer', minimum, maximum, ...(dflt === undefined ? {} : { default: dflt }) }) as const;
+// Whole numbers are declared as digit strings, then read by `intParam`: Ajv's type coercion lets
+// "Infinity" through as an integer, past `maximum`.
+import { AppError } from '../errors.js';
+
+const digits = { type: 'string', pattern: '^[0-9]{1,12}$' } as const;
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const query = (properties: Record<string, object>) => ({ type: 'object', properties, additionalProperties: true }) as const;
 
@@ -8,15 +12,26 @@ const query = (properties: Record<string, object>) => ({ type: 'object', propert
 export const MAX_OFFSET = 1_000_000;
 
 export const schemas = {
-  recentPasses: { querystring: query({ limit: int(1, 50, 10), station: text(100) }) },
-  studentPhoto: { params: { type: 'object', properties: { id: int(1, 2_147_483_647) }, required: ['id'] } },
-  students: { querystring: query({ limit: int(1, 200, 50), offset: int(0, MAX_OFFSET, 0), q: text(200) }) },
-  lookalikes: { querystring: query({ limit: int(1, 500, 100), offset: int(0, MAX_OFFSET, 0) }) },
+  recentPasses: { querystring: query({ limit: digits, station: text(100) }) },
+  studentPhoto: { params: { type: 'object', properties: { id: digits }, required: ['id'] } },
+  students: { querystring: query({ limit: digits, offset: digits, q: text(200) }) },
+  lookalikes: { querystring: query({ limit: digits, offset: digits }) },
   report: { querystring: query({ date: text(20), from: text(20), to: text(20), group: text(100) }) },
   loadExcel: { querystring: query({ force: text(10) }) },
 } as const;
 
-export interface PageQuery {
-  limit: number;
-  offset: number;
+/** A whole-number parameter (already digits by the schema) within [min, max]; `dflt` when absent. */
+export function intParam(values: unknown, name: string, min: number, max: number, dflt?: number, where: 'запроса' | 'в адресе' = 'запроса'): number {
+  const raw = (values as Record<string, string | undefined>)[name];
+  if (raw === undefined && dflt !== undefined) return dflt;
+  const n = Number(raw);
+  if (raw === undefined || !Number.isSafeInteger(n)) throw new AppError('bad_request', `Неверный параметр ${where} ${name}: нужно целое число`);
+  if (n < min) throw new AppError('bad_request', `Неверный параметр ${where} ${name}: слишком маленькое значение (не меньше ${min})`);
+  if (n > max) throw new AppError('bad_request', `Неверный параметр ${where} ${name}: слишком большое значение (не больше ${max})`);
+  return n;
+}
+
+/** `limit` and `offset` of a paged list. */
+export function pageParams(values: unknown, maxLimit: number, dfltLimit: number): { limit: number; offset: number } {
+  return { limit: intParam(values, 'limit', 1, maxLimit, dfltLimit), offset: intParam(values, 'offset', 0, MAX_OFFSET, 0) };
 }

@@ -29,6 +29,17 @@ export function securityHeaders(app: FastifyInstance): void {
   });
 }
 
+/** Whether `Origin` names the host the request came to (ports normalised: http://h and http://h:80 are one). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (origin === 'null' || !host) return false;
+  try {
+    const o = new URL(origin);
+    return o.host === new URL(`${o.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A POST from a page of another site (a form or `fetch(…, {mode: 'no-cors'})` in the operator's browser)
  * is refused before anything runs: browsers say where a request comes from in `Sec-Fetch-Site` and
@@ -40,16 +51,6 @@ export function rejectCrossSite(app: FastifyInstance): void {
     const site = req.headers['sec-fetch-site'];
     if (site === 'cross-site' || site === 'same-site') throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      let host: string;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
-      }
-      if (host !== req.headers.host) throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
-    } else if (origin === 'null') {
-      throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
-    }
+    if (origin !== undefined && !sameHost(origin, req.host)) throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
   });
 }

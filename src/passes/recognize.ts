@@ -14,6 +14,8 @@ export interface RecognizeRequest {
   bytes: Uint8Array;
   source: Source;
   station: string | null;
+  /** The client's address: its recognitions take turns with other clients' in the engine. */
+  client?: string;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface PublicPass {
   time: string;
   source: string;
   station: string | null;
+  /** The client's address: its recognitions take turns with other clients' in the engine. */
+  client?: string;
 }
 
 export type RecognizeResult =
@@ -75,7 +79,7 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
 
 async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit: { student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null }): Promise<RecognizeResult> {
   const { config } = ctx;
-  const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' });
+  const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' }, { client: req.client ?? 'local' });
   const largest = described.faces[0];
   // People further back in the queue are much smaller than the student at the camera: not "another face".
   const faces = described.faces.filter((f) => largest && f.box.width >= config.multiFaceRatio * largest.box.width);
