@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { createDb, type Db } from '../src/db/index.js';
 import { recordFirstPass } from '../src/passes/repository.js';
-import { databaseKinds } from './helpers/db.js';
+import { databaseKinds, PG_ADMIN_URL } from './helpers/db.js';
 
 /** Simultaneous writers; createDb's pg pool has no size option (max 10), so every writer gets its own Db. */
 const N = 20;
@@ -17,6 +18,24 @@ async function addStudent(db: Db): Promise<number> {
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/**
+ * Kysely's destroy() resolves before pg's sockets have said goodbye (pg-pool ends its clients without
+ * waiting); a forced drop right then kills live backends and their clients throw. Wait for them to go.
+ */
+async function disconnected(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    for (let i = 0; i < 250; i++) {
+      const r = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [new URL(url).pathname.slice(1)]);
+      if (r.rows[0]!.n === 0) return;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 for (const kind of databaseKinds) {
@@ -62,6 +81,7 @@ for (const kind of databaseKinds) {
       assert.equal(Number(all.n), 3, 'one pass per day, three days');
     } finally {
       await Promise.all(dbs.map((db) => db.destroy()));
+      if (tdb.config.kind === 'postgres') await disconnected(tdb.config.url);
       await tdb.drop();
     }
   });
