@@ -37,6 +37,8 @@ const TABLE: { name: string; result: SearchResult | undefined; rule?: MatchRule;
   { name: 'negative zero', result: found(-0, 0.5), want: true },
   { name: 'zero distance for two students (the same photo enrolled twice)', result: found(0, 0), want: 'ambiguous' },
   { name: 'threshold NaN (never names anyone)', result: found(0, Infinity), rule: { threshold: NaN, margin: 0.125 }, want: 'too_far' },
+  { name: 'MATCH_MARGIN=0 and a tie: still nobody', result: found(0.25, 0.25), rule: { threshold: 0.5, margin: 0 }, want: 'ambiguous' },
+  { name: 'MATCH_MARGIN=0, second just further', result: found(0.25, 0.375), rule: { threshold: 0.5, margin: 0 }, want: true },
   { name: 'margin NaN (never names anyone)', result: found(0, Infinity), rule: { threshold: 0.5, margin: NaN }, want: 'ambiguous' },
   { name: 'a match with a look-alike on the roster', result: found(0.25, Infinity), lookalike: true, want: 'lookalike' },
   { name: 'too far wins over look-alike', result: found(0.75, Infinity), lookalike: true, want: 'too_far' },

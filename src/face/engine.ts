@@ -140,9 +140,15 @@ export class FaceEngine {
     });
   }
 
-  /** Interactive jobs first, one per client in turn; then bulk jobs in arrival order. */
+  /**
+   * Interactive jobs first, one per client in turn; then bulk jobs in arrival order. A client never
+   * holds every worker: with two or more, one is always left for the other clients (a flood of big
+   * images from one address cannot make the next station wait for them).
+   */
   private next(): Job | undefined {
+    const maxRunning = Math.max(1, this.slots.length - 1);
     for (const [client, line] of this.lines) {
+      if (this.slots.filter((s) => s.job?.client === client).length >= maxRunning) continue;
       const job = line.shift()!;
       this.lines.delete(client);
       if (line.length > 0) this.lines.set(client, line); // to the back of the turn order

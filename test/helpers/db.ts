@@ -43,6 +43,13 @@ export async function postgresDatabase(): Promise<TestDatabase> {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
       try {
+        // pg-pool's end() resolves before its sockets close: a forced drop would then kill live backends
+        // ("terminating connection due to administrator command" in a test). Wait up to 5 s for them.
+        for (let i = 0; i < 250; i++) {
+          const r = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (r.rows[0]!.n === 0) break;
+          await new Promise((res) => setTimeout(res, 20));
+        }
         await c.query(`drop database if exists ${name} with (force)`);
       } finally {
         await c.end();
