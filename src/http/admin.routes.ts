@@ -1,4 +1,5 @@
-// Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos).
+// Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos),
+// its full row report, the pass report, students, load status, look-alikes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { requireAdmin } from './auth.js';
 import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
+import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../students/row-report.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
@@ -54,6 +56,7 @@ async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireAdmin(ctx.config.adminToken);
   let lastProgress: LoadProgress | undefined;
+  let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: schemas.loadExcel }, async (req) => {
@@ -90,6 +93,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!upload && !fs.existsSync(source)) {
         throw new AppError('not_found', `Файл не найден на сервере: ${path.basename(ctx.config.faceIdDocs)}/list of students.xlsx`);
       }
+      // A 100,000-row sheet must not write 100,000 log lines: the first rows, then a pointer to GET /admin/load_rows.
+      const log = cappedLog({ info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) });
       const summary = await loadStudents({
         db: ctx.db,
         engine: ctx.engine,
@@ -102,13 +107,27 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         photos,
         force,
         onProgress: (p) => (lastProgress = p),
-        log: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
+        log,
       });
-      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed }, 'load finished');
-      return summary;
+      log.end();
+      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed, by_reason: summary.by_reason }, 'load finished');
+      lastRows = { file: summary.file, finished_at: new Date().toISOString(), total_rows: summary.total_rows, by_reason: summary.by_reason, rows: summary.rows };
+      return capRows(summary);
     } finally {
       if (upload) fs.rmSync(upload.dir, { recursive: true, force: true });
     }
+  });
+
+  // The last load's (in this process) full row report: JSON, or ?format=xlsx as a download.
+  app.get('/admin/load_rows', { onRequest: guard, schema: { querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'xlsx'] } }, additionalProperties: true } } }, async (req, reply) => {
+    if (!lastRows) throw new AppError('not_found', 'Отчёта о загрузке нет: после запуска сервера загрузок ещё не было');
+    void reply.header('cache-control', 'no-store');
+    if ((req.query as { format?: string }).format !== 'xlsx') return lastRows;
+    const name = `load_rows_${lastRows.finished_at.slice(0, 19).replace(/[T:]/g, '-')}.xlsx`;
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .send(rowsWorkbook(lastRows));
   });
 
   app.get('/admin/export_report', { onRequest: guard, schema: schemas.report }, async (req, reply) => {
