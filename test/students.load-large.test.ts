@@ -35,10 +35,13 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
   const docs = path.join(work, 'docs');
   fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
   photos.forEach((p, i) => fs.writeFileSync(path.join(docs, 'photos', `${i}.jpg`), p.bytes));
-  // Three real photos, then rows whose photo is missing (they fail fast: the cost is the sheet itself).
+  // Three real photos, then rows whose photo is missing or outside FACE_ID_DOCS (they fail fast, the
+  // outside ones without any I/O: the cost is the sheet itself).
+  const M = N - photos.length - 1;
+  const outside = Math.ceil(M / 3);
   const rows = [
     ...photos.map((_, i) => studentRow(i, `${i}.jpg`)),
-    ...Array.from({ length: N - photos.length - 1 }, (_, i) => studentRow(100 + i, `missing-${i}.jpg`, { Matricula: `M${String(i).padStart(7, '0')}`, 'Идентификатор': `I${i}` })),
+    ...Array.from({ length: M }, (_, i) => studentRow(100 + i, i % 3 === 0 ? `/etc/no-${i}.jpg` : `missing-${i}.jpg`, { Matricula: `M${String(i).padStart(7, '0')}`, 'Идентификатор': `I${i}` })),
     studentRow(99, 'missing-formula.jpg', { Matricula: FORMULA }),
   ];
   await writeSheet(path.join(docs, 'list of students.xlsx'), rows);
@@ -80,7 +83,8 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     assert.equal(s.total_rows, N);
     assert.equal(s.added, photos.length);
     assert.equal(s.failed, N - photos.length);
-    assert.equal(s.by_reason.file_not_found, N - photos.length, 'counts by reason are complete');
+    assert.equal(s.by_reason.file_not_found, M - outside + 1, 'counts by reason are complete');
+    assert.equal(s.by_reason.path_outside_docs, outside);
     assert.equal(s.rows.length, 500);
     assert.equal(s.rows_truncated, true);
     assert.ok(s.rows_total >= N - photos.length);
@@ -93,7 +97,7 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     assert.equal(full.statusCode, 200);
     const report = full.json();
     assert.equal(report.rows.length, s.rows_total);
-    assert.equal(report.rows.filter((r: { reason: string }) => r.reason === 'file_not_found').length, N - photos.length);
+    assert.equal(report.rows.filter((r: { reason: string }) => r.reason === 'file_not_found').length, M - outside + 1);
     assert.deepEqual(report.by_reason, s.by_reason);
 
     const xlsx = await t.app.inject({ method: 'GET', url: '/admin/load_rows?format=xlsx', headers: admin });

@@ -11,6 +11,7 @@ import { requireAdmin } from './auth.js';
 import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
+import type { PhotoLocations } from '../students/photos.js';
 import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../students/row-report.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
@@ -72,11 +73,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const force = truthy(query.force) || upload?.force === true;
     try {
-      let photos = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs } as {
-        photosDir: string;
-        faceIdDocs: string;
-        confineTo?: string;
-      };
+      // Over HTTP a File path is read only inside FACE_ID_DOCS (or the uploaded zip's folder): path_outside_docs otherwise.
+      let photos: PhotoLocations = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs, root: ctx.config.faceIdDocs };
       if (upload?.zip) {
         const dest = path.join(upload.dir, 'photos');
         fs.mkdirSync(dest);

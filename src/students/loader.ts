@@ -9,7 +9,7 @@ import { auditChanged, enrolFace } from './enrol.js';
 import { maskPassport } from '../privacy.js';
 import type { SheetRow } from './excel.js';
 import { readSheet } from './sheet-reader.js';
-import { resolvePhoto, type PhotoLocations } from './photos.js';
+import { locatePhoto, OUTSIDE_MESSAGE, type PhotoLocations } from './photos.js';
 import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
 import { writeBatch, type Ready } from './write-batch.js';
 
@@ -19,7 +19,7 @@ export interface RowReport {
   row: number;
   matricula: string | null;
   status: RowStatus;
-  /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, bad_image,
+  /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, path_outside_docs, bad_image,
    *  image_too_large, no_face, face_too_small, poor_photo (ENROL_QUALITY=refuse), conflict | multiple_faces,
    *  poor_photo, similar_face (a look-alike: see `lookalikes`), duplicate_passport */
   reason: string;
@@ -188,8 +188,9 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const describeOne = async (item: { sheet: SheetRow; existingId: number | undefined }): Promise<void> => {
     const row = item.sheet;
     const fail = (reason: string, message: string) => report({ row: row.row, matricula: row.matricula, status: 'failed', reason, message });
-    const file = resolvePhoto(row.file_path!, opts.photos);
-    if (!file) return fail('file_not_found', `файл не найден: ${row.file_path}`);
+    const found = await locatePhoto(row.file_path!, opts.photos);
+    if ('reason' in found) return found.reason === 'path_outside_docs' ? fail(found.reason, OUTSIDE_MESSAGE) : fail(found.reason, `файл не найден: ${row.file_path}`);
+    const file = found.file;
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);
