@@ -1,7 +1,6 @@
 // Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos),
 // its full row report, the pass report, students, load status, look-alikes.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -12,6 +11,7 @@ import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
 import type { PhotoLocations } from '../students/photos.js';
+import { newUploadDir } from '../students/uploads.js';
 import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../students/row-report.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
@@ -28,9 +28,9 @@ interface Upload {
 
 const truthy = (v: unknown) => typeof v === 'string' && /^(1|true|yes|on|да)$/i.test(v.trim());
 
-/** Streams the multipart parts to a temp folder (never the whole upload in memory). */
-async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
-  const up: Upload = { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'efc-upload-')) };
+/** Streams the multipart parts to a private folder under DATA_DIR/uploads (never the whole upload in memory). */
+async function receive(req: FastifyRequest, maxBytes: number, dataDir: string): Promise<Upload> {
+  const up: Upload = { dir: newUploadDir(dataDir) };
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 2, fields: 10 } })) {
       if (part.type === 'file') {
@@ -65,7 +65,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     const query = req.query as Record<string, unknown>;
     let upload: Upload | undefined;
     if (req.isMultipart()) {
-      upload = await receive(req, ctx.config.maxUploadBytes);
+      upload = await receive(req, ctx.config.maxUploadBytes, ctx.config.dataDir);
       if (!upload.xlsx) {
         fs.rmSync(upload.dir, { recursive: true, force: true });
         throw new AppError('bad_request', 'Не приложен файл Excel (поле file)');
