@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  (await import('./students/uploads.js')).sweepUploads(config.dataDir, (msg) => process.stderr.write(`${msg}\n`)); // uploads a killed load left behind
   const t0 = performance.now();
   const db = await createDb(config.database);
   // Private by default: without ADMIN_TOKEN / STATION_TOKEN the server makes its own (kept in the database).

@@ -1,6 +1,6 @@
-// Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos).
+// Admin routes: POST /admin/load_excel (configured sheet, or an uploaded .xlsx + optional .zip of photos),
+// its full row report, the pass report, students, load status, look-alikes.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -10,6 +10,9 @@ import { requireAdmin } from './auth.js';
 import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
+import type { PhotoLocations } from '../students/photos.js';
+import { newUploadDir } from '../students/uploads.js';
+import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../students/row-report.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
@@ -25,9 +28,9 @@ interface Upload {
 
 const truthy = (v: unknown) => typeof v === 'string' && /^(1|true|yes|on|да)$/i.test(v.trim());
 
-/** Streams the multipart parts to a temp folder (never the whole upload in memory). */
-async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
-  const up: Upload = { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'efc-upload-')) };
+/** Streams the multipart parts to a private folder under DATA_DIR/uploads (never the whole upload in memory). */
+async function receive(req: FastifyRequest, maxBytes: number, dataDir: string): Promise<Upload> {
+  const up: Upload = { dir: newUploadDir(dataDir) };
   try {
     for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 2, fields: 10 } })) {
       if (part.type === 'file') {
@@ -54,6 +57,7 @@ async function receive(req: FastifyRequest, maxBytes: number): Promise<Upload> {
 export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const guard = requireAdmin(ctx.config.adminToken);
   let lastProgress: LoadProgress | undefined;
+  let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: schemas.loadExcel }, async (req) => {
@@ -61,7 +65,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     const query = req.query as Record<string, unknown>;
     let upload: Upload | undefined;
     if (req.isMultipart()) {
-      upload = await receive(req, ctx.config.maxUploadBytes);
+      upload = await receive(req, ctx.config.maxUploadBytes, ctx.config.dataDir);
       if (!upload.xlsx) {
         fs.rmSync(upload.dir, { recursive: true, force: true });
         throw new AppError('bad_request', 'Не приложен файл Excel (поле file)');
@@ -69,11 +73,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const force = truthy(query.force) || upload?.force === true;
     try {
-      let photos = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs } as {
-        photosDir: string;
-        faceIdDocs: string;
-        confineTo?: string;
-      };
+      // Over HTTP a File path is read only inside FACE_ID_DOCS (or the uploaded zip's folder): path_outside_docs otherwise.
+      let photos: PhotoLocations = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs, root: ctx.config.faceIdDocs };
       if (upload?.zip) {
         const dest = path.join(upload.dir, 'photos');
         fs.mkdirSync(dest);
@@ -90,6 +91,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!upload && !fs.existsSync(source)) {
         throw new AppError('not_found', `Файл не найден на сервере: ${path.basename(ctx.config.faceIdDocs)}/list of students.xlsx`);
       }
+      // A 100,000-row sheet must not write 100,000 log lines: the first rows, then a pointer to GET /admin/load_rows.
+      const log = cappedLog({ info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) });
       const summary = await loadStudents({
         db: ctx.db,
         engine: ctx.engine,
@@ -102,13 +105,27 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         photos,
         force,
         onProgress: (p) => (lastProgress = p),
-        log: { info: (m) => req.log.info(m), warn: (m) => req.log.warn(m) },
+        log,
       });
-      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed }, 'load finished');
-      return summary;
+      log.end();
+      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed, by_reason: summary.by_reason }, 'load finished');
+      lastRows = { file: summary.file, finished_at: new Date().toISOString(), total_rows: summary.total_rows, by_reason: summary.by_reason, rows: summary.rows };
+      return capRows(summary);
     } finally {
       if (upload) fs.rmSync(upload.dir, { recursive: true, force: true });
     }
+  });
+
+  // The last load's (in this process) full row report: JSON, or ?format=xlsx as a download.
+  app.get('/admin/load_rows', { onRequest: guard, schema: { querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'xlsx'] } }, additionalProperties: true } } }, async (req, reply) => {
+    if (!lastRows) throw new AppError('not_found', 'Отчёта о загрузке нет: после запуска сервера загрузок ещё не было');
+    void reply.header('cache-control', 'no-store');
+    if ((req.query as { format?: string }).format !== 'xlsx') return lastRows;
+    const name = `load_rows_${lastRows.finished_at.slice(0, 19).replace(/[T:]/g, '-')}.xlsx`;
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .send(rowsWorkbook(lastRows));
   });
 
   app.get('/admin/export_report', { onRequest: guard, schema: schemas.report }, async (req, reply) => {

@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import type { Db } from '../db/index.js';
 import { AppError } from '../errors.js';
 import { localDate, localTime } from '../time.js';
+import { safeCellText as t } from '../spreadsheet-text.js';
 import { reportRows, type ReportFilter } from './repository.js';
 
 export const REPORT_COLUMNS = [
@@ -72,9 +73,10 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
       header.commit();
       let n = 0;
       for await (const r of reportRows(db, filter)) {
+        // Text from the sheet or a station is defused (t); the date and the distance are ours and stay typed.
         ws.addRow({
-          matricula: r.matricula, lastname: r.lastname, firstname: r.firstname, lotin: r.lotin, group: r.group, identifier: r.identifier,
-          datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: r.passport_number, source: r.source, station: r.station,
+          matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier),
+          datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: t(r.passport_number), source: t(r.source), station: t(r.station),
           distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();
         n++;

@@ -2,6 +2,7 @@
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { checkXlsxSize } from './zip.js';
+import { stripBidi } from '../spreadsheet-text.js';
 import type { StudentFields } from '../db/schema.js';
 
 /** The sheet's columns, exactly as the seed names them, and the field each one fills. */
@@ -43,11 +44,12 @@ export interface Sheet {
 
 const normalise = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
-/** Plain text of any exceljs cell value (rich text, hyperlinks, formulas' cached results). */
+/** Plain text of any exceljs cell value (rich text, hyperlinks, formulas' cached results); bidi controls removed. */
 function cellText(v: ExcelJS.CellValue): string | number | Date | boolean | null | { error: string } {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
-  if ('richText' in v) return v.richText.map((t) => t.text).join('');
+  if (typeof v === 'string') return stripBidi(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
+  if ('richText' in v) return stripBidi(v.richText.map((t) => t.text).join(''));
   if ('error' in v) return { error: String(v.error) };
   if ('formula' in v || 'sharedFormula' in v) {
     const r = (v as ExcelJS.CellFormulaValue).result;

@@ -7,9 +7,11 @@ import { AppError, isAppError } from '../errors.js';
 import { rebuildIndex, type Roster } from './rebuild.js';
 import { auditChanged, enrolFace } from './enrol.js';
 import { maskPassport } from '../privacy.js';
-import { openWorkbook, readStudentSheet, type SheetRow } from './excel.js';
-import { resolvePhoto, type PhotoLocations } from './photos.js';
-import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, saveStudent, studentLabels, type StudentData } from './repository.js';
+import type { SheetRow } from './excel.js';
+import { readSheet } from './sheet-reader.js';
+import { locatePhoto, OUTSIDE_MESSAGE, type PhotoLocations } from './photos.js';
+import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
+import { writeBatch, type Ready } from './write-batch.js';
 
 export type RowStatus = 'skipped' | 'failed' | 'warning';
 
@@ -17,7 +19,7 @@ export interface RowReport {
   row: number;
   matricula: string | null;
   status: RowStatus;
-  /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, bad_image,
+  /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, path_outside_docs, bad_image,
    *  image_too_large, no_face, face_too_small, poor_photo (ENROL_QUALITY=refuse), conflict | multiple_faces,
    *  poor_photo, similar_face (a look-alike: see `lookalikes`), duplicate_passport */
   reason: string;
@@ -38,6 +40,8 @@ export interface LoadSummary {
   photos_per_second: number;
   index_size: number;
   rows: RowReport[];
+  /** How many rows ended with each reason (all of them, also where `rows` is cut short for HTTP). */
+  by_reason: Record<string, number>;
   /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded (the nearest MAX_LISTED_PAIRS). */
   lookalikes: LookalikeReport[];
   lookalikes_total: number;
@@ -85,14 +89,6 @@ const BATCH = 50;
 /** Look-alike pairs listed in a summary; the rest are counted (lookalikes_total) and shown on the admin page. */
 const MAX_LISTED_PAIRS = 500;
 
-interface Ready {
-  sheet: SheetRow;
-  existingId: number | undefined;
-  data: StudentData;
-  photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined;
-  warnings: RowReport[];
-}
-
 const ID_LABEL = (r: { matricula: string | null }) => r.matricula ?? '—';
 
 let running = false;
@@ -115,7 +111,7 @@ export async function loadStudents(opts: LoadOptions): Promise<LoadSummary> {
 async function load(opts: LoadOptions): Promise<LoadSummary> {
   const t0 = performance.now();
   const { db, engine, log } = opts;
-  const sheet = readStudentSheet(await openWorkbook(opts.source));
+  const sheet = await readSheet(opts.source);
   const reports: RowReport[] = [];
   const counts = { added: 0, updated: 0, skipped: 0, failed: 0 };
   const total = sheet.dataRows;
@@ -144,7 +140,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const firstRowOf = new Map<string, number>();
   const passportRow = new Map<string, number>();
   const todo: { sheet: SheetRow; existingId: number | undefined }[] = [];
-  for (const row of sheet.rows) {
+  for (const [i, row] of sheet.rows.entries()) {
+    if (i % 2000 === 1999) await new Promise((r) => setImmediate(r)); // a huge sheet: let requests in between
     const ids = [row.matricula ? `m:${row.matricula}` : '', row.identifier ? `i:${row.identifier}` : ''].filter(Boolean);
     const earlier = ids.map((k) => firstRowOf.get(k)).find((r) => r !== undefined);
     if (earlier !== undefined) {
@@ -184,15 +181,16 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const flush = () => {
     const b = batch;
     batch = [];
-    writing = writing.then(() => writeBatch(opts, b, { report, saved })).then(progress);
+    writing = writing.then(() => writeBatch(opts.db, b, { report, saved })).then(progress);
     return writing;
   };
 
   const describeOne = async (item: { sheet: SheetRow; existingId: number | undefined }): Promise<void> => {
     const row = item.sheet;
     const fail = (reason: string, message: string) => report({ row: row.row, matricula: row.matricula, status: 'failed', reason, message });
-    const file = resolvePhoto(row.file_path!, opts.photos);
-    if (!file) return fail('file_not_found', `файл не найден: ${row.file_path}`);
+    const found = await locatePhoto(row.file_path!, opts.photos);
+    if ('reason' in found) return found.reason === 'path_outside_docs' ? fail(found.reason, OUTSIDE_MESSAGE) : fail(found.reason, `файл не найден: ${row.file_path}`);
+    const file = found.file;
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);
@@ -233,6 +231,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   let next = 0;
   let interrupted = false;
   const t1 = performance.now();
+  let lastYield = t1;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, todo.length) }, async () => {
       while (next < todo.length) {
@@ -241,6 +240,11 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
           return;
         }
         await describeOne(todo[next++]!);
+        // Rows that fail without I/O (thousands in a row) would otherwise never give requests a turn.
+        if (performance.now() - lastYield > 20) {
+          lastYield = performance.now();
+          await new Promise((r) => setImmediate(r));
+        }
       }
     }),
   );
@@ -284,6 +288,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   if (!interrupted) await recordLoadFinished(db, new Date());
   const built = await rebuildIndex(db, opts.roster);
   reports.sort((a, b) => a.row - b.row || (a.status === 'warning' ? 1 : -1));
+  const byReason: Record<string, number> = {};
+  for (const r of reports) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
   return {
     file: opts.fileLabel,
     total_rows: total,
@@ -294,30 +300,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     photos_per_second: described > 0 && faceSeconds > 0 ? Math.round((described / faceSeconds) * 10) / 10 : 0,
     index_size: built.size,
     rows: reports,
+    by_reason: byReason,
     lookalikes,
     lookalikes_total: lookalikesTotal,
   };
-}
-
-/** Writes one batch in one transaction; if a row collides (a concurrent load), retries row by row. */
-async function writeBatch(opts: LoadOptions, batch: Ready[], sink: { report: (r: RowReport) => void; saved: (r: Ready, id: number) => void }): Promise<void> {
-  if (batch.length === 0) return;
-  const now = new Date().toISOString();
-  try {
-    const ids = await opts.db.transaction().execute(async (trx) => {
-      const out: number[] = [];
-      for (const r of batch) out.push(await saveStudent(trx, r.existingId, r.data, r.photo, now));
-      return out;
-    });
-    batch.forEach((r, i) => sink.saved(r, ids[i]!));
-  } catch {
-    for (const r of batch) {
-      try {
-        const id = await opts.db.transaction().execute((trx) => saveStudent(trx, r.existingId, r.data, r.photo, now));
-        sink.saved(r, id);
-      } catch (e) {
-        sink.report({ row: r.sheet.row, matricula: r.sheet.matricula, status: 'failed', reason: 'conflict', message: `не записано: ${(e as Error).message.slice(0, 200)}` });
-      }
-    }
-  }
 }

@@ -1,0 +1,112 @@
+// F2: over HTTP a sheet's `File path` reads only inside FACE_ID_DOCS: absolute paths, `../`, and
+// symlinks out are `path_outside_docs` with one message whether or not the file outside exists.
+// The CLI keeps the seed's rule (absolute paths as they are).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FaceEngine } from '../src/face/engine.js';
+import { locatePhoto } from '../src/students/photos.js';
+import { sqliteDatabase, tempDir } from './helpers/db.js';
+import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
+import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from './helpers/students.js';
+
+let engine: FaceEngine;
+let photos: IdPhoto[];
+let work: string;
+
+before(async () => {
+  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
+  photos = await makeIdPhotos(engine, [1, 3]);
+  work = tempDir();
+});
+
+after(async () => {
+  await engine?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+interface Row {
+  row: number;
+  matricula: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+test('HTTP loads (server folder and uploaded sheet without zip): nothing outside FACE_ID_DOCS is read or enrolled', async () => {
+  const docs = path.join(work, 'Face ID docs');
+  const inPhotos = path.join(docs, 'photos');
+  fs.mkdirSync(inPhotos, { recursive: true });
+  // Real faces just outside the docs folder, reachable by ../, by absolute path and by symlinks inside.
+  fs.writeFileSync(path.join(work, 'outside.jpg'), photos[1]!.bytes);
+  fs.writeFileSync(path.join(work, 'linked.jpg'), photos[2]!.bytes);
+  fs.mkdirSync(path.join(work, 'outdir'));
+  fs.writeFileSync(path.join(work, 'outdir', 'p.jpg'), photos[3]!.bytes);
+  fs.symlinkSync(path.join(work, 'linked.jpg'), path.join(inPhotos, 'link.jpg'));
+  fs.symlinkSync(path.join(work, 'gone.jpg'), path.join(inPhotos, 'dangling.jpg'));
+  fs.symlinkSync(path.join(work, 'outdir'), path.join(inPhotos, 'outdir'));
+  fs.writeFileSync(path.join(inPhotos, 'good.jpg'), photos[0]!.bytes);
+  fs.writeFileSync(path.join(docs, 'top.jpg'), photos[4]!.bytes);
+
+  // Pairs: an outside file that exists and one that does not, reached the same way.
+  const outside: [string, string][] = [
+    ['/etc/passwd', '/etc/no-such-file'],
+    ['/etc/shadow', '/root/no-such-file.jpg'],
+    ['../outside.jpg', '../missing-outside.jpg'],
+    ['photos/../../outside.jpg', 'photos/../../missing.jpg'],
+    [path.join(work, 'outside.jpg'), path.join(work, 'missing.jpg')],
+    ['link.jpg', 'dangling.jpg'],
+    ['outdir/p.jpg', 'outdir/none.jpg'],
+    ['C:\\Windows\\win.ini', '..\\outside.jpg'],
+  ];
+  const rows: StudentSheetRow[] = [studentRow(0, 'good.jpg'), studentRow(1, path.join(docs, 'top.jpg'))];
+  outside.flat().forEach((p, i) => rows.push(studentRow(10 + i, p)));
+  await writeSheet(path.join(docs, 'list of students.xlsx'), rows);
+
+  const tdb = await sqliteDatabase();
+  const t = await startApp(tdb, engine, { FACE_ID_DOCS: docs, DATA_DIR: path.join(work, 'data') });
+  try {
+    const check = async (res: Awaited<ReturnType<typeof t.app.inject>>, how: string) => {
+      assert.equal(res.statusCode, 200, res.body);
+      const s = res.json() as { added: number; updated: number; rows: Row[]; by_reason: Record<string, number> };
+      assert.equal(s.added + s.updated, 2, `${how}: only the two photos inside are enrolled: ${JSON.stringify(s.rows)}`);
+      const failed = s.rows.filter((r) => r.status === 'failed');
+      assert.equal(failed.length, outside.length * 2, JSON.stringify(s.rows));
+      for (const r of failed) assert.equal(r.reason, 'path_outside_docs', `${how}: row ${r.row} ${JSON.stringify(r)}`);
+      assert.equal(s.by_reason.path_outside_docs, outside.length * 2);
+      // One message for all: an existing file outside and a missing one cannot be told apart.
+      const messages = new Set(failed.map((r) => r.message));
+      assert.equal(messages.size, 1, [...messages].join('\n'));
+      const [message] = [...messages];
+      assert.match(message!, /за пределы папки/);
+      assert.doesNotMatch(message!, /passwd|shadow|outside|найден|прочитать|\//, 'nothing about the file');
+    };
+    const admin = { 'x-admin-token': ADMIN_TOKEN };
+    await check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', headers: admin }), 'FACE_ID_DOCS sheet');
+    const form = multipart([{ name: 'force', data: 'true' }, { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(path.join(docs, 'list of students.xlsx')) }]);
+    await check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, ...admin } }), 'uploaded sheet');
+
+    const students = await t.db.selectFrom('students').select(['id', 'file_path']).execute();
+    assert.deepEqual(students.map((s) => s.file_path).sort(), ['good.jpg', path.join(docs, 'top.jpg')].sort());
+    assert.equal(t.ctx.index.size, 2);
+    // The photo endpoint serves only what was enrolled: nothing from outside.
+    const ids = students.map((s) => s.id);
+    const next = await t.app.inject({ method: 'GET', url: `/api/students/${Math.max(...ids) + 1}/photo` });
+    assert.equal(next.statusCode, 404);
+  } finally {
+    await t.close();
+    await tdb.drop();
+  }
+});
+
+test('CLI rule unchanged: without a root an absolute path outside the docs folder is read as it is', async () => {
+  const docs = path.join(work, 'cli-docs');
+  fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
+  const file = path.join(work, 'cli-outside.jpg');
+  fs.writeFileSync(file, photos[0]!.bytes);
+  const loc = { photosDir: path.join(docs, 'photos'), faceIdDocs: docs };
+  assert.deepEqual(await locatePhoto(file, loc), { file });
+  assert.deepEqual(await locatePhoto(file, { ...loc, root: docs }), { reason: 'path_outside_docs' });
+  assert.deepEqual(await locatePhoto('missing.jpg', { ...loc, root: docs }), { reason: 'file_not_found' });
+});
