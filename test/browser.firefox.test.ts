@@ -42,6 +42,7 @@ async function launch(): Promise<Page> {
 async function photoCamera(page: Page, jpeg: Buffer): Promise<void> {
   await page.evaluateOnNewDocument((b64: string) => {
     const bytes = Uint8Array.from(window.atob(b64), (c: string) => c.charCodeAt(0));
+    if (!window.navigator.mediaDevices) return; // a document without camera access (not the checkpoint page)
     window.navigator.mediaDevices.getUserMedia = async () => {
       const bitmap = await window.createImageBitmap(new window.Blob([bytes], { type: 'image/jpeg' }));
       const canvas = window.document.createElement('canvas');

@@ -45,7 +45,7 @@ test('POST /api/recognize refuses every kind of bad image with a clear 4xx', asy
   const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer();
   const form = (data: Buffer, type = 'image/jpeg') => multipart([{ name: 'image', filename: 'x.jpg', type, data }]);
   const cases: [string, () => ReturnType<typeof post>, number, string][] = [
-    ['1×1 image', () => post({ image: tiny.toString('base64') }), 422, 'no_face'],
+    ['1×1 image', () => post({ image: tiny.toString('base64') }), 400, 'image_too_small'],
     ['PNG claiming 60000×60000 (decompression bomb)', () => { const f = form(pngHeaderBomb(60000, 60000), 'image/png'); return post(f.body, f.headers); }, 413, 'image_too_large'],
     ['truncated JPEG (multipart)', () => { const f = form(jpeg.subarray(0, 20000)); return post(f.body, f.headers); }, 400, 'bad_image'],
     ['SVG renamed .jpg', () => { const f = form(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>')); return post(f.body, f.headers); }, 400, 'bad_image'],

@@ -41,7 +41,7 @@ before(async () => {
   const port = await freePort();
   const port2 = await freePort();
   // 50 requests at once from this one test client: the per-client and queue caps are raised for it.
-  const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs, RECOGNIZE_PER_CLIENT: '64', RECOGNIZE_QUEUE: '64' };
+  const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs, RECOGNIZE_PER_CLIENT: '64', RECOGNIZE_QUEUE: '64', RECOGNIZE_MAX_INFLIGHT: '64' };
   dataDirs.push(tempDir(), tempDir());
   a = startServerProcess(port, { ...env, DATA_DIR: dataDirs[0]! });
   // B answers through the HNSW graph (from the first face on), A through the exact scan.

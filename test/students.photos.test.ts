@@ -3,7 +3,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { photoCandidates, resolvePhoto, type PhotoLocations } from '../src/students/photos.js';
+import { locatePhoto, photoCandidates, type PhotoLocations } from '../src/students/photos.js';
+
+/** The located file, or undefined when refused or missing (locatePhoto's answer as a path). */
+const resolvePhoto = async (p: string, loc: PhotoLocations): Promise<string | undefined> => {
+  const r = await locatePhoto(p, loc);
+  return 'file' in r ? r.file : undefined;
+};
 import { tempDir } from './helpers/db.js';
 
 let root: string;
@@ -39,47 +45,48 @@ const within = (dir: string, f: string) => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
-test('confined: a normal file inside is found, by bare name, with its folder, or with a Windows-style path', () => {
+test('confined: a normal file inside is found, by bare name, with its folder, or with a Windows-style path', async () => {
   const a = path.join(upload, 'photos', 'a.jpg');
-  assert.equal(resolvePhoto('a.jpg', loc), a);
-  assert.equal(resolvePhoto('  a.jpg ', loc), a);
-  assert.equal(resolvePhoto('photos\\a.jpg', { ...loc, confineTo: upload }), a);
-  assert.equal(resolvePhoto('photos/a.jpg', { ...loc, confineTo: upload }), a);
-  assert.equal(resolvePhoto('b.jpg', { ...loc, confineTo: upload }), path.join(upload, 'b.jpg'));
+  assert.equal(await resolvePhoto('a.jpg', loc), a);
+  assert.equal(await resolvePhoto('  a.jpg ', loc), a);
+  assert.equal(await resolvePhoto('photos\\a.jpg', { ...loc, confineTo: upload }), a);
+  assert.equal(await resolvePhoto('photos/a.jpg', { ...loc, confineTo: upload }), a);
+  assert.equal(await resolvePhoto('b.jpg', { ...loc, confineTo: upload }), path.join(upload, 'b.jpg'));
 });
 
-test('confined: ../ paths never leave the folder (candidates and resolution)', () => {
+test('confined: ../ paths never leave the folder (candidates and resolution)', async () => {
   for (const p of ['../secret.jpg', '../../secret.jpg', '../outside/secret.jpg', '../../outside/secret.jpg', '..\\..\\outside\\secret.jpg', 'x/../../../outside/secret.jpg', '../../../../../../etc/passwd']) {
     const c = photoCandidates(p, loc);
     for (const f of c) assert.ok(within(loc.confineTo!, f), `${p}: candidate ${f} outside ${loc.confineTo}`);
-    assert.equal(resolvePhoto(p, loc), undefined, p);
+    assert.equal(await resolvePhoto(p, loc), undefined, p);
   }
 });
 
-test('confined: absolute and drive-letter paths to a file outside are not followed there', () => {
+test('confined: absolute and drive-letter paths to a file outside are not followed there', async () => {
   const secret = path.join(outside, 'secret.jpg');
   for (const p of [secret, `C:${secret}`, `C:\\${secret.slice(1).replace(/\//g, '\\')}`, `//${secret}`]) {
     for (const f of photoCandidates(p, loc)) assert.ok(within(loc.confineTo!, f), `${p}: candidate ${f}`);
-    assert.equal(resolvePhoto(p, loc), undefined, p);
+    assert.equal(await resolvePhoto(p, loc), undefined, p);
   }
 });
 
-test('confined: a symlink inside the folder that points outside is refused (file or folder link, absolute or relative)', () => {
+test('confined: a symlink inside the folder that points outside is refused (file or folder link, absolute or relative)', async () => {
   // The links really lead to a readable file: only the realpath check stands between them and the loader.
   assert.equal(fs.readFileSync(path.join(upload, 'photos', 'link.jpg'), 'utf8'), 'outside');
   assert.equal(fs.readFileSync(path.join(upload, 'photos', 'dirlink', 'secret.jpg'), 'utf8'), 'outside');
   for (const p of ['link.jpg', 'rel-link.jpg', 'dirlink/secret.jpg', 'photos/link.jpg']) {
-    assert.equal(resolvePhoto(p, loc), undefined, p);
-    assert.equal(resolvePhoto(p, { ...loc, confineTo: upload }), undefined, `${p} (confined to the upload root)`);
+    assert.equal(await resolvePhoto(p, loc), undefined, p);
+    assert.equal(await resolvePhoto(p, { ...loc, confineTo: upload }), undefined, `${p} (confined to the upload root)`);
   }
 });
 
-test('confined: a symlink that stays inside, a confineTo reached through a symlink, and a folder named .jpg', () => {
-  assert.equal(resolvePhoto('alias.jpg', loc), path.join(upload, 'photos', 'alias.jpg'));
+test('confined: a symlink that stays inside, a confineTo reached through a symlink, and a folder named .jpg', async () => {
+  // locatePhoto answers the real path of what it will read.
+  assert.equal(await resolvePhoto('alias.jpg', loc), fs.realpathSync(path.join(upload, 'photos', 'alias.jpg')));
   const via = path.join(root, 'via');
   fs.symlinkSync(path.join(upload, 'photos'), via);
-  assert.equal(resolvePhoto('a.jpg', { ...loc, confineTo: via }), path.join(via, 'a.jpg'));
-  assert.equal(resolvePhoto('link.jpg', { ...loc, confineTo: via }), undefined);
-  assert.equal(resolvePhoto('sub.jpg', loc), undefined, 'not a regular file');
-  assert.equal(resolvePhoto('missing.jpg', loc), undefined);
+  assert.equal(await resolvePhoto('a.jpg', { ...loc, confineTo: via }), fs.realpathSync(path.join(via, 'a.jpg')));
+  assert.equal(await resolvePhoto('link.jpg', { ...loc, confineTo: via }), undefined);
+  assert.equal(await resolvePhoto('sub.jpg', loc), undefined, 'not a regular file');
+  assert.equal(await resolvePhoto('missing.jpg', loc), undefined);
 });

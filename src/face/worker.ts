@@ -19,12 +19,10 @@ const init = workerData as WorkerInit;
  */
 const MAX_SIDE = 2048;
 /**
- * The padded image (a tight crop with its grey border) is held to MAX_SIDE too, and a checkpoint frame
- * to PROBE_MAX_SIDE (the page sends at most 1280 px): the detector's tensors live in WASM memory, which
- * never shrinks, so the largest image a worker ever sees sets its memory for good (a 2048 px frame
- * padded to 3686 px took ~300 MB a worker).
+ * A checkpoint frame's padded retry is held to MAX_SIDE, border included: the detector's tensors live in
+ * WASM memory, which never shrinks, so the largest image a worker ever sees sets its memory for good
+ * (a 2048 px frame padded to 3686 px took ~300 MB a worker).
  */
-const PROBE_MAX_SIDE = 1280;
 const paddedSide = (side: number, pad: number) => Math.floor(side / (1 + 2 * pad));
 /** Tight ID crops get a 40 % grey border: measured SSD recall on 54 real crops went from 22 to 49. */
 const ENROL_PAD = 0.4;
@@ -58,13 +56,15 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
     }
   };
   const pad = options.purpose === 'enrol' ? ENROL_PAD : 0;
-  const side = options.purpose === 'enrol' ? MAX_SIDE : PROBE_MAX_SIDE;
-  let decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: paddedSide(side, pad), padFraction: pad }));
+  // Enrolment keeps MAX_SIDE (its calibration); a checkpoint frame's padded retry stays within MAX_SIDE.
+  const enrol = options.purpose === 'enrol';
+  const side = (p: number) => (enrol || p === 0 ? MAX_SIDE : paddedSide(MAX_SIDE, p));
+  let decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: side(pad), padFraction: pad }));
   let input = toTensor(decoded.image);
   let found = await timed('detect', () => detectFaces(input, decoded.image.width, decoded.image.height, true, pad > 0));
   if (found.detections.length === 0 && pad === 0) {
     input.dispose();
-    decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: paddedSide(side, ENROL_PAD), padFraction: ENROL_PAD }));
+    decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: side(ENROL_PAD), padFraction: ENROL_PAD }));
     input = toTensor(decoded.image);
     found = await timed('detect', () => detectFaces(input, decoded.image.width, decoded.image.height, false, true));
   }

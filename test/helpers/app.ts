@@ -47,14 +47,16 @@ export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Recor
 
 const TOKEN_HEADERS = ['x-station-token', 'x-admin-token', 'authorization'];
 
-/** Every /api/* inject without a token header carries the station token, as a paired checkpoint page does. */
+/** Every /api/* inject without a token header carries the station token, as a paired checkpoint page does (health: the admin's). */
 function asPairedStation(app: FastifyInstance, token: string): void {
   const raw = app.inject.bind(app);
   const wrapped = (opts?: unknown, cb?: unknown) => {
     if (opts && typeof opts === 'object' && typeof (opts as { url?: unknown }).url === 'string') {
       const o = opts as { url: string; headers?: Record<string, string> };
       const has = Object.keys(o.headers ?? {}).some((h) => TOKEN_HEADERS.includes(h.toLowerCase()));
-      if (o.url.startsWith('/api/') && !has) opts = { ...o, headers: { ...(o.headers ?? {}), 'x-station-token': token } };
+      // /api/health's details need the admin token (the monitoring a test does); everything else the station's.
+      const header = o.url.startsWith('/api/health') ? { 'x-admin-token': ADMIN_TOKEN } : { 'x-station-token': token };
+      if (o.url.startsWith('/api/') && !has) opts = { ...o, headers: { ...(o.headers ?? {}), ...header } };
     }
     return (raw as (a?: unknown, b?: unknown) => unknown)(opts, cb);
   };
