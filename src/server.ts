@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     maxPixels: config.maxImagePixels,
     model: config.model,
     interactiveQueue: config.recognizeQueue,
+    perClientQueue: config.recognizePerClient,
     interactiveWaitMs: config.recognizeWaitMs,
     onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
   });
