@@ -136,7 +136,7 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
   const page = await launch(null, 'no-camera');
   await page.goto(pair);
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
-  await page.waitForFunction(() => /Камер|камер/.test(document.getElementById('result').textContent));
+  await page.waitForFunction(() => /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/.test(document.getElementById('result').textContent));
   const text = await page.locator('#result').innerText();
   assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
   assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
