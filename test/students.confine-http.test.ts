@@ -5,25 +5,25 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FaceEngine } from '../src/face/engine.js';
+import type { FaceEngine } from '../src/face/engine.js';
 import { locatePhoto } from '../src/students/photos.js';
-import { sqliteDatabase, tempDir } from './helpers/db.js';
+import { sqliteDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
-import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from './helpers/students.js';
+import { studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from './helpers/students.js';
+import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
 
+let fixture: IdPhotoFixture | undefined;
 let engine: FaceEngine;
 let photos: IdPhoto[];
 let work: string;
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  photos = await makeIdPhotos(engine, [1, 3]);
-  work = tempDir();
+  fixture = await startIdPhotoFixture();
+  ({ engine, photos, work } = fixture);
 });
 
 after(async () => {
-  await engine?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 interface Row {

@@ -7,27 +7,28 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import yazl from 'yazl';
-import { FaceEngine } from '../src/face/engine.js';
+import type { FaceEngine } from '../src/face/engine.js';
 import { createDb } from '../src/db/index.js';
 import { projectRoot } from '../src/paths.js';
 import { localDate, localTime } from '../src/time.js';
-import { sqliteDatabase, tempDir } from './helpers/db.js';
+import { sqliteDatabase } from './helpers/db.js';
+import { zipBytes } from './helpers/zip.js';
 import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
-import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
 
+let fixture: IdPhotoFixture | undefined;
 let engine: FaceEngine;
 let photos: IdPhoto[];
 let work: string;
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  photos = await makeIdPhotos(engine, [1, 3]);
-  work = tempDir();
+  fixture = await startIdPhotoFixture();
+  ({ engine, photos, work } = fixture);
 });
 
 after(async () => {
-  await engine?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 /** A zip; names yazl refuses to write (../x, /x) are written as same-length placeholders, then patched in. */
@@ -44,12 +45,7 @@ async function zipOf(entries: { name: string; data: Buffer; symlink?: boolean }[
     z.addBuffer(e.data, name, e.symlink ? { mode: 0o120777 } : {});
   });
   z.end();
-  const chunks: Buffer[] = [];
-  const buf = await new Promise<Buffer>((resolve, reject) => {
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
+  const buf = await zipBytes(z);
   for (const [from, to] of patches) {
     for (let at = buf.indexOf(from); at >= 0; at = buf.indexOf(from, at + 1)) buf.write(to, at, 'latin1');
   }

@@ -8,26 +8,26 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import yazl from 'yazl';
-import { FaceEngine } from '../src/face/engine.js';
-import { sqliteDatabase, tempDir } from './helpers/db.js';
+import type { FaceEngine } from '../src/face/engine.js';
+import { sqliteDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
-import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
 import { startServerProcess } from './helpers/server-process.js';
 import { freePort } from './helpers/ports.js';
 
+let fixture: IdPhotoFixture | undefined;
 let engine: FaceEngine;
 let photos: IdPhoto[];
 let work: string;
 
 before(async () => {
-  engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  photos = await makeIdPhotos(engine, [1, 3]);
-  work = tempDir();
+  fixture = await startIdPhotoFixture();
+  ({ engine, photos, work } = fixture);
 });
 
 after(async () => {
-  await engine?.close();
-  fs.rmSync(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 async function zipOf(entries: { name: string; data: Buffer }[]): Promise<Buffer> {

@@ -8,6 +8,7 @@ import yazl from 'yazl';
 import { extractPhotos, type ZipLimits } from '../src/students/zip.js';
 import { AppError } from '../src/errors.js';
 import { tempDir } from './helpers/db.js';
+import { zipBytes } from './helpers/zip.js';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -40,12 +41,7 @@ async function zipOf(entries: ZipEntry[]): Promise<Buffer> {
     else z.addBuffer(e.data ?? crypto.randomBytes(100), name, { compress: e.compress ?? true, ...(e.mode ? { mode: e.mode } : {}) });
   });
   z.end();
-  const chunks: Buffer[] = [];
-  const buf = await new Promise<Buffer>((resolve, reject) => {
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
+  const buf = await zipBytes(z);
   for (const [placeholder, e] of named) {
     if (placeholder === e.name) continue;
     const at: number[] = [];
