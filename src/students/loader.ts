@@ -203,7 +203,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     try {
       face = await enrolFace(engine, bytes, true);
     } catch (e) {
-      if (isAppError(e) && (e.code === 'bad_image' || e.code === 'image_too_large' || e.code === 'no_face' || e.code === 'face_too_small' || e.code === 'face_unclear')) return fail(e.code, `${e.message}: ${row.file_path}`);
+      if (isAppError(e) && (e.code === 'bad_image' || e.code === 'image_too_large' || e.code === 'image_too_small' || e.code === 'no_face' || e.code === 'face_too_small' || e.code === 'face_unclear')) return fail(e.code, `${e.message}: ${row.file_path}`);
       throw e;
     }
     const warnings: RowReport[] = [];
