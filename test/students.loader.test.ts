@@ -195,6 +195,32 @@ test('a sheet with a misspelled or missing column fails with a message naming it
   }
 });
 
+test('a photo under 48×48 fails its own row (image_too_small); the other rows still load', async () => {
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'photos'));
+  fs.writeFileSync(path.join(dir, 'photos', 'good.jpg'), photos[0]!.bytes);
+  fs.writeFileSync(path.join(dir, 'photos', 'tiny.jpg'), await sharp(photos[0]!.bytes).resize(20, 20).jpeg().toBuffer());
+  const file = path.join(dir, 'list of students.xlsx');
+  await writeSheet(file, [studentRow(1, 'tiny.jpg'), studentRow(2, 'good.jpg')]);
+  const tdb = await databaseKinds[0]!.make();
+  const db = await createDb(tdb.config);
+  try {
+    const s = await loadStudents({
+      db, engine, roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: 0.3, quality: 'warn', maxImageBytes: 15 << 20, source: file, fileLabel: file,
+      photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: quiet,
+    });
+    assert.equal(s.added, 1, JSON.stringify(s.rows));
+    assert.equal(s.failed, 1);
+    const bad = s.rows.find((r) => r.status === 'failed')!;
+    assert.deepEqual([bad.row, bad.reason], [2, 'image_too_small']);
+    assert.match(bad.message, /20×20.*tiny\.jpg/);
+  } finally {
+    await db.destroy();
+    await tdb.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('File path resolution follows the seed: absolute as is, relative to photos/, to the docs folder, to the project root', () => {
   const loc = { photosDir: '/srv/Face ID docs/photos', faceIdDocs: '/srv/Face ID docs' };
   assert.deepEqual(photoCandidates('/abs/a.jpg', loc), ['/abs/a.jpg']);

@@ -42,7 +42,8 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
           const isLink = mode === 0o120000;
           const target = path.resolve(root, name);
           const escapes = path.isAbsolute(name) || /^[a-zA-Z]:/.test(name) || name.split('/').includes('..') || !target.startsWith(root + path.sep);
-          if (name.endsWith('/') || isLink || escapes || !IMAGE.test(name)) {
+          // A second entry with a name already written (zips may hold both) is skipped: the first copy wins.
+          if (name.endsWith('/') || isLink || escapes || !IMAGE.test(name) || fs.existsSync(target)) {
             ignored++;
             zip.readEntry();
             return;
