@@ -89,3 +89,34 @@ for (const kind of databaseKinds) {
     }
   });
 }
+
+for (const kind of databaseKinds) {
+  test(`${kind.name}: the upgrade to 0004 keeps every pass, then one standing pass a day, cancelled ones aside`, async () => {
+    const { connect } = await import('../src/db/index.js');
+    const { migrateTo } = await import('../src/db/migrate.js');
+    const tdb = await kind.make();
+    const db = connect(tdb.config);
+    try {
+      await migrateTo(db, tdb.config.kind, '0003_face_models');
+      const { id } = await db.insertInto('students').values({ ...student(), lastname: 'Фёдорова', search_text: 'old' } as never).returning('id').executeTakeFirstOrThrow();
+      await db.insertInto('passes').values({ student_id: id, timestamp: '2026-06-10T04:30:00.000Z', pass_date: '2026-06-10', source: 'camera', station: 'A', distance: 0.3 } as never).execute();
+      await migrateToLatest(db, tdb.config.kind);
+      const rows = await db.selectFrom('passes').selectAll().execute();
+      assert.equal(rows.length, 1);
+      assert.deepEqual([rows[0]!.student_id, rows[0]!.pass_date, rows[0]!.source, rows[0]!.station, rows[0]!.cancelled_at, rows[0]!.reason], [id, '2026-06-10', 'camera', 'A', null, null]);
+      assert.match((await db.selectFrom('students').select('search_text').executeTakeFirstOrThrow()).search_text, /^федорова /, 'search text folded (ё → е)');
+      const second = { student_id: id, timestamp: '2026-06-10T05:00:00.000Z', pass_date: '2026-06-10', source: 'manual', station: null, distance: null };
+      assert.ok(await isRejected(db.insertInto('passes').values(second).execute()), 'a second standing pass the same day');
+      await db.updateTable('passes').set({ cancelled_at: '2026-06-10T04:40:00.000Z', cancel_reason: 'ошибка' }).where('id', '=', rows[0]!.id).execute();
+      await db.insertInto('passes').values(second).execute();
+      assert.ok(await isRejected(db.insertInto('passes').values({ ...second, timestamp: '2026-06-10T06:00:00.000Z' }).execute()));
+      // The pass id sequence goes on after the rebuilt table's rows.
+      const ids = (await db.selectFrom('passes').select('id').orderBy('id').execute()).map((r) => r.id);
+      assert.equal(ids.length, 2);
+      assert.ok(ids[1]! > ids[0]!);
+    } finally {
+      await db.destroy();
+      await tdb.drop();
+    }
+  });
+}

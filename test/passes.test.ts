@@ -10,6 +10,7 @@ import { ADMIN_TOKEN, startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
 import { parseReportQuery } from '../src/passes/report.js';
+import { AppError } from '../src/errors.js';
 
 let engine: FaceEngine;
 let people: IdPhoto[];
@@ -116,23 +117,27 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
     assert.match(String(res.headers['content-disposition']), /attachment; filename="passes_2026-06-10\.xlsx"/);
     const ws = await readXlsx(res.rawPayload);
     const header = (ws.getRow(1).values as unknown[]).slice(1);
-    for (const h of ['Matricula', 'Lastname', 'Firstname', 'Group', 'Идентификатор', 'DateTime of pass', 'Passport number', 'Source']) assert.ok(header.includes(h), h);
+    assert.deepEqual(header, ['№ зачётки (Matricula)', 'Фамилия', 'Имя', 'ФИО латиницей', 'Группа', 'Идентификатор', 'Дата и время прохода', 'Номер паспорта', 'Способ', 'Пункт пропуска', 'Причина (вручную)', 'Расстояние']);
+    assert.equal(ws.name, 'Проходы');
     assert.equal(ws.rowCount, 1 + frames.length);
     const col = (name: string) => header.indexOf(name) + 1;
     const first = ws.getRow(2);
-    assert.equal(first.getCell(col('Matricula')).value, '001000');
+    assert.equal(first.getCell(col('№ зачётки (Matricula)')).value, '001000');
     assert.equal(first.getCell(col('Идентификатор')).value, '0700000000');
-    assert.equal(first.getCell(col('Passport number')).value, 'AB01234560');
-    assert.equal(first.getCell(col('Lastname')).value, 'Иванова-0');
-    const when = first.getCell(col('DateTime of pass')).value as Date;
+    assert.equal(first.getCell(col('Номер паспорта')).value, 'AB01234560');
+    assert.equal(first.getCell(col('Фамилия')).value, 'Иванова-0');
+    const when = first.getCell(col('Дата и время прохода')).value as Date;
     assert.ok(when instanceof Date, 'a real Excel date');
     assert.equal(when.toISOString(), '2026-06-10T09:30:00.000Z', 'local wall-clock time 09:30 in Tashkent');
-    assert.equal(first.getCell(col('Source')).value, 'web');
+    assert.equal(first.getCell(col('Способ')).value, 'загрузка фото');
     assert.ok(ws.views?.[0] && (ws.views[0] as { state?: string }).state === 'frozen');
     assert.ok(ws.getRow(1).getCell(1).font?.bold, 'styled header');
 
-    const group = await readXlsx((await get('?date=2026-06-10&group=ИТ-21')).rawPayload);
-    assert.equal(group.rowCount - 1, frames.filter((_, i) => i % 2 === 1).length);
+    // The group filter ignores case (Cyrillic too).
+    for (const g of ['ИТ-21', 'ит-21', ' Ит-21 ']) {
+      const group = await readXlsx((await get(`?date=2026-06-10&group=${encodeURIComponent(g)}`)).rawPayload);
+      assert.equal(group.rowCount - 1, frames.filter((_, i) => i % 2 === 1).length, g);
+    }
     const range = await readXlsx((await get('?from=2026-06-10&to=2026-06-11')).rawPayload);
     assert.equal(range.rowCount - 1, frames.length + 1);
     const big = await readXlsx((await get('?from=2019-01-01&to=2031-12-31')).rawPayload);
@@ -142,7 +147,7 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
     now = new Date('2026-06-11T10:00:00Z');
     const today = await get('');
     assert.match(String(today.headers['content-disposition']), /passes_2026-06-11\.xlsx/);
-    for (const bad of ['?date=2026-13-01', '?date=yesterday', '?from=2026-02-30', '?date=2026-06-10&from=2026-06-01']) {
+    for (const bad of ['?date=2026-13-01', '?date=yesterday', '?from=2026-02-30', '?date=2026-06-10&from=2026-06-01', '?from=2026-06-11&to=2026-06-10']) {
       const r = await get(bad);
       assert.equal(r.statusCode, 400, bad);
       assert.equal(r.json().error, 'bad_request');
@@ -153,9 +158,9 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
   }
 });
 
-test('report query parsing: defaults, swapped ranges', () => {
+test('report query parsing: defaults; from later than to is refused, not swapped', () => {
   assert.deepEqual(parseReportQuery({}, '2026-01-02'), { from: '2026-01-02', to: '2026-01-02' });
-  assert.deepEqual(parseReportQuery({ from: '2026-01-05', to: '2026-01-01' }, '2026-01-02'), { from: '2026-01-01', to: '2026-01-05' });
+  assert.throws(() => parseReportQuery({ from: '2026-01-05', to: '2026-01-01' }, '2026-01-02'), (e: unknown) => e instanceof AppError && e.code === 'bad_request' && /позже/.test(e.message));
   assert.deepEqual(parseReportQuery({ from: '2026-01-01' }, '2026-01-09'), { from: '2026-01-01', to: '2026-01-09' });
   assert.deepEqual(parseReportQuery({ date: '2026-01-01', group: ' ИТ-21 ' }, '2026-01-09'), { from: '2026-01-01', to: '2026-01-01', group: 'ИТ-21' });
 });

@@ -4,6 +4,7 @@ import type { DbKind } from './index.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_student_search.js';
 import * as m0003 from './migrations/0003_face_models.js';
+import * as m0004 from './migrations/0004_pass_workflow.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -15,6 +16,7 @@ const all: Record<string, DialectMigration> = {
   '0001_init': m0001,
   '0002_student_search': m0002,
   '0003_face_models': m0003,
+  '0004_pass_workflow': m0004,
 };
 
 class Provider implements MigrationProvider {
@@ -40,4 +42,10 @@ export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<st
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Brings the schema to `name` exactly (tests of an upgrade from an older schema with rows in it). */
+export async function migrateTo(db: Kysely<any>, kind: DbKind, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new Provider(kind) }).migrateTo(name);
+  if (error) throw error;
 }

@@ -68,6 +68,30 @@ export interface PassesTable {
   source: string;
   station: string | null;
   distance: number | null;
+  /** Why the operator admitted the student by hand (`manual` passes), if given. */
+  reason: string | null;
+  /** Set when the pass was cancelled (kept for the audit; no longer the day's first pass, not in the report). */
+  cancelled_at: Timestamp | null;
+  cancel_reason: string | null;
+  /** Who cancelled it (`admin`). */
+  cancelled_by: string | null;
+}
+
+/** Extra enrolment photos of a student, added after the operator checked documents (migration 0004). */
+export interface StudentFacesTable {
+  id: Generated<number>;
+  student_id: number;
+  embedding: Uint8Array;
+  embedding_model: string;
+  /** The face as the operator sees it: upright JPEG, at most 360 px. */
+  photo: Uint8Array;
+  /** The frame as captured (to re-describe it after a model switch). */
+  source: Uint8Array | null;
+  face_quality: string | null;
+  added_at: Timestamp;
+  /** The station that added it. */
+  added_by: string | null;
+  pass_id: number | null;
 }
 
 /** Audit log: every recognition attempt, whatever its outcome (never the image). */
@@ -95,6 +119,7 @@ export interface Database {
   student_photos: StudentPhotosTable;
   lookalikes: LookalikesTable;
   passes: PassesTable;
+  student_faces: StudentFacesTable;
   attempts: AttemptsTable;
   meta: MetaTable;
 }
@@ -108,5 +133,6 @@ export type NewStudent = Insertable<StudentsTable>;
 export type StudentUpdate = Updateable<StudentsTable>;
 export type PassRow = Selectable<PassesTable>;
 export type NewPass = Insertable<PassesTable>;
+export type StudentFaceRow = Selectable<StudentFacesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;

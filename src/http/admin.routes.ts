@@ -18,6 +18,7 @@ import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
 import { pageParams, schemas } from './schemas.js';
 import { pairingRoutes } from './pairing.routes.js';
+import { studentCardRoutes } from './student-card.routes.js';
 
 interface Upload {
   dir: string;
@@ -59,6 +60,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   let lastProgress: LoadProgress | undefined;
   let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
+  studentCardRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: schemas.loadExcel }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');

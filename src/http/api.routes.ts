@@ -1,9 +1,12 @@
-// Checkpoint API: POST /api/recognize, the enrolled photo for the operator, today's recent passes.
+// Checkpoint API: POST /api/recognize, manual passes (search + POST /api/passes), the enrolled photo for the
+// operator, today's recent passes, the page's settings.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { requireStation } from './auth.js';
-import { readImageRequest } from './image-input.js';
+import { parseStation, readImageRequest } from './image-input.js';
+import { manualPass } from '../passes/manual.js';
+import { searchStudents } from '../students/repository.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
 import { localDate, localTime } from '../time.js';
@@ -48,4 +51,28 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
       })),
     };
   });
+
+  // Manual pass, step 1: find the student by surname / Matricula / Идентификатор (any case, ё = е).
+  app.get('/api/students', { onRequest: guard, schema: schemas.stationSearch }, async (req) => {
+    const q = String((req.query as { q: string }).q).trim();
+    if ([...q].length < 2) throw new AppError('bad_request', 'Введите хотя бы 2 символа для поиска');
+    const limit = intParam(req.query, 'limit', 1, 20, 10);
+    const r = await searchStudents(ctx.db, q, localDate(ctx.clock(), ctx.config.timezone), limit, 0);
+    return {
+      total: r.total,
+      students: r.students.map(({ passed_at, ...s }) => ({
+        ...s, photo_url: `/api/students/${s.id}/photo`, passed_today: passed_at ? localTime(new Date(passed_at), ctx.config.timezone) : null,
+      })),
+    };
+  });
+
+  // Manual pass, step 2: the operator checked the documents; the same answer as a recognition, source `manual`.
+  app.post('/api/passes', { onRequest: guard, schema: schemas.manualPass }, async (req) => {
+    const b = req.body as { student_id: number; reason?: string | null; station?: string | null };
+    if (!Number.isSafeInteger(b.student_id)) throw new AppError('bad_request', 'Неверный student_id: нужно целое число');
+    const reason = typeof b.reason === 'string' && b.reason.trim() !== '' ? b.reason.trim().slice(0, 200) : null;
+    return manualPass(ctx, { studentId: b.student_id, reason, station: parseStation(b.station) });
+  });
+
+  app.get('/api/settings', { onRequest: guard }, async () => ({ result_fade_s: ctx.config.resultFadeS }));
 }

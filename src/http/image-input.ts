@@ -34,7 +34,7 @@ function parseSource(v: unknown): Source | undefined {
   throw new AppError('bad_request', 'Поле source должно быть camera или web');
 }
 
-function parseStation(v: unknown): string | null {
+export function parseStation(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле station должно быть строкой');
   const s = v.trim().slice(0, 64);

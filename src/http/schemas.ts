@@ -18,6 +18,20 @@ export const schemas = {
   lookalikes: { querystring: query({ limit: digits, offset: digits }) },
   report: { querystring: query({ date: text(20), from: text(20), to: text(20), group: text(100) }) },
   loadExcel: { querystring: query({ force: text(10) }) },
+  stationSearch: { querystring: { type: 'object', properties: { q: text(100), limit: digits }, required: ['q'], additionalProperties: true } },
+  manualPass: {
+    body: {
+      type: 'object',
+      properties: { student_id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 }, reason: { type: ['string', 'null'], maxLength: 200 }, station: { type: ['string', 'null'], maxLength: 64 } },
+      required: ['student_id'],
+      additionalProperties: true,
+    },
+  },
+  cancelPass: {
+    params: { type: 'object', properties: { id: digits }, required: ['id'] },
+    body: { type: 'object', properties: { reason: { type: 'string', maxLength: 200 } }, required: ['reason'], additionalProperties: true },
+  },
+  studentCard: { params: { type: 'object', properties: { id: digits }, required: ['id'] } },
 } as const;
 
 /** A whole-number parameter (already digits by the schema) within [min, max]; `dflt` when absent. */

@@ -24,3 +24,14 @@ export function decide(result: SearchResult | undefined, rule: MatchRule, hasLoo
   if (hasLookalike(best.studentId)) return { match: false, reason: 'lookalike', distance: best.distance, secondDistance };
   return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
 }
+
+/** How far inside the rule a match must sit to be called reliable (distance units). */
+export const RELIABLE_SLACK = 0.05;
+
+/**
+ * The operator's word for a match: `reliable` when it clears the threshold and the margin with room
+ * to spare, `borderline` otherwise (the operator compares the face with the document).
+ */
+export function matchQuality(distance: number, secondDistance: number, rule: MatchRule): 'reliable' | 'borderline' {
+  return distance <= rule.threshold - RELIABLE_SLACK && secondDistance - distance >= rule.margin + RELIABLE_SLACK ? 'reliable' : 'borderline';
+}

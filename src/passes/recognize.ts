@@ -1,12 +1,11 @@
 // Recognition: photo → one face → index → decision → first pass of the local day; every attempt audited.
 import type { AppContext } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
-import { localDate, localTime } from '../time.js';
-import type { PassRow, StudentRow } from '../db/schema.js';
-import { decide } from './decision.js';
+import { localDate } from '../time.js';
+import { decide, matchQuality } from './decision.js';
 import { unusable } from '../face/quality.js';
-import { maskPassport } from '../privacy.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
+import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
 
 export type Source = 'camera' | 'web';
 
@@ -18,44 +17,9 @@ export interface RecognizeRequest {
   client?: string;
 }
 
-/**
- * What the operator at the door needs to see, and nothing more: never the passport number, the date of
- * birth or where the photo lies on the server (only the passport's first and last characters, to compare
- * with the document in hand).
- */
-export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & { passport_masked: string | null; photo_url: string };
-
-export interface PublicPass {
-  id: number;
-  timestamp: string;
-  /** Local date and time in TIMEZONE. */
-  date: string;
-  time: string;
-  source: string;
-  station: string | null;
-  /** The client's address: its recognitions take turns with other clients' in the engine. */
-  client?: string;
-}
-
-export type RecognizeResult =
-  | { status: 'ok'; message: string; student: PublicStudent; pass: PublicPass; distance: number }
-  | { status: 'already_passed'; message: string; student: PublicStudent; pass: PublicPass; first_pass_time: string; distance: number }
-  | { status: 'not_found'; message: string };
+export type RecognizeResult = PassAnswer | { status: 'not_found'; message: string };
 
 export const NOT_FOUND_MESSAGE = 'Лицо не найдено';
-
-function publicPass(p: PassRow, timeZone: string): PublicPass {
-  const ts = new Date(p.timestamp);
-  return { id: p.id, timestamp: ts.toISOString(), date: localDate(ts, timeZone), time: localTime(ts, timeZone), source: p.source, station: p.station };
-}
-
-function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStudent>>>): PublicStudent {
-  return {
-    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, group: s.group, identifier: s.identifier,
-    passport_masked: s.passport_number ? maskPassport(s.passport_number) : null,
-    photo_url: `/api/students/${s.id}/photo`,
-  };
-}
 
 export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise<RecognizeResult> {
   const t0 = performance.now();
@@ -110,15 +74,6 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
     station: req.station,
     distance: decision.distance,
   });
-  const p = publicPass(pass, config.timezone);
-  const distance = Math.round(decision.distance * 1000) / 1000;
-  if (created) return { status: 'ok', message: 'Студент найден, проход записан', student: publicStudent(student), pass: p, distance };
-  return {
-    status: 'already_passed',
-    message: `Студент уже проходил сегодня (первый проход в ${p.time.slice(0, 5)})`,
-    student: publicStudent(student),
-    pass: p,
-    first_pass_time: p.time,
-    distance,
-  };
+  const quality = matchQuality(decision.distance, decision.secondDistance, { threshold: config.matchThreshold, margin: config.matchMargin });
+  return passAnswer(created, publicStudent(student), publicPass(pass, config.timezone), decision.distance, quality, 'Студент найден, проход записан');
 }

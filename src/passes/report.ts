@@ -1,25 +1,46 @@
-// Passes → .xlsx written row by row with exceljs' streaming writer (50,000 passes never sit in memory).
+// Passes → .xlsx written row by row with exceljs' streaming writer (50,000 passes never sit in memory):
+// sheet «Проходы» (standing passes; cancelled ones are left out) and sheet «Не прошли» (absentees).
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/index.js';
 import { AppError } from '../errors.js';
 import { localDate, localTime } from '../time.js';
 import { safeCellText as t } from '../spreadsheet-text.js';
-import { reportRows, type ReportFilter } from './repository.js';
+import { absentRows, reportRows, type AbsentRow, type ReportFilter } from './repository.js';
+
+/** How a pass was recorded, as the exam office reads it. */
+export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную' };
+
+export function sourceLabel(source: string): string {
+  return SOURCE_LABELS[source] ?? source;
+}
 
 export const REPORT_COLUMNS = [
-  { header: 'Matricula', key: 'matricula', width: 14 },
-  { header: 'Lastname', key: 'lastname', width: 22 },
-  { header: 'Firstname', key: 'firstname', width: 18 },
-  { header: 'Lotin', key: 'lotin', width: 26 },
-  { header: 'Group', key: 'group', width: 12 },
+  { header: '№ зачётки (Matricula)', key: 'matricula', width: 14 },
+  { header: 'Фамилия', key: 'lastname', width: 22 },
+  { header: 'Имя', key: 'firstname', width: 18 },
+  { header: 'ФИО латиницей', key: 'lotin', width: 26 },
+  { header: 'Группа', key: 'group', width: 12 },
   { header: 'Идентификатор', key: 'identifier', width: 16 },
-  { header: 'DateTime of pass', key: 'datetime', width: 20, style: { numFmt: 'dd.mm.yyyy hh:mm:ss' } },
-  { header: 'Passport number', key: 'passport_number', width: 16 },
-  { header: 'Source', key: 'source', width: 9 },
-  { header: 'Station', key: 'station', width: 14 },
-  { header: 'Distance', key: 'distance', width: 10, style: { numFmt: '0.000' } },
+  { header: 'Дата и время прохода', key: 'datetime', width: 20, style: { numFmt: 'dd.mm.yyyy hh:mm:ss' } },
+  { header: 'Номер паспорта', key: 'passport_number', width: 16 },
+  { header: 'Способ', key: 'source', width: 14 },
+  { header: 'Пункт пропуска', key: 'station', width: 16 },
+  { header: 'Причина (вручную)', key: 'reason', width: 28 },
+  { header: 'Расстояние', key: 'distance', width: 11, style: { numFmt: '0.000' } },
 ] as const;
+
+export const ABSENT_COLUMNS = [
+  { header: '№ зачётки (Matricula)', key: 'matricula', width: 14 },
+  { header: 'Фамилия', key: 'lastname', width: 22 },
+  { header: 'Имя', key: 'firstname', width: 18 },
+  { header: 'ФИО латиницей', key: 'lotin', width: 26 },
+  { header: 'Группа', key: 'group', width: 12 },
+  { header: 'Идентификатор', key: 'identifier', width: 16 },
+] as const;
+
+export const PASSES_SHEET = 'Проходы';
+export const ABSENT_SHEET = 'Не прошли';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -33,13 +54,13 @@ function validDate(s: string): boolean {
 export function parseReportQuery(q: Record<string, unknown>, today: string): ReportFilter {
   const str = (k: string) => (typeof q[k] === 'string' && (q[k] as string).trim() !== '' ? (q[k] as string).trim() : undefined);
   const date = str('date');
-  let from = str('from') ?? date ?? today;
-  let to = str('to') ?? date ?? (str('from') ? today : from);
+  const from = str('from') ?? date ?? today;
+  const to = str('to') ?? date ?? (str('from') ? today : from);
   if (date && (str('from') || str('to'))) throw new AppError('bad_request', 'Укажите либо date, либо from/to');
   for (const [k, v] of [['from', from], ['to', to]] as const) {
     if (!validDate(v)) throw new AppError('bad_request', `Неверная дата ${k === 'from' && date ? 'date' : k}=${JSON.stringify(v).slice(0, 30)}: нужен формат ГГГГ-ММ-ДД`);
   }
-  if (from > to) [from, to] = [to, from];
+  if (from > to) throw new AppError('bad_request', `Начало периода (from=${from}) позже конца (to=${to})`);
   const group = str('group');
   return { from, to, ...(group ? { group } : {}) };
 }
@@ -58,31 +79,51 @@ function localWallClock(ts: Date, timeZone: string): Date {
   return new Date(`${localDate(ts, timeZone)}T${localTime(ts, timeZone)}.000Z`);
 }
 
+function styleHeader(ws: ExcelJS.Worksheet): void {
+  const header = ws.getRow(1);
+  header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+  header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E78' } };
+  header.alignment = { vertical: 'middle' };
+  header.commit();
+}
+
+const byGroupAndName = (a: AbsentRow, b: AbsentRow) =>
+  (a.group ?? '').localeCompare(b.group ?? '', 'ru') || a.lastname.localeCompare(b.lastname, 'ru') || a.firstname.localeCompare(b.firstname, 'ru') || a.id - b.id;
+
 export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Readable {
   const out = new PassThrough();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   wb.creator = 'exam-face-checkin';
-  const ws = wb.addWorksheet('Passes', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const ws = wb.addWorksheet(PASSES_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = REPORT_COLUMNS.map((c) => ({ ...c })) as Partial<ExcelJS.Column>[];
   void (async () => {
     try {
-      const header = ws.getRow(1);
-      header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
-      header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E78' } };
-      header.alignment = { vertical: 'middle' };
-      header.commit();
+      styleHeader(ws);
       let n = 0;
       for await (const r of reportRows(db, filter)) {
         // Text from the sheet or a station is defused (t); the date and the distance are ours and stay typed.
         ws.addRow({
           matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier),
-          datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: t(r.passport_number), source: t(r.source), station: t(r.station),
-          distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
+          datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: t(r.passport_number), source: sourceLabel(r.source), station: t(r.station),
+          reason: t(r.reason), distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();
         n++;
       }
       ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(1, n + 1), column: REPORT_COLUMNS.length } };
       ws.commit();
+
+      // Absentees: a roster is at most tens of thousands of short rows, sorted here by group and name.
+      const absent: AbsentRow[] = [];
+      for await (const r of absentRows(db, filter)) absent.push(r);
+      absent.sort(byGroupAndName);
+      const wa = wb.addWorksheet(ABSENT_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
+      wa.columns = ABSENT_COLUMNS.map((c) => ({ ...c })) as Partial<ExcelJS.Column>[];
+      styleHeader(wa);
+      for (const r of absent) {
+        wa.addRow({ matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier) }).commit();
+      }
+      wa.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(1, absent.length + 1), column: ABSENT_COLUMNS.length } };
+      wa.commit();
       await wb.commit();
     } catch (e) {
       out.destroy(e as Error);

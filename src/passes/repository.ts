@@ -1,28 +1,55 @@
-// Passes and attempts SQL: the race-free "first pass of the local day", the audit log, report pages.
+// Passes and attempts SQL: the race-free "first pass of the local day", cancellations, the audit log, report pages.
 import type { Db } from '../db/index.js';
 import type { NewAttempt, PassRow, StudentRow, StudentSummary } from '../db/schema.js';
 
-export type PassInsert = { student_id: number; timestamp: string; pass_date: string; source: string; station: string | null; distance: number };
+export type PassSource = 'camera' | 'web' | 'manual';
+
+export type PassInsert = { student_id: number; timestamp: string; pass_date: string; source: PassSource; station: string | null; distance: number | null; reason?: string | null };
 
 /**
  * Records the first pass of the day, or returns the one already there. The unique key
- * (student_id, pass_date) decides; two checkpoints at the same moment cannot both win.
+ * (student_id, pass_date) over passes that are not cancelled decides; two checkpoints at the same
+ * moment cannot both win.
  */
 export async function recordFirstPass(db: Db, pass: PassInsert): Promise<{ created: boolean; pass: PassRow }> {
-  const inserted = await db
-    .insertInto('passes')
-    .values(pass)
-    .onConflict((oc) => oc.columns(['student_id', 'pass_date']).doNothing())
+  for (let attempt = 0; ; attempt++) {
+    const inserted = await db
+      .insertInto('passes')
+      .values({ ...pass, reason: pass.reason ?? null })
+      .onConflict((oc) => oc.columns(['student_id', 'pass_date']).where('cancelled_at', 'is', null).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { created: true, pass: inserted };
+    const first = await db
+      .selectFrom('passes')
+      .selectAll()
+      .where('student_id', '=', pass.student_id)
+      .where('pass_date', '=', pass.pass_date)
+      .where('cancelled_at', 'is', null)
+      .executeTakeFirst();
+    if (first) return { created: false, pass: first };
+    // The standing pass was cancelled between the two statements: try the insert once more.
+    if (attempt >= 3) throw new Error('first pass: conflict without a standing pass');
+  }
+}
+
+/** Cancels a pass (kept with who/when/why). Undefined: no such pass; `already`: it was cancelled before. */
+export async function cancelPass(db: Db, id: number, reason: string, by: string, at: string): Promise<{ pass: PassRow; already: boolean } | undefined> {
+  const updated = await db
+    .updateTable('passes')
+    .set({ cancelled_at: at, cancel_reason: reason, cancelled_by: by })
+    .where('id', '=', id)
+    .where('cancelled_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return { created: true, pass: inserted };
-  const first = await db
-    .selectFrom('passes')
-    .selectAll()
-    .where('student_id', '=', pass.student_id)
-    .where('pass_date', '=', pass.pass_date)
-    .executeTakeFirstOrThrow();
-  return { created: false, pass: first };
+  if (updated) return { pass: updated, already: false };
+  const row = await db.selectFrom('passes').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? { pass: row, already: true } : undefined;
+}
+
+/** A student's passes, newest first, cancelled ones included (the admin's student card). */
+export async function studentPasses(db: Db, studentId: number, limit = 50): Promise<PassRow[]> {
+  return db.selectFrom('passes').selectAll().where('student_id', '=', studentId).orderBy('id', 'desc').limit(limit).execute();
 }
 
 export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> {
@@ -54,28 +81,68 @@ export interface ReportRow extends StudentSummary {
   source: string;
   station: string | null;
   distance: number | null;
+  reason: string | null;
   passport_number: string | null;
 }
 
-/** Report rows in pages (keyset on passes.id), so a 50,000-pass report never sits in memory at once. */
+/**
+ * The stored spellings of the filter's group, matched case-insensitively (Russian rules) in JS: SQLite's
+ * lower() knows only ASCII. Undefined: no group filter.
+ */
+async function groupSpellings(db: Db, group: string | undefined): Promise<string[] | undefined> {
+  if (!group) return undefined;
+  const want = group.trim().toLocaleLowerCase('ru');
+  const all = await db.selectFrom('students').select('group').distinct().where('group', 'is not', null).execute();
+  return all.map((r) => r.group!).filter((g) => g.trim().toLocaleLowerCase('ru') === want);
+}
+
+/** Report rows in pages (keyset on passes.id), so a 50,000-pass report never sits in memory at once. Cancelled passes are left out. */
 export async function* reportRows(db: Db, f: ReportFilter, pageSize = 1000): AsyncGenerator<ReportRow> {
+  const groups = await groupSpellings(db, f.group);
+  if (groups && groups.length === 0) return;
   let after = 0;
   for (;;) {
     let q = db
       .selectFrom('passes')
       .innerJoin('students', 'students.id', 'passes.student_id')
       .select([
-        'passes.id as pass_id', 'passes.timestamp', 'passes.pass_date', 'passes.source', 'passes.station', 'passes.distance',
+        'passes.id as pass_id', 'passes.timestamp', 'passes.pass_date', 'passes.source', 'passes.station', 'passes.distance', 'passes.reason',
         'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier', 'students.passport_number',
       ])
       .where('passes.pass_date', '>=', f.from)
       .where('passes.pass_date', '<=', f.to)
+      .where('passes.cancelled_at', 'is', null)
       .where('passes.id', '>', after);
-    if (f.group) q = q.where('students.group', '=', f.group);
+    if (groups) q = q.where('students.group', 'in', groups);
     const rows = await q.orderBy('passes.id').limit(pageSize).execute();
     for (const r of rows) yield r;
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.pass_id;
+  }
+}
+
+export interface AbsentRow extends StudentSummary {
+  id: number;
+}
+
+/** Students (of the filter's group) without a standing pass in the date range, by group and name, in pages. */
+export async function* absentRows(db: Db, f: ReportFilter, pageSize = 1000): AsyncGenerator<AbsentRow> {
+  const groups = await groupSpellings(db, f.group);
+  if (groups && groups.length === 0) return;
+  let after = 0;
+  for (;;) {
+    let q = db
+      .selectFrom('students')
+      .select(['students.id', 'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier'])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('passes').select('passes.id').whereRef('passes.student_id', '=', 'students.id')
+          .where('passes.pass_date', '>=', f.from).where('passes.pass_date', '<=', f.to).where('passes.cancelled_at', 'is', null))))
+      .where('students.id', '>', after);
+    if (groups) q = q.where('students.group', 'in', groups);
+    const rows = await q.orderBy('students.id').limit(pageSize).execute();
+    for (const r of rows) yield r;
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.id;
   }
 }
 
@@ -84,7 +151,8 @@ export async function recentPasses(db: Db, passDate: string, station: string | n
     .selectFrom('passes')
     .innerJoin('students', 'students.id', 'passes.student_id')
     .select(['passes.id', 'passes.timestamp', 'passes.station', 'passes.source', 'students.id as student_id', 'students.lastname', 'students.firstname', 'students.group', 'students.matricula'])
-    .where('passes.pass_date', '=', passDate);
+    .where('passes.pass_date', '=', passDate)
+    .where('passes.cancelled_at', 'is', null);
   if (station) q = q.where('passes.station', '=', station);
   return q.orderBy('passes.id', 'desc').limit(limit).execute();
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
 import type { LookalikePair } from '../face/lookalikes.js';
 import type { StudentFields, StudentSummary } from '../db/schema.js';
-import { searchText } from '../db/migrations/0002_student_search.js';
+import { foldForSearch, searchText } from '../db/search-text.js';
 
 /** Every embedding made by `model`, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
 export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): AsyncGenerator<IndexEntry> {
@@ -149,11 +149,11 @@ export interface StudentListItem extends StudentSummary {
 
 /** Students whose name, group or ids contain `query` (any case), with today's first pass if any. */
 export async function searchStudents(db: Db, query: string, passDate: string, limit: number, offset: number): Promise<{ total: number; students: StudentListItem[] }> {
-  const needle = `%${query.toLocaleLowerCase('ru').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const needle = `%${foldForSearch(query).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const base = db.selectFrom('students').$if(query !== '', (q) => q.where(sql<boolean>`search_text like ${needle} escape '\\'`));
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const students = await base
-    .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate))
+    .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate).on('passes.cancelled_at', 'is', null))
     .select(['students.id', 'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier', 'passes.timestamp as passed_at'])
     .orderBy('students.lastname')
     .orderBy('students.firstname')

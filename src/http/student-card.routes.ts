@@ -1,0 +1,41 @@
+// The admin's student card (who, and every pass of theirs, cancelled ones included) and pass cancellation.
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import type { PassRow } from '../db/schema.js';
+import { cancelPass, findStudent, studentPasses } from '../passes/repository.js';
+import { publicStudent } from '../passes/public.js';
+import { sourceLabel } from '../passes/report.js';
+import { localDate, localTime } from '../time.js';
+import { intParam, schemas } from './schemas.js';
+
+export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: onRequestHookHandler): void {
+  const tz = ctx.config.timezone;
+  const local = (ts: Date | string) => `${localDate(new Date(ts), tz)} ${localTime(new Date(ts), tz)}`;
+  const passView = (p: PassRow) => ({
+    id: p.id, student_id: p.student_id, date: p.pass_date, time: localTime(new Date(p.timestamp), tz), source: p.source, source_label: sourceLabel(p.source),
+    station: p.station, reason: p.reason ?? null, distance: p.distance === null ? null : Math.round(p.distance * 1000) / 1000,
+    cancelled: p.cancelled_at !== null && p.cancelled_at !== undefined,
+    cancelled_time: p.cancelled_at ? local(p.cancelled_at) : null, cancelled_by: p.cancelled_by ?? null, cancel_reason: p.cancel_reason ?? null,
+  });
+
+  app.get('/admin/students/:id', { onRequest: guard, schema: schemas.studentCard }, async (req, reply) => {
+    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+    const s = await findStudent(ctx.db, id);
+    if (!s) throw new AppError('not_found', 'Студент не найден');
+    void reply.header('cache-control', 'no-store');
+    return { student: publicStudent(s), passes: (await studentPasses(ctx.db, id)).map(passView) };
+  });
+
+  // A pass recorded for the wrong student, or by mistake: kept with who/when/why, no longer counted.
+  app.post('/admin/passes/:id/cancel', { onRequest: guard, schema: schemas.cancelPass }, async (req) => {
+    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+    const reason = (req.body as { reason: string }).reason.trim();
+    if (reason === '') throw new AppError('bad_request', 'Укажите причину отмены прохода');
+    const r = await cancelPass(ctx.db, id, reason, 'admin', ctx.clock().toISOString());
+    if (!r) throw new AppError('not_found', 'Проход не найден');
+    if (r.already) throw new AppError('conflict', `Проход уже отменён (${r.pass.cancelled_at ? local(r.pass.cancelled_at) : ''})`);
+    req.log.info({ pass_id: id, student_id: r.pass.student_id }, 'pass cancelled');
+    return { pass: passView(r.pass) };
+  });
+}

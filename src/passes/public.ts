@@ -1,0 +1,51 @@
+// What the operator at the door is shown of a student and a pass: never the passport number, the date
+// of birth or where the photo lies on the server.
+import type { PassRow, StudentRow } from '../db/schema.js';
+import { maskPassport } from '../privacy.js';
+import { localDate, localTime } from '../time.js';
+import type { findStudent } from './repository.js';
+
+/** Only the passport's first and last characters, to compare with the document in hand. */
+export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & { passport_masked: string | null; photo_url: string };
+
+export interface PublicPass {
+  id: number;
+  timestamp: string;
+  /** Local date and time in TIMEZONE. */
+  date: string;
+  time: string;
+  source: string;
+  station: string | null;
+  /** Why the student was admitted by hand (manual passes). */
+  reason: string | null;
+}
+
+export type PassAnswer = {
+  message: string;
+  student: PublicStudent;
+  pass: PublicPass;
+  /** Rounded to 0.001; null for a manual pass. */
+  distance: number | null;
+  /** The operator's word for the match (decision.ts matchQuality); null for a manual pass. */
+  match_quality: 'reliable' | 'borderline' | null;
+} & ({ status: 'ok' } | { status: 'already_passed'; first_pass_time: string });
+
+export function publicPass(p: PassRow, timeZone: string): PublicPass {
+  const ts = new Date(p.timestamp);
+  return { id: p.id, timestamp: ts.toISOString(), date: localDate(ts, timeZone), time: localTime(ts, timeZone), source: p.source, station: p.station, reason: p.reason ?? null };
+}
+
+export function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStudent>>>): PublicStudent {
+  return {
+    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, group: s.group, identifier: s.identifier,
+    passport_masked: s.passport_number ? maskPassport(s.passport_number) : null,
+    photo_url: `/api/students/${s.id}/photo`,
+  };
+}
+
+/** The answer for a recorded (created) or found (already there) first pass of the day. */
+export function passAnswer(created: boolean, student: PublicStudent, pass: PublicPass, distance: number | null, quality: PassAnswer['match_quality'], okMessage: string): PassAnswer {
+  const common = { student, pass, distance: distance === null ? null : Math.round(distance * 1000) / 1000, match_quality: quality };
+  if (created) return { status: 'ok', message: okMessage, ...common };
+  return { status: 'already_passed', message: `Студент уже проходил сегодня (первый проход в ${pass.time.slice(0, 5)})`, first_pass_time: pass.time, ...common };
+}
