@@ -4,55 +4,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { createDb } from '../src/db/index.js';
 import { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
 import { Lookalikes } from '../src/face/lookalikes.js';
 import { loadStudents } from '../src/students/loader.js';
-import { SAMPLES, sampleBytes, grow } from '../test/helpers/faces.js';
-import { studentRow, writeSheet } from '../test/helpers/students.js';
+import { writeIdPhotoSheet } from './lib/id-photos.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '2500' }, workers: { type: 'string' } } });
 const COUNT = Number(values.count);
 const WORKERS = Number(values.workers ?? os.availableParallelism());
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efc-bench-load-'));
   const photosDir = path.join(dir, 'photos');
-  fs.mkdirSync(photosDir);
   const engine = await FaceEngine.start({ workers: WORKERS, maxPixels: 40_000_000 });
   const t0 = performance.now();
-  const faces: { raw: Buffer; box: { x: number; y: number; width: number; height: number }; w: number; h: number }[] = [];
-  for (const s of SAMPLES) {
-    const bytes = sampleBytes(s);
-    // Decode each demo photo once; every generated ID photo is cut from these pixels.
-    const { data: raw, info } = await sharp(bytes).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    for (const f of (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces) faces.push({ raw, box: f.box, w: info.width, h: info.height });
-  }
-  const r = rng(7);
-  const rows = [];
-  for (let i = 0; i < COUNT; i++) {
-    const f = faces[i % faces.length]!;
-    const margin = 0.15 + r() * 0.35;
-    const width = Math.round(150 + r() * 350);
-    const region = grow(f.box, margin, f.w, f.h);
-    let img = sharp(f.raw, { raw: { width: f.w, height: f.h, channels: 3 } }).extract(region).rotate(Math.round((r() - 0.5) * 10), { background: '#808080' }).resize(width).modulate({ brightness: 0.8 + r() * 0.4 });
-    if (r() < 0.15) img = img.grayscale();
-    const name = `${String(i).padStart(5, '0')}.jpg`;
-    fs.writeFileSync(path.join(photosDir, name), await img.jpeg({ quality: Math.round(70 + r() * 25) }).toBuffer());
-    rows.push(studentRow(i, name, { Matricula: `B${String(i).padStart(6, '0')}`, 'Идентификатор': `I${String(i).padStart(8, '0')}` }));
-  }
-  const sheet = path.join(dir, 'list of students.xlsx');
-  await writeSheet(sheet, rows);
+  const { sheet, faces } = await writeIdPhotoSheet(engine, dir, COUNT);
   const genSeconds = (performance.now() - t0) / 1000;
   const bytes = fs.readdirSync(photosDir).reduce((n, f) => n + fs.statSync(path.join(photosDir, f)).size, 0);
-  console.log(`generated ${COUNT} ID photos from ${faces.length} real faces in ${genSeconds.toFixed(1)} s (${(bytes / COUNT / 1024).toFixed(0)} KB each)`);
+  console.log(`generated ${COUNT} ID photos from ${faces} real faces in ${genSeconds.toFixed(1)} s (${(bytes / COUNT / 1024).toFixed(0)} KB each)`);
 
   const db = await createDb({ kind: 'sqlite', file: path.join(dir, 'database.db') });
   const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };

@@ -30,6 +30,8 @@ export interface Config {
   /** The engine's queue of recognitions (all clients) and the longest wait in it, from arrival. */
   recognizeQueue: number;
   recognizeWaitMs: number;
+  /** After a door recognition, for this long a load leaves one face worker free for the door (DOOR_RESERVE_S; 0 = off). */
+  doorReserveMs: number;
   /** Seconds after which the checkpoint page fades a result card back to neutral (the next student never sees it). */
   resultFadeS: number;
   /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
@@ -194,6 +196,7 @@ export function loadConfig(env: Env = process.env): Config {
     recognizeMaxInflight: num('RECOGNIZE_MAX_INFLIGHT', 32, 1, 10_000, true),
     recognizeQueue: num('RECOGNIZE_QUEUE', 8, 1, 10_000, true),
     recognizeWaitMs: Math.round(num('RECOGNIZE_WAIT_S', 10, 0.5, 600) * 1000),
+    doorReserveMs: Math.round(num('DOOR_RESERVE_S', 120, 0, 86_400) * 1000),
     resultFadeS: num('RESULT_FADE_S', 20, 1, 3600),
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     interactiveQueue: config.recognizeQueue,
     perClientQueue: config.recognizePerClient,
     interactiveWaitMs: config.recognizeWaitMs,
+    doorReserveMs: config.doorReserveMs,
     onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
   });
   // face-api's descriptor size is known at once; an ONNX model's once a worker has loaded it.

@@ -22,6 +22,11 @@ export interface EngineOptions {
   interactiveQueue?: number;
   perClientQueue?: number;
   interactiveWaitMs?: number;
+  /**
+   * For this long after a door recognition arrived, bulk jobs (a load) leave one worker free (with two
+   * or more workers): the next student at the door never waits behind enrolment work. 0: off.
+   */
+  doorReserveMs?: number;
   onLog?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -58,6 +63,7 @@ export class FaceEngine {
   /** Interactive jobs by client; the Map's order is the turn order (a served client goes to the back). */
   private readonly lines = new Map<string, Job[]>();
   private interactiveQueued = 0;
+  private lastInteractiveAt = -Infinity;
   private nextId = 1;
   private closed = false;
   private readyFlag = false;
@@ -70,7 +76,7 @@ export class FaceEngine {
   static async start(options: EngineOptions): Promise<FaceEngine> {
     const workers = Math.max(1, options.workers);
     const engine = new FaceEngine({
-      jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, interactiveQueue: 4 * workers, perClientQueue: 2, interactiveWaitMs: 10_000, ...options,
+      jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, interactiveQueue: 4 * workers, perClientQueue: 2, interactiveWaitMs: 10_000, doorReserveMs: 120_000, ...options,
     });
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
     engine.readyFlag = true;
@@ -117,6 +123,7 @@ export class FaceEngine {
   }
 
   private enqueueInteractive(bytes: Uint8Array, options: DescribeOptions, client: string): Promise<DescribeResult> {
+    this.lastInteractiveAt = performance.now();
     const line = this.lines.get(client) ?? [];
     if (this.interactiveQueued >= this.opts.interactiveQueue || line.length >= this.opts.perClientQueue) {
       return Promise.reject(new AppError('overloaded', OVERLOADED, `interactive queue ${this.interactiveQueued}, client's ${line.length}`));
@@ -141,7 +148,8 @@ export class FaceEngine {
   }
 
   /**
-   * Interactive jobs first, one per client in turn; then bulk jobs in arrival order. A client never
+   * Interactive jobs first, one per client in turn; then bulk jobs in arrival order (leaving a worker
+   * free while the door is active, see doorReserveMs). A client never
    * holds every worker: with two or more, one is always left for the other clients (a flood of big
    * images from one address cannot make the next station wait for them).
    */
@@ -155,6 +163,12 @@ export class FaceEngine {
       this.interactiveQueued--;
       clearTimeout(job.expiry);
       return job;
+    }
+    if (this.queue.length === 0) return undefined;
+    // The door was active lately: enrolment work keeps off one worker, so a recognition starts at once.
+    if (this.slots.length >= 2 && performance.now() - this.lastInteractiveAt < this.opts.doorReserveMs) {
+      const bulkRunning = this.slots.filter((s) => s.job && s.job.client === undefined).length;
+      if (bulkRunning >= this.slots.length - 1) return undefined;
     }
     return this.queue.shift();
   }
