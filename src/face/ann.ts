@@ -90,7 +90,8 @@ export function createHnsw(opts: HnswOptions = {}): AnnBackend {
   const make = () => new Native(dim, 'l2sq', quantization, opts.connectivity ?? HNSW_DEFAULTS.connectivity, opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd, opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch, false);
   const threads = Math.max(1, os.availableParallelism());
   let index = make();
-  const keys = (ids: number[]) => BigUint64Array.from(ids, (i) => BigInt(i));
+  // Keys are the index's row keys: a student's id, or minus an added photo's id (two's complement in 64 bits).
+  const keys = (ids: number[]) => BigUint64Array.from(ids, (i) => BigInt.asUintN(64, BigInt(i)));
   return {
     name: 'hnsw',
     dim,
@@ -110,7 +111,7 @@ export function createHnsw(opts: HnswOptions = {}): AnnBackend {
     },
     candidates(query, k) {
       const [found, , counts] = index.search(stored(query), k, 1);
-      return Array.from(found.subarray(0, Number(counts[0])), (key) => Number(key));
+      return Array.from(found.subarray(0, Number(counts[0])), (key) => Number(BigInt.asIntN(64, key)));
     },
     clear() {
       index = make();

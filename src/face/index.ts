@@ -1,4 +1,7 @@
 // FaceIndex: every enrolled descriptor in one contiguous N×D Float32Array, exact nearest-neighbour search.
+// A student may hold several faces: the primary one (row key = the student's id) and photos added from
+// verified admissions (row key = −photo id). A student's distance is the nearest of their faces; the
+// second distance is always the nearest face of another student.
 import { DESCRIPTOR_DIM, decodeEmbedding } from './embedding.js';
 import type { AnnBackend } from './ann.js';
 import { AnnGraph, type AnnListener, type AnnSource, type AnnStatus } from './ann-graph.js';
@@ -17,9 +20,15 @@ export interface SearchResult {
 }
 
 export interface IndexEntry {
+  /** The student's id. */
   id: number;
   embedding: Uint8Array | Float32Array;
+  /** An added photo's id (student_faces.id); absent for the student's primary face. */
+  faceId?: number;
 }
+
+/** The row key of an added photo (negative: never a student's id). */
+export const faceKey = (faceId: number): number => -faceId;
 
 export interface FaceIndexOptions {
   /** Scan with WebAssembly SIMD when the runtime has it (default); false: the plain JS loop. */
@@ -34,8 +43,12 @@ export class FaceIndex {
   private readonly simd: boolean;
   /** Values per descriptor; every stored and query vector must have exactly this many. */
   readonly dim: number;
+  /** Row → key (student id, or −photo id); row → the student it belongs to. */
   private ids!: Int32Array;
+  private owners!: Int32Array;
   private rowOf = new Map<number, number>();
+  /** Students with added photos → their photos' row keys. */
+  private extraKeys = new Map<number, Set<number>>();
   private n = 0;
   /** Bumped on every change; lets callers and other instances tell whether they are current. */
   version = 0;
@@ -63,6 +76,7 @@ export class FaceIndex {
     this.scan = this.simd ? ScanMatrix.create(capacity, this.dim) : undefined;
     this.vectors = this.scan ? this.scan.vectors : new Float32Array(capacity * this.dim);
     this.ids = new Int32Array(this.vectors.length / this.dim);
+    this.owners = new Int32Array(this.ids.length);
   }
 
   /** 'simd' or 'js': how the exact scan runs. */
@@ -70,10 +84,19 @@ export class FaceIndex {
     return this.scan ? 'simd' : 'js';
   }
 
+  /** Faces held (primary and added). */
   get size(): number {
     return this.n;
   }
 
+  /** Added photos held. */
+  get addedFaces(): number {
+    let n = 0;
+    for (const k of this.extraKeys.values()) n += k.size;
+    return n;
+  }
+
+  /** Whether the student's primary face is held. */
   has(studentId: number): boolean {
     return this.rowOf.has(studentId);
   }
@@ -133,49 +156,90 @@ export class FaceIndex {
     this.graph = undefined; // filled once at the end, in the background
     this.allocate(capacity);
     this.rowOf = new Map();
+    this.extraKeys = new Map();
     this.n = 0;
-    for (const e of list) this.upsert(e.id, e.embedding);
+    for (const e of list) {
+      if (e.faceId === undefined) this.upsert(e.id, e.embedding);
+      else this.addFace(e.id, e.faceId, e.embedding);
+    }
     this.graph = graph;
     this.startAnnIfDue();
     this.version++;
   }
 
+  /** Sets the student's primary face. */
   upsert(studentId: number, embedding: Uint8Array | Float32Array): void {
+    if (studentId <= 0) throw new Error(`student id ${studentId}: a positive id is expected`);
+    this.put(studentId, studentId, embedding);
+  }
+
+  /** Adds (or replaces) a photo added to the student's faces (student_faces.id = faceId). */
+  addFace(studentId: number, faceId: number, embedding: Uint8Array | Float32Array): void {
+    if (faceId <= 0) throw new Error(`photo id ${faceId}: a positive id is expected`);
+    const key = faceKey(faceId);
+    this.put(key, studentId, embedding);
+    let keys = this.extraKeys.get(studentId);
+    if (!keys) this.extraKeys.set(studentId, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private put(key: number, owner: number, embedding: Uint8Array | Float32Array): void {
     const D = this.dim;
     const size = embedding instanceof Float32Array ? embedding.length : embedding.byteLength / 4;
     if (size !== D) throw new Error(`descriptor has ${size} values, expected ${D}`);
-    let row = this.rowOf.get(studentId);
+    let row = this.rowOf.get(key);
     if (row === undefined) {
       if (this.n === this.ids.length) this.grow();
       row = this.n++;
-      this.rowOf.set(studentId, row);
-      this.ids[row] = studentId;
+      this.rowOf.set(key, row);
+      this.ids[row] = key;
     }
+    this.owners[row] = owner;
     if (embedding instanceof Float32Array) {
       this.vectors.set(embedding, row * D);
     } else {
       decodeEmbedding(embedding, D, this.vectors, row * D);
     }
-    this.graph?.add(studentId, this.vectors.slice(row * D, row * D + D));
+    this.graph?.add(key, this.vectors.slice(row * D, row * D + D));
     this.startAnnIfDue();
     this.version++;
   }
 
+  /** Removes the student: the primary face and every added photo. */
   remove(studentId: number): void {
-    const row = this.rowOf.get(studentId);
+    for (const key of this.extraKeys.get(studentId) ?? []) this.removeKey(key);
+    this.extraKeys.delete(studentId);
+    this.removeKey(studentId);
+  }
+
+  /** Removes one added photo. */
+  removeFace(faceId: number): void {
+    const key = faceKey(faceId);
+    const row = this.rowOf.get(key);
+    if (row === undefined) return;
+    const owner = this.owners[row]!;
+    this.removeKey(key);
+    const keys = this.extraKeys.get(owner);
+    keys?.delete(key);
+    if (keys?.size === 0) this.extraKeys.delete(owner);
+  }
+
+  private removeKey(key: number): void {
+    const row = this.rowOf.get(key);
     if (row === undefined) return;
     const D = this.dim;
     const last = this.n - 1;
     if (row !== last) {
       // Move the last row into the hole so the matrix stays contiguous.
       this.vectors.copyWithin(row * D, last * D, last * D + D);
-      const movedId = this.ids[last]!;
-      this.ids[row] = movedId;
-      this.rowOf.set(movedId, row);
+      const movedKey = this.ids[last]!;
+      this.ids[row] = movedKey;
+      this.owners[row] = this.owners[last]!;
+      this.rowOf.set(movedKey, row);
     }
-    this.rowOf.delete(studentId);
+    this.rowOf.delete(key);
     this.n = last;
-    this.graph?.remove(studentId);
+    this.graph?.remove(key);
     this.version++;
   }
 
@@ -191,19 +255,27 @@ export class FaceIndex {
     return this.exact(query);
   }
 
-  private rerank(query: Float32Array, ids: number[]): SearchResult | undefined {
-    let best = Infinity, bestId = -1, second = Infinity, secondId = -1;
-    for (const id of ids) {
-      const d = this.distanceTo(id, query);
-      if (d === undefined) continue;
-      if (d < best) {
-        second = best; secondId = bestId; best = d; bestId = id;
-      } else if (d < second && id !== bestId) {
-        second = d; secondId = id;
-      }
+  private rerank(query: Float32Array, keys: number[]): SearchResult | undefined {
+    let best = Infinity, bestRow = -1, second = Infinity, secondRow = -1;
+    for (const key of keys) {
+      const row = this.rowOf.get(key);
+      if (row === undefined) continue;
+      const d = this.rowDistance(row, query);
+      [best, bestRow, second, secondRow] = this.take(d, row, best, bestRow, second, secondRow);
     }
-    if (bestId < 0) return this.exact(query);
-    return { best: { studentId: bestId, distance: best }, secondDistance: second, secondStudentId: secondId >= 0 ? secondId : undefined };
+    if (bestRow < 0) return this.exact(query);
+    return this.result(bestRow, secondRow, query);
+  }
+
+  /**
+   * One row's distance into the running (best, second) pair, where second is always another student's
+   * face: a nearer face of the best student moves best, not second.
+   */
+  private take(x: number, r: number, best: number, bestRow: number, second: number, secondRow: number): [number, number, number, number] {
+    if (!(x < second)) return [best, bestRow, second, secondRow];
+    const sameAsBest = bestRow >= 0 && this.owners[r] === this.owners[bestRow];
+    if (x < best) return sameAsBest ? [x, r, second, secondRow] : [x, r, best, bestRow];
+    return sameAsBest ? [best, bestRow, second, secondRow] : [best, bestRow, x, r];
   }
 
   /** Exact scan of the whole matrix. */
@@ -212,16 +284,21 @@ export class FaceIndex {
     return this.scan ? this.exactSimd(this.scan, query) : this.exactJs(query);
   }
 
-  /** SIMD distances for every row (float32), then the two nearest rows. */
+  /** SIMD distances for every row (float32), then the two nearest rows of different students. */
   private exactSimd(scan: ScanMatrix, query: Float32Array): SearchResult {
     const d = scan.distances(query, this.n);
+    const owners = this.owners;
     let best = Infinity, bestRow = -1, second = Infinity, secondRow = -1;
     for (let r = 0; r < d.length; r++) {
       const x = d[r]!;
       if (x < second) {
+        const sameAsBest = bestRow >= 0 && owners[r] === owners[bestRow];
         if (x < best) {
-          second = best; secondRow = bestRow; best = x; bestRow = r;
-        } else {
+          if (!sameAsBest) {
+            second = best; secondRow = bestRow;
+          }
+          best = x; bestRow = r;
+        } else if (!sameAsBest) {
           second = x; secondRow = r;
         }
       }
@@ -232,9 +309,9 @@ export class FaceIndex {
   /** The two winning rows, measured once more in the same way on every path (SIMD, JS, ANN re-rank). */
   private result(bestRow: number, secondRow: number, query: Float32Array): SearchResult {
     return {
-      best: { studentId: this.ids[bestRow]!, distance: this.rowDistance(bestRow, query) },
+      best: { studentId: this.owners[bestRow]!, distance: this.rowDistance(bestRow, query) },
       secondDistance: secondRow >= 0 ? this.rowDistance(secondRow, query) : Infinity,
-      secondStudentId: secondRow >= 0 ? this.ids[secondRow] : undefined,
+      secondStudentId: secondRow >= 0 ? this.owners[secondRow] : undefined,
     };
   }
 
@@ -261,51 +338,67 @@ export class FaceIndex {
         s += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7;
         if (s >= second) break;
       }
-      if (s < best) {
-        second = best;
-        secondRow = bestRow;
-        best = s;
-        bestRow = r;
-      } else if (s < second) {
-        second = s;
-        secondRow = r;
-      }
+      [best, bestRow, second, secondRow] = this.take(s, r, best, bestRow, second, secondRow);
     }
     return this.result(bestRow, secondRow, query);
   }
 
-  /** Every stored face within `radius` of the query (exact scan), nearest first. */
+  /** Every student with a face within `radius` of the query (exact scan; their nearest face), nearest first. */
   within(query: Float32Array, radius: number): IndexMatch[] {
     if (query.length !== this.dim) throw new Error(`query has ${query.length} values, expected ${this.dim}`);
-    const out: IndexMatch[] = [];
+    const nearest = new Map<number, number>();
+    const keep = (row: number, distance: number) => {
+      if (distance > radius) return;
+      const owner = this.owners[row]!;
+      const had = nearest.get(owner);
+      if (had === undefined || distance < had) nearest.set(owner, distance);
+    };
     const r2 = radius * radius;
     if (this.scan) {
       const d = this.scan.distances(query, this.n);
-      for (let row = 0; row < d.length; row++) if (d[row]! <= r2 * 1.0001) out.push({ studentId: this.ids[row]!, distance: this.rowDistance(row, query) });
+      for (let row = 0; row < d.length; row++) if (d[row]! <= r2 * 1.0001) keep(row, this.rowDistance(row, query));
     } else {
-      for (let row = 0; row < this.n; row++) {
-        const distance = this.rowDistance(row, query);
-        if (distance <= radius * 1.00005) out.push({ studentId: this.ids[row]!, distance });
-      }
+      for (let row = 0; row < this.n; row++) keep(row, this.rowDistance(row, query));
     }
-    return out.filter((m) => m.distance <= radius).sort((a, b) => a.distance - b.distance);
+    return [...nearest].map(([studentId, distance]) => ({ studentId, distance })).sort((a, b) => a.distance - b.distance);
   }
 
-  /** A copy of one student's stored descriptor. */
+  /** A copy of one student's primary descriptor. */
   vectorOf(studentId: number): Float32Array | undefined {
     const row = this.rowOf.get(studentId);
     return row === undefined ? undefined : this.vectors.slice(row * this.dim, row * this.dim + this.dim);
   }
 
-  /** Ids of every stored face (a copy). */
-  studentIds(): Int32Array {
-    return this.ids.slice(0, this.n);
+  /** Every face held: its student and a copy of its descriptor (the look-alike audit walks them all). */
+  *faces(): Generator<{ studentId: number; vector: Float32Array }> {
+    for (let row = 0; row < this.n; row++) yield { studentId: this.owners[row]!, vector: this.vectors.slice(row * this.dim, row * this.dim + this.dim) };
   }
 
-  /** Exact distance from the query to one enrolled student (re-ranks approximate candidates). */
+  /** Copies of every face of one student (primary first, then added photos). */
+  vectorsOf(studentId: number): Float32Array[] {
+    const out: Float32Array[] = [];
+    for (const key of [studentId, ...(this.extraKeys.get(studentId) ?? [])]) {
+      const row = this.rowOf.get(key);
+      if (row !== undefined) out.push(this.vectors.slice(row * this.dim, row * this.dim + this.dim));
+    }
+    return out;
+  }
+
+  /** Ids of the students whose primary face is held (a copy). */
+  studentIds(): Int32Array {
+    return Int32Array.from(this.ids.subarray(0, this.n).filter((k) => k > 0));
+  }
+
+  /** Exact distance from the query to one enrolled student: the nearest of their faces. */
   distanceTo(studentId: number, query: Float32Array): number | undefined {
-    const row = this.rowOf.get(studentId);
-    return row === undefined ? undefined : this.rowDistance(row, query);
+    let best: number | undefined;
+    for (const key of [studentId, ...(this.extraKeys.get(studentId) ?? [])]) {
+      const row = this.rowOf.get(key);
+      if (row === undefined) continue;
+      const d = this.rowDistance(row, query);
+      if (best === undefined || d < best) best = d;
+    }
+    return best;
   }
 
   private rowDistance(row: number, query: Float32Array): number {
@@ -321,8 +414,10 @@ export class FaceIndex {
   private grow(): void {
     const vectors = this.vectors;
     const ids = this.ids;
+    const owners = this.owners;
     this.allocate(ids.length * 2);
     this.vectors.set(vectors.subarray(0, this.n * this.dim));
     this.ids.set(ids.subarray(0, this.n));
+    this.owners.set(owners.subarray(0, this.n));
   }
 }

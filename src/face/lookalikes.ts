@@ -74,15 +74,19 @@ export function pairsNear(index: FaceIndex, studentId: number, vector: Float32Ar
  * on this machine), in slices between event-loop turns so HTTP keeps answering.
  */
 export async function auditAll(index: FaceIndex, radius: number, sliceMs = 20): Promise<LookalikePair[]> {
-  const out: LookalikePair[] = [];
-  const ids = index.studentIds();
+  // Every face, added photos too; a pair found from several faces is kept once, at its nearest.
+  const out = new Map<string, LookalikePair>();
   let t = performance.now();
-  for (const id of ids) {
-    for (const p of pairsNear(index, id, index.vectorOf(id)!, radius)) if (p.a === id) out.push(p);
+  for (const f of index.faces()) {
+    for (const p of pairsNear(index, f.studentId, f.vector, radius)) {
+      const key = `${p.a}:${p.b}`;
+      const had = out.get(key);
+      if (!had || p.distance < had.distance) out.set(key, p);
+    }
     if (performance.now() - t > sliceMs) {
       await nextTurn();
       t = performance.now();
     }
   }
-  return out;
+  return [...out.values()];
 }

@@ -77,8 +77,12 @@ export async function auditChanged(db: Db, roster: Roster, changed: number[], ra
   await rebuildIndex(db, fresh);
   const pairs = new Map<string, LookalikePair>();
   for (const id of changed) {
-    const v = fresh.index.vectorOf(id);
-    if (v) for (const p of pairsNear(fresh.index, id, v, radius)) pairs.set(`${p.a}:${p.b}`, p);
+    for (const v of fresh.index.vectorsOf(id)) {
+      for (const p of pairsNear(fresh.index, id, v, radius)) {
+        const had = pairs.get(`${p.a}:${p.b}`);
+        if (!had || p.distance < had.distance) pairs.set(`${p.a}:${p.b}`, p);
+      }
+    }
   }
   const list = [...pairs.values()].sort((x, y) => x.distance - y.distance);
   await saveLookalikes(db, roster.modelId, changed, list, radius);

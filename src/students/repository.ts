@@ -6,7 +6,7 @@ import type { LookalikePair } from '../face/lookalikes.js';
 import type { StudentFields, StudentSummary } from '../db/schema.js';
 import { foldForSearch, searchText } from '../db/search-text.js';
 
-/** Every embedding made by `model`, streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
+/** Every embedding made by `model` (students' primary faces, then added photos), streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
 export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): AsyncGenerator<IndexEntry> {
   let after = 0;
   for (;;) {
@@ -19,6 +19,21 @@ export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): 
       .limit(pageSize)
       .execute();
     for (const r of rows) yield { id: r.id, embedding: r.embedding };
+    if (rows.length < pageSize) break;
+    after = rows[rows.length - 1]!.id;
+  }
+  // Photos added from verified admissions (their student's other faces).
+  after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('student_faces')
+      .select(['id', 'student_id', 'embedding'])
+      .where('embedding_model', '=', model)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(pageSize)
+      .execute();
+    for (const r of rows) yield { id: r.student_id, faceId: r.id, embedding: r.embedding };
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.id;
   }
