@@ -7,6 +7,7 @@ import { requireStation } from './auth.js';
 import { parseStation, readImageRequest } from './image-input.js';
 import { manualPass } from '../passes/manual.js';
 import { searchStudents } from '../students/repository.js';
+import { addVerifiedFace } from '../students/added-faces.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
 import { localDate, localTime } from '../time.js';
@@ -72,6 +73,16 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!Number.isSafeInteger(b.student_id)) throw new AppError('bad_request', 'Неверный student_id: нужно целое число');
     const reason = typeof b.reason === 'string' && b.reason.trim() !== '' ? b.reason.trim().slice(0, 200) : null;
     return manualPass(ctx, { studentId: b.student_id, reason, station: parseStation(b.station) });
+  });
+
+  // «Добавить снимок к фото студента»: after a verified admission, the captured frame becomes one more face of the student.
+  app.post('/api/students/:id/faces', { onRequest: [guard, inflight.hook], schema: schemas.studentFaces, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+    const input = await readImageRequest(req, maxBytes);
+    await readImageHeader(input.bytes, ctx.config.maxImagePixels);
+    const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip });
+    req.log.info({ student_id: id, face_id: added.id }, 'photo added to a student');
+    return { status: 'added', message: 'Снимок добавлен к фото студента', face: added };
   });
 
   app.get('/api/settings', { onRequest: guard }, async () => ({ result_fade_s: ctx.config.resultFadeS }));

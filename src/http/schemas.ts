@@ -31,6 +31,7 @@ export const schemas = {
     params: { type: 'object', properties: { id: digits }, required: ['id'] },
     body: { type: 'object', properties: { reason: { type: 'string', maxLength: 200 } }, required: ['reason'], additionalProperties: true },
   },
+  studentFaces: { params: { type: 'object', properties: { id: digits }, required: ['id'] } },
   studentCard: { params: { type: 'object', properties: { id: digits }, required: ['id'] } },
 } as const;
 

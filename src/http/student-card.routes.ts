@@ -1,4 +1,5 @@
-// The admin's student card (who, and every pass of theirs, cancelled ones included) and pass cancellation.
+// The admin's student card (who, every pass of theirs, cancelled ones included, and the photos added from
+// verified admissions), pass cancellation, and the added photos themselves (view, remove).
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -8,6 +9,7 @@ import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { intParam, schemas } from './schemas.js';
+import { addedFacePhoto, listAddedFaces, removeAddedFace } from '../students/added-faces.js';
 
 export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: onRequestHookHandler): void {
   const tz = ctx.config.timezone;
@@ -24,7 +26,7 @@ export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: 
     const s = await findStudent(ctx.db, id);
     if (!s) throw new AppError('not_found', 'Студент не найден');
     void reply.header('cache-control', 'no-store');
-    return { student: publicStudent(s), passes: (await studentPasses(ctx.db, id)).map(passView) };
+    return { student: publicStudent(s), passes: (await studentPasses(ctx.db, id)).map(passView), added_photos: await listAddedFaces(ctx, id) };
   });
 
   // A pass recorded for the wrong student, or by mistake: kept with who/when/why, no longer counted.
@@ -37,5 +39,18 @@ export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: 
     if (r.already) throw new AppError('conflict', `Проход уже отменён (${r.pass.cancelled_at ? local(r.pass.cancelled_at) : ''})`);
     req.log.info({ pass_id: id, student_id: r.pass.student_id }, 'pass cancelled');
     return { pass: passView(r.pass) };
+  });
+
+  app.get('/admin/student-faces/:id/photo', { onRequest: guard, schema: schemas.studentCard }, async (req, reply) => {
+    const photo = await addedFacePhoto(ctx, intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе'));
+    if (!photo) throw new AppError('not_found', 'Снимок не найден');
+    return reply.type('image/jpeg').header('cache-control', 'private, max-age=300').send(Buffer.from(photo));
+  });
+
+  app.delete('/admin/student-faces/:id', { onRequest: guard, schema: schemas.studentCard }, async (req) => {
+    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+    if (!(await removeAddedFace(ctx, id))) throw new AppError('not_found', 'Снимок не найден');
+    req.log.info({ face_id: id }, 'added photo removed');
+    return { status: 'removed', id };
   });
 }
