@@ -125,6 +125,14 @@ for (const kind of databaseKinds) {
       const absent = wb.getWorksheet('Не прошли')!;
       assert.deepEqual((absent.getRow(1).values as unknown[]).slice(1), ['№ зачётки (Matricula)', 'Фамилия', 'Имя', 'ФИО латиницей', 'Группа', 'Идентификатор']);
       assert.deepEqual(Array.from({ length: absent.rowCount - 1 }, (_, i) => absent.getRow(i + 2).getCell(2).value), absentOrder(3));
+      // The sheet template, admin only.
+      assert.equal((await t.app.inject({ method: 'GET', url: '/admin/template.xlsx' })).statusCode, 401);
+      const tpl = await t.app.inject({ method: 'GET', url: '/admin/template.xlsx', headers: admin });
+      assert.equal(tpl.statusCode, 200);
+      assert.match(String(tpl.headers['content-disposition']), /filename="list of students\.xlsx"/);
+      const wt = new ExcelJS.Workbook();
+      await wt.xlsx.load(tpl.rawPayload as unknown as ArrayBuffer);
+      assert.ok((wt.worksheets[0]!.getRow(1).values as unknown[]).includes('Passport number'));
       // Group filter, any case: only ФИ-11, who passed → nobody absent.
       const g = await t.app.inject({ method: 'GET', url: `/admin/export_report?group=${encodeURIComponent('фи-11')}`, headers: admin });
       const wg = new ExcelJS.Workbook();

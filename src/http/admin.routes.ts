@@ -10,7 +10,7 @@ import { requireAdmin } from './auth.js';
 import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
-import type { PhotoLocations } from '../students/photos.js';
+import { zipPhotoLocations, type PhotoLocations } from '../students/photos.js';
 import { newUploadDir } from '../students/uploads.js';
 import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../students/row-report.js';
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
@@ -19,6 +19,7 @@ import { lastLoadFinished, searchStudents, studentLabels } from '../students/rep
 import { pageParams, schemas } from './schemas.js';
 import { pairingRoutes } from './pairing.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
+import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
 
 interface Upload {
   dir: string;
@@ -87,7 +88,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         });
         fs.rmSync(upload.zip);
         req.log.info({ written: r.written, ignored: r.ignored }, 'photos zip extracted');
-        photos = { photosDir: dest, faceIdDocs: ctx.config.faceIdDocs, confineTo: dest };
+        photos = await zipPhotoLocations(dest, ctx.config.faceIdDocs); // photos/…, photos at the root, or the whole Face ID docs folder
       }
       const source = upload?.xlsx ?? path.join(ctx.config.faceIdDocs, 'list of students.xlsx');
       if (!upload && !fs.existsSync(source)) {
@@ -128,6 +129,14 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="${name}"`)
       .send(rowsWorkbook(lastRows));
+  });
+
+  // An empty sheet with the ten columns and one example row, to fill in (the README links it too).
+  app.get('/admin/template.xlsx', { onRequest: guard }, async (_req, reply) => {
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${TEMPLATE_FILE_NAME}"`)
+      .send(await templateWorkbook());
   });
 
   app.get('/admin/export_report', { onRequest: guard, schema: schemas.report }, async (req, reply) => {

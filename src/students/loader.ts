@@ -9,7 +9,7 @@ import { auditChanged, enrolFace } from './enrol.js';
 import { maskPassport } from '../privacy.js';
 import type { SheetRow } from './excel.js';
 import { readSheet } from './sheet-reader.js';
-import { locatePhoto, OUTSIDE_MESSAGE, type PhotoLocations } from './photos.js';
+import { locatePhoto, OUTSIDE_MESSAGE, photoLayoutHint, type PhotoLocations } from './photos.js';
 import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
 import { writeBatch, type Ready } from './write-batch.js';
 
@@ -36,7 +36,11 @@ export interface LoadSummary {
   warnings: number;
   interrupted: boolean;
   duration_ms: number;
-  /** Photos described per second (rows that needed face work). */
+  /** Rows that went to the photo stage (not skipped, not refused by the sheet check): the speed is measured over these. */
+  processed_rows: number;
+  /** Of them, photos read and given to the face engine. */
+  photos_described: number;
+  /** Photos described per second of photo work (0 when nothing needed it, e.g. a re-run that skips every row). */
   photos_per_second: number;
   index_size: number;
   rows: RowReport[];
@@ -45,6 +49,8 @@ export interface LoadSummary {
   /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded (the nearest MAX_LISTED_PAIRS). */
   lookalikes: LookalikeReport[];
   lookalikes_total: number;
+  /** Set when not one photo of the sheet was found: the layout expected, what is there, a few File path values (Russian). */
+  hint?: string;
 }
 
 export interface LookalikeReport {
@@ -59,6 +65,9 @@ export interface LoadProgress {
   updated: number;
   skipped: number;
   failed: number;
+  /** Rows that need photo work (known once the sheet is checked; 0 before) and how many of them are finished: the speed is theirs. */
+  queued: number;
+  processed: number;
 }
 
 export interface LoadLogger {
@@ -123,7 +132,10 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     if (r.status !== 'warning') done++;
     (r.status === 'warning' || r.status === 'failed' ? log.warn : log.info)(`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
   };
-  const progress = () => opts.onProgress?.({ done, total, ...counts });
+  // Rows finished before the photo stage (skips, sheet errors) are not photo work: `processed` counts only the rest.
+  let queued = 0;
+  let doneBeforePhotos = 0;
+  const progress = () => opts.onProgress?.({ done, total, ...counts, queued, processed: done - doneBeforePhotos });
   const changed = new Map<number, number>(); // student id → row
   const saved = (r: Ready, id: number) => {
     if (r.existingId === undefined) counts.added++;
@@ -172,6 +184,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     }
     todo.push({ sheet: row, existingId });
   }
+  queued = todo.length;
+  doneBeforePhotos = done;
   progress();
   // Until this load's faces are audited, a restart must audit the whole roster (see auditRosterIfStale).
   if (todo.length > 0) await markAuditPending(db);
@@ -185,11 +199,22 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     return writing;
   };
 
+  // Not one photo found (all file_not_found) usually means a wrong layout, not 2,500 missing photos: the summary says so.
+  let photosFound = 0;
+  let processed = 0;
+  let photosDescribed = 0;
+  /** The first rows (by row number) whose photo was not found: their File path values go into the hint. */
+  let notFoundExamples: { row: number; path: string }[] = [];
   const describeOne = async (item: { sheet: SheetRow; existingId: number | undefined }): Promise<void> => {
     const row = item.sheet;
     const fail = (reason: string, message: string) => report({ row: row.row, matricula: row.matricula, status: 'failed', reason, message });
     const found = await locatePhoto(row.file_path!, opts.photos);
-    if ('reason' in found) return found.reason === 'path_outside_docs' ? fail(found.reason, OUTSIDE_MESSAGE) : fail(found.reason, `файл не найден: ${row.file_path}`);
+    if ('reason' in found) {
+      if (found.reason === 'path_outside_docs') return fail(found.reason, OUTSIDE_MESSAGE);
+      if (photosFound === 0) notFoundExamples = [...notFoundExamples, { row: row.row, path: row.file_path! }].sort((a, b) => a.row - b.row).slice(0, 3);
+      return fail(found.reason, `файл не найден: ${row.file_path}`);
+    }
+    photosFound++;
     const file = found.file;
     let bytes: Buffer;
     try {
@@ -200,6 +225,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
       return fail('file_not_found', `не удалось прочитать файл ${row.file_path}: ${(e as Error).message}`);
     }
     let face;
+    photosDescribed++;
     try {
       face = await enrolFace(engine, bytes, true);
     } catch (e) {
@@ -240,6 +266,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
           return;
         }
         await describeOne(todo[next++]!);
+        processed++;
         // Rows that fail without I/O (thousands in a row) would otherwise never give requests a turn.
         if (performance.now() - lastYield > 20) {
           lastYield = performance.now();
@@ -249,8 +276,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     }),
   );
   await flush();
-  const described = todo.length;
   const faceSeconds = (performance.now() - t1) / 1000;
+  const hint = photosFound === 0 && notFoundExamples.length > 0 ? await photoLayoutHint(opts.photos, notFoundExamples.map((e) => e.path)) : undefined;
 
   // New faces are audited for look-alikes before any search can see them (here or in another instance).
   const lookalikes: LookalikeReport[] = [];
@@ -297,11 +324,14 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     warnings: reports.filter((r) => r.status === 'warning').length,
     interrupted,
     duration_ms: Math.round(performance.now() - t0),
-    photos_per_second: described > 0 && faceSeconds > 0 ? Math.round((described / faceSeconds) * 10) / 10 : 0,
+    processed_rows: processed,
+    photos_described: photosDescribed,
+    photos_per_second: photosDescribed > 0 && faceSeconds > 0 ? Math.round((photosDescribed / faceSeconds) * 10) / 10 : 0,
     index_size: built.size,
     rows: reports,
     by_reason: byReason,
     lookalikes,
     lookalikes_total: lookalikesTotal,
+    ...(hint ? { hint } : {}),
   };
 }

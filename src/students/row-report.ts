@@ -20,6 +20,35 @@ export interface FullRowReport {
   rows: RowReport[];
 }
 
+/** Every reason a load row can end with, in Russian (the code stays next to it: it is what the README and logs name). */
+export const REASON_TEXT: Record<string, string> = {
+  exists: 'уже в базе (перезаписать: «Перезаписать» / --force)',
+  duplicate: 'повтор строки в этом файле',
+  missing_id: 'нет ни Matricula, ни Идентификатора',
+  missing_name: 'нет ни фамилии, ни имени',
+  bad_date: 'неверная дата рождения',
+  bad_cell: 'ошибка в ячейке',
+  no_file_path: 'пустой File path',
+  file_not_found: 'файл фото не найден',
+  path_outside_docs: 'путь за пределами папки с фото',
+  bad_image: 'файл не читается как изображение',
+  image_too_large: 'фото слишком большое',
+  image_too_small: 'фото слишком маленькое',
+  no_face: 'на фото нет лица',
+  face_too_small: 'лицо на фото слишком маленькое',
+  face_unclear: 'лицо на фото неразличимо',
+  poor_photo: 'фото плохо подходит для распознавания',
+  conflict: 'конфликт с базой',
+  multiple_faces: 'на фото несколько лиц',
+  similar_face: 'лицо похоже на другого студента',
+  duplicate_passport: 'номер паспорта повторяется',
+};
+
+export const STATUS_TEXT: Record<RowReport['status'], string> = { skipped: 'пропущено', failed: 'ошибка', warning: 'предупреждение' };
+
+/** `reason` in Russian (an unknown code as it is). */
+export const reasonText = (reason: string): string => REASON_TEXT[reason] ?? reason;
+
 const rank = (r: RowReport) => (r.status === 'failed' ? 0 : r.status === 'warning' ? 1 : r.reason === 'exists' ? 3 : 2);
 
 /** The summary with at most `limit` rows: failures first, then warnings, then skips, shown in row order. */

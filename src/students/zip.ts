@@ -13,6 +13,8 @@ export interface ZipLimits {
 }
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
+/** What macOS Finder adds to every zip it makes: `__MACOSX/…` and `._name.jpg` (resource forks, not photos). */
+const MAC_METADATA = (name: string) => name.split('/').some((part) => part === '__MACOSX' || part.startsWith('._'));
 
 /** Extracts the photos (JPEG/PNG/WebP) of `zipFile` into `dest`; returns how many were written. */
 export async function extractPhotos(zipFile: string, dest: string, limits: ZipLimits): Promise<{ written: number; ignored: number }> {
@@ -43,7 +45,7 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
           const target = path.resolve(root, name);
           const escapes = path.isAbsolute(name) || /^[a-zA-Z]:/.test(name) || name.split('/').includes('..') || !target.startsWith(root + path.sep);
           // A second entry with a name already written (zips may hold both) is skipped: the first copy wins.
-          if (name.endsWith('/') || isLink || escapes || !IMAGE.test(name) || fs.existsSync(target)) {
+          if (name.endsWith('/') || isLink || escapes || !IMAGE.test(name) || MAC_METADATA(name) || fs.existsSync(target)) {
             ignored++;
             zip.readEntry();
             return;
