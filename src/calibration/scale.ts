@@ -15,6 +15,16 @@ export interface ScaleOptions {
   dim: number;
   /** Also probe with the one-photo strangers not used to fill the gallery. */
   probeStrangers?: boolean;
+  /**
+   * Photos per enrolled person (default 1): the first is enrolled as the loader does; the next ones are
+   * added as the door adds a verified frame (its probe descriptor, the enrolment gate, refused within
+   * `addedRadius` of another enrolled face), after the whole gallery is enrolled.
+   */
+  enrolPhotos?: number;
+  /** Genuine probes are each person's photos from this one on (default: enrolPhotos), so runs with 1 and 2 photos can share a probe set. */
+  probeFrom?: number;
+  /** An added photo within this distance of another student's face is refused (the server uses MATCH_THRESHOLD). */
+  addedRadius?: number;
 }
 
 /** Who is who: a person's photos and the strangers may show one person under several labels. */
@@ -26,6 +36,8 @@ export interface ScaleTrials {
   folds: { gallery: number; enrolled: number; genuine: number; strangers: number; strangerPeople: number }[];
   /** Probes the door would not have searched (the same counts a real check-in would see). */
   skipped: { noFace: number; multipleFaces: number; faceTooSmall: number; unclear: number; notEnrolled: number };
+  /** With enrolPhotos > 1: photos added to enrolled people, and those refused (gate or too near someone else). */
+  added: { added: number; refusedGate: number; refusedNear: number };
   /** Impostor pairs (probe, enrolled face of someone else) with distance ≤ each of `fmrGrid`, and how many pairs there were. */
   impostorPairsWithin: number[];
   impostorPairs: number;
@@ -50,7 +62,9 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
     byIdentity.get(id)!.push(p);
   }
   const ids = [...byIdentity.keys()].sort();
-  const out: ScaleTrials = { trials: [], folds: [], skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0 }, impostorPairsWithin: FMR_GRID.map(() => 0), impostorPairs: 0 };
+  const out: ScaleTrials = { trials: [], folds: [], skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0 }, impostorPairsWithin: FMR_GRID.map(() => 0), impostorPairs: 0, added: { added: 0, refusedGate: 0, refusedNear: 0 } };
+  const enrolPhotos = opts.enrolPhotos ?? 1;
+  const probeFrom = opts.probeFrom ?? enrolPhotos;
   const usable = (d: Described | undefined): d is Described & { descriptor: Float32Array } => {
     if (!d?.descriptor) return (out.skipped.noFace++, false);
     if (d.widths.filter((w) => w >= opts.multiFaceRatio * d.widths[0]!).length > 1) return (out.skipped.multipleFaces++, false);
@@ -84,8 +98,28 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
     }
     // Fill up to the gallery size; the padding set has some slack for photos the loader would refuse.
     for (const s of strangers.slice(0, padCount)) {
-      if (index.size >= opts.gallery) break;
+      if (galleryRow.size >= opts.gallery) break;
       enrol(identity(s), described.get(`enrol:${s.key}`), s.key);
+    }
+    // Further photos of enrolled people, as the door adds verified frames once the roster is loaded.
+    let faceId = 1;
+    for (const id of ids) {
+      const row = galleryRow.get(id);
+      if (row === undefined || held.has(id)) continue;
+      for (const p of byIdentity.get(id)!.slice(1, enrolPhotos)) {
+        const d = described.get(`probe:${p.key}`);
+        const single = d?.widths.filter((w) => w >= opts.multiFaceRatio * d.widths[0]!).length === 1;
+        if (!d?.descriptor || !single || d.widths[0]! < opts.minFacePx || !d.quality || unusable(d.quality) || assessQuality(d.quality, 0).length > 0) {
+          out.added.refusedGate++;
+          continue;
+        }
+        if (index.within(d.descriptor, opts.addedRadius ?? 0).some((m) => m.studentId !== row)) {
+          out.added.refusedNear++;
+          continue;
+        }
+        index.addFace(row, faceId++, d.descriptor);
+        out.added.added++;
+      }
     }
     let genuine = 0, strangerProbes = 0;
     const probe = (p: PhotoFile, d: Described | undefined) => {
@@ -102,14 +136,14 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
       for (const m of index.within(d.descriptor, FMR_MAX)) {
         if (m.studentId !== expected) histogram[Math.max(0, Math.ceil(m.distance * 100) - 1)]!++;
       }
-      out.impostorPairs += index.size - (expected !== undefined ? 1 : 0);
+      out.impostorPairs += galleryRow.size - (expected !== undefined ? 1 : 0);
     };
     for (const id of ids) {
       const photos = byIdentity.get(id)!;
-      for (const p of held.has(id) ? photos : photos.slice(1)) probe(p, described.get(`probe:${p.key}`));
+      for (const p of held.has(id) ? photos : photos.slice(probeFrom)) probe(p, described.get(`probe:${p.key}`));
     }
     if (opts.probeStrangers) for (const s of strangers.slice(padCount)) probe(s, described.get(`probe:${s.key}`));
-    out.folds.push({ gallery: index.size, enrolled, genuine, strangers: strangerProbes, strangerPeople: held.size });
+    out.folds.push({ gallery: galleryRow.size, enrolled, genuine, strangers: strangerProbes, strangerPeople: held.size });
   }
   let within = 0;
   out.impostorPairsWithin = Array.from(histogram, (n) => (within += n));

@@ -66,10 +66,12 @@ export async function trialsFor(engine: FaceEngine, people: Person[]): Promise<{
 }
 
 const usage = `usage:
-  npm run calibrate -- --people DIR --strangers DIR [--same-person FILE] [--gallery 2500] [--folds 3] [--safety D] [--probe-strangers] [--all] [--json FILE]
+  npm run calibrate -- --people DIR --strangers DIR [--same-person FILE] [--gallery 2500] [--folds 3] [--safety D] [--probe-strangers] [--enrol-photos K [--probe-from N]] [--all] [--json FILE]
       1:N at an exam centre's scale: DIR/<person>/<photo>; in each fold some people are never enrolled (their photos probe
       as strangers), the others are enrolled with their first photo (their other photos probe); one-photo strangers fill
       the gallery (with --probe-strangers the rest probe as strangers too). The model is FACE_MODEL's.
+      --enrol-photos K: photos 2..K of each enrolled person are added as the door adds verified frames (the gate, refused
+      within MATCH_THRESHOLD of another student); genuine probes start at photo N+1 (--probe-from, default K).
   npm run calibrate -- --dataset DIR        a small set: first photo enrolled, the others probed; leave-one-out strangers
   npm run calibrate                          face-api's demo photos`;
 
@@ -89,6 +91,7 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
   const opts = {
     gallery: Number(values.gallery ?? 2500), folds: Number(values.folds ?? 3), minFacePx: config.minFacePx, multiFaceRatio: config.multiFaceRatio, dim: engine.dim,
     probeStrangers: values['probe-strangers'] === true,
+    enrolPhotos: Number(values['enrol-photos'] ?? 1), probeFrom: Number(values['probe-from'] ?? values['enrol-photos'] ?? 1), addedRadius: config.matchThreshold,
   };
   const identity = identityFrom(values['same-person'] as string | undefined);
   const people = readSet(peopleDir);
@@ -136,6 +139,7 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
   process.stdout.write(`${opts.folds} folds; per fold: gallery ${f.map((x) => x.gallery).join('/')} (${f.map((x) => x.enrolled).join('/')} people + one-photo strangers), `
     + `genuine probes ${f.map((x) => x.genuine).join('/')}, stranger probes ${f.map((x) => x.strangers).join('/')} (people never enrolled: ${f.map((x) => x.strangerPeople).join('/')}, and one-photo strangers)\n`);
   process.stdout.write(`in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled}\n`);
+  if ((opts.enrolPhotos ?? 1) > 1) process.stdout.write(`added photos (as from the door): ${s.added.added} added, ${s.added.refusedGate} refused by the gate, ${s.added.refusedNear} refused as too near another student\n`);
   const summary = reportScale(process.stdout, s, { threshold: config.matchThreshold, margin: config.matchMargin }, Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02)), values.all === true);
   return { model: engine.model.id, folds: s.folds, skipped: s.skipped, ...summary };
 }
@@ -147,7 +151,8 @@ async function main(): Promise<number> {
       options: {
         dataset: { type: 'string', multiple: true }, samples: { type: 'boolean', default: false }, all: { type: 'boolean', default: false },
         people: { type: 'string' }, strangers: { type: 'string' }, 'same-person': { type: 'string' }, gallery: { type: 'string' }, folds: { type: 'string' },
-        safety: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, 'probe-strangers': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+        safety: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, 'probe-strangers': { type: 'boolean', default: false },
+        'enrol-photos': { type: 'string' }, 'probe-from': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
