@@ -109,6 +109,10 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     assert.equal(ws.rowCount, 1 + s.rows_total);
     const formulaRow = report.rows.findIndex((r: { matricula: string }) => r.matricula === FORMULA);
     assert.equal(ws.getRow(2 + formulaRow).getCell(2).value, `'${FORMULA}`, 'sheet text in the row report is defused');
+    assert.deepEqual((ws.getRow(1).values as unknown[]).slice(1), ['Строка', '№ зачётки (Matricula)', 'Статус', 'Причина', 'Код причины', 'Подробности']);
+    const missing = ws.getRow(2 + report.rows.findIndex((r: { reason: string }) => r.reason === 'file_not_found'));
+    assert.deepEqual([missing.getCell(3).value, missing.getCell(5).value], ['ошибка', 'file_not_found']);
+    assert.match(String(missing.getCell(4).value), /[а-я]/, 'the reason in Russian beside its code');
 
     assert.equal((await t.app.inject({ method: 'GET', url: '/admin/load_rows' })).statusCode, 401);
     const bad = await t.app.inject({ method: 'GET', url: '/admin/load_rows?format=csv', headers: admin });

@@ -76,9 +76,10 @@ export function cappedLog(log: LoadLogger, limit = LISTED_ROWS): LoadLogger & { 
 
 const COLUMNS = [
   { header: 'Строка', key: 'row', width: 8 },
-  { header: 'Matricula', key: 'matricula', width: 14 },
-  { header: 'Статус', key: 'status', width: 10 },
-  { header: 'Причина', key: 'reason', width: 18 },
+  { header: '№ зачётки (Matricula)', key: 'matricula', width: 14 },
+  { header: 'Статус', key: 'status', width: 14 },
+  { header: 'Причина', key: 'reason_text', width: 36 },
+  { header: 'Код причины', key: 'reason', width: 18 },
   { header: 'Подробности', key: 'message', width: 90 },
 ];
 
@@ -95,7 +96,7 @@ export function rowsWorkbook(report: FullRowReport): Readable {
       ws.getRow(1).commit();
       for (const [i, r] of report.rows.entries()) {
         // Matricula and the messages carry the sheet's own text: defused like the pass report.
-        ws.addRow({ row: r.row, matricula: safeCellText(r.matricula), status: r.status, reason: r.reason, message: safeCellText(r.message) }).commit();
+        ws.addRow({ row: r.row, matricula: safeCellText(r.matricula), status: STATUS_TEXT[r.status] ?? r.status, reason_text: reasonText(r.reason), reason: r.reason, message: safeCellText(r.message) }).commit();
         if (i % 1000 === 999) await new Promise((res) => setImmediate(res));
       }
       ws.commit();
