@@ -24,10 +24,12 @@ const defaultMessages: Record<ErrorCode, string> = {
   bad_image: 'Не удалось прочитать изображение: файл повреждён или это не фото (нужен JPEG, PNG или WebP)',
   image_too_large: 'Изображение слишком большое',
   image_too_small: 'Изображение слишком маленькое',
-  no_face: 'Лицо не обнаружено. Посмотрите в камеру',
-  multiple_faces: 'Найдено несколько лиц. В кадре должен быть один человек',
-  face_too_small: 'Лицо слишком маленькое. Подойдите ближе к камере',
-  face_unclear: 'Лицо видно нечётко. Сделайте снимок ещё раз, глядя в камеру',
+  // The camera's face outcomes read «what happened — what to do»: the checkpoint card shows the part
+  // before « — » as its title and the rest as the hint under it (so nothing is said twice).
+  no_face: 'В кадре нет лица — посмотрите в камеру',
+  multiple_faces: 'В кадре несколько лиц — перед камерой должен быть один человек',
+  face_too_small: 'Лицо слишком далеко — подойдите ближе к камере',
+  face_unclear: 'Лицо видно нечётко — сделайте снимок ещё раз, глядя в камеру',
   bad_request: 'Некорректный запрос',
   bad_excel: 'Не удалось прочитать таблицу Excel',
   payload_too_large: 'Слишком большой запрос',

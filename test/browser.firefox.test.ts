@@ -9,6 +9,9 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { projectRoot } from '../src/paths.js';
 import { cameraFrame, startServedApp, type ServedApp } from './helpers/served.js';
+import { ADMIN_TOKEN } from './helpers/app.js';
+import { makeIdPhotos } from './helpers/students.js';
+import { addStudents } from './helpers/roster.js';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
@@ -71,18 +74,44 @@ async function openCamera(page: Page): Promise<void> {
 
 before(async () => {
   app = await startServedApp([3], [3]);
+  const [face] = await makeIdPhotos(app.engine, [6]);
+  await addStudents(app, [{ photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } }]);
 });
+
+const resultText = (page: Page) => page.$eval('#result', (r: any) => String(r.innerText).replace(/\s+/g, ' '));
+const resultClass = (page: Page) => page.$eval('#result', (r: any) => String(r.className));
+
+/** «Найти вручную», type `q`, then «Пропустить вручную» on the row of `who`; returns that row's text before the click. */
+async function passManually(page: Page, q: string, who: string, reason = ''): Promise<string> {
+  if (await page.$eval('#manual', (m: any) => m.hidden)) await page.click('#manual-open');
+  await page.$eval('#manual-query', (i: any) => (i.value = ''));
+  await page.type('#manual-query', q);
+  await page.waitForFunction((w: string) => [...window.document.querySelectorAll('#manual-results li')].some((li: any) => li.textContent.includes(w)), { timeout: 10_000 }, who);
+  if (reason) await page.type('#manual-reason', reason);
+  return page.evaluate((w: string) => {
+    const li: any = [...window.document.querySelectorAll('#manual-results li')].find((x: any) => x.textContent.includes(w));
+    const text = String(li.innerText).replace(/\s+/g, ' ');
+    li.querySelector('button.manual-pass').click();
+    return text;
+  }, who).then(async (text) => {
+    // The search closes when the pass is answered, and the card shows the answer.
+    await page.waitForFunction(() => window.document.getElementById('manual').hidden && /result-(ok|already)/.test(window.document.getElementById('result').className), { timeout: 10_000 });
+    return text;
+  });
+}
 
 after(async () => {
   for (const b of browsers) await b.close().catch(() => undefined);
   await app?.close();
 });
 
-test('Firefox: its fake camera (a test pattern, no face) → "Посмотрите в камеру", nothing recorded', async () => {
+test('Firefox: its fake camera (a test pattern, no face) → «В кадре нет лица — посмотрите в камеру», nothing recorded', async () => {
   const page = await launch();
   await openCamera(page);
   const text = await snap(page);
+  assert.match(text, /В кадре нет лица/);
   assert.match(text, /Посмотрите в камеру/);
+  assert.doesNotMatch(text, /не найдено/);
   assert.equal(await page.$eval('#result', (r: any) => r.className), 'result result-warn');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-no-face.png') as `${string}.png` });
@@ -105,4 +134,55 @@ test('Firefox: a real face as the camera → the enrolled student by name, then 
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.document.getElementById('result').className === 'result result-already', { timeout: 30_000 });
   assert.match(await page.$eval('#result', (r: any) => String(r.innerText)), /Студент уже проходил сегодня/);
+});
+
+test('Firefox: manual pass — «Федорова» finds «Фёдорова»; the second manual pass is «уже проходил»', async () => {
+  const page = await launch();
+  await page.goto(app.pair);
+  const row = await passManually(page, 'Федорова', 'Фёдорова Мария', 'паспорт проверен');
+  assert.match(row, /Matricula 0012345/);
+  assert.match(row, /Сегодня ещё не проходил/);
+  assert.equal(await resultClass(page), 'result result-ok');
+  const card = await resultText(page);
+  assert.match(card, /Пропущен вручную/);
+  assert.match(card, /Фёдорова Мария/);
+  assert.match(card, /паспорт проверен/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-manual-pass.png') as `${string}.png` });
+
+  const again = await passManually(page, 'федорова', 'Фёдорова Мария');
+  assert.match(again, /Уже прошёл сегодня в \d{2}:\d{2}:\d{2}/);
+  assert.equal(await resultClass(page), 'result result-already');
+  assert.match(await resultText(page), /Студент уже проходил сегодня Первый проход сегодня в \d{2}:\d{2}:\d{2} \(вручную\)/);
+  const student = await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Фёдорова').executeTakeFirstOrThrow();
+  const passes = await app.t.db.selectFrom('passes').selectAll().where('student_id', '=', student.id).execute();
+  assert.deepEqual(passes.map((p) => [p.source, p.reason]), [['manual', 'паспорт проверен']]);
+});
+
+test('Firefox: the admin cancels a pass in the student card; the student is admitted again', async () => {
+  const door = await launch();
+  await door.goto(app.pair);
+  await passManually(door, 'Иванова-2', 'Иванова-2 Анна');
+  assert.equal(await resultClass(door), 'result result-ok');
+
+  const admin = await launch();
+  await admin.goto(`${app.base}/admin#token=${ADMIN_TOKEN}`);
+  await admin.waitForSelector('#panel:not([hidden])');
+  await admin.type('#student-query', 'Иванова-2');
+  await admin.click('#search-form button');
+  await admin.waitForFunction(() => window.document.getElementById('students-total').textContent === 'Найдено: 1');
+  await admin.click('.student-card');
+  await admin.waitForSelector('#sd-passes li.pass button');
+  assert.match(await admin.$eval('#sd-passes', (l: any) => String(l.innerText)), /вручную/);
+  await admin.click('#sd-passes li.pass button');
+  await admin.type('.cancel-form input', 'не тот студент');
+  await admin.click('.cancel-form button[type=submit]');
+  await admin.waitForSelector('#sd-passes li.pass-cancelled');
+  assert.match(await admin.$eval('#sd-passes li.pass-cancelled', (l: any) => String(l.innerText).replace(/\s+/g, ' ')), /Отменён администратором .*Причина отмены: не тот студент/);
+  await admin.screenshot({ path: path.join(ARTIFACTS, 'firefox-admin-cancelled.png') as `${string}.png` });
+
+  await passManually(door, 'Иванова-2', 'Иванова-2 Анна');
+  assert.equal(await resultClass(door), 'result result-ok', 'admitted again after the cancellation');
+  const student = await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Иванова-2').executeTakeFirstOrThrow();
+  const passes = await app.t.db.selectFrom('passes').selectAll().where('student_id', '=', student.id).orderBy('id').execute();
+  assert.deepEqual(passes.map((p) => p.cancel_reason), ['не тот студент', null]);
 });

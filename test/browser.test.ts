@@ -11,7 +11,9 @@ import type { FaceEngine } from '../src/face/engine.js';
 import { projectRoot } from '../src/paths.js';
 import { ADMIN_TOKEN, type TestApp } from './helpers/app.js';
 import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
-import { sampleBytes } from './helpers/faces.js';
+import { landscape, sampleBytes } from './helpers/faces.js';
+import { COLUMNS } from '../src/students/excel.js';
+import { localDate } from '../src/time.js';
 import { cameraFrame as cameraFrameOf, startServedApp, type ServedApp } from './helpers/served.js';
 import { writeY4m } from './helpers/y4m.js';
 
@@ -91,6 +93,9 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
   assert.match(first, /Иванова-0 Анна/);
   assert.match(first, /001000/);
   assert.equal(await page.locator('#result').getAttribute('class'), 'result result-ok');
+  // The operator's word for the match, not the raw distance (that stays for the audit and the admin page).
+  assert.match(first, /совпадение: (надёжное|на границе — сверьте с документом)/);
+  assert.doesNotMatch(first, /Сходство|расстояние|0\.\d{3}/);
   // The enrolled photo is shown beside the captured frame.
   await page.waitForFunction(() => [...document.querySelectorAll('#result img')].every((i: any) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
   assert.equal(await page.locator('#result img').count(), 2);
@@ -103,13 +108,22 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
   await page.waitForFunction(() => document.getElementById('result').className === 'result result-already', undefined, { timeout: 30_000 });
   const second = (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
   assert.match(second, /Студент уже проходил сегодня/);
-  assert.match(second, /Первый проход сегодня в \d{2}:\d{2}:\d{2}/);
+  assert.match(second, /Первый проход сегодня в \d{2}:\d{2}:\d{2} \(камера, Ауд\. 204\)/);
+  assert.equal(second.match(/\d{2}:\d{2}:\d{2}/g)!.length, 1, 'the first pass\'s time is said once');
   assert.match(second, /Иванова-0 Анна/);
   await shot(page, 'checkpoint-already-passed');
   assert.equal(await page.evaluate(() => localStorage.getItem('efc.station')), 'Ауд. 204');
   const attempts = await t.db.selectFrom('attempts').select(['station', 'source']).execute();
   assert.ok(attempts.every((a) => a.station === 'Ауд. 204' && a.source === 'camera'));
 });
+
+/** No sentence twice on one card (the title and the hint used to repeat each other). */
+async function assertNoRepeats(page: Page): Promise<void> {
+  const lines = (await page.locator('#result .result-title, #result .result-hint').allInnerTexts()).map((l) => l.trim().toLowerCase());
+  assert.equal(new Set(lines).size, lines.length, JSON.stringify(lines));
+  const words = lines.join(' ').split(/[^а-яё]+/).filter((w) => w.length > 4);
+  assert.equal(new Set(words).size, words.length, `a word repeated on the card: ${JSON.stringify(lines)}`);
+}
 
 test('checkpoint page: a face that is not enrolled shows "Лицо не найдено"; two people show the multiple-faces hint', async () => {
   const stranger = await launch(await cameraFrame(people.find((p) => p.sample === 5)!), 'stranger');
@@ -120,6 +134,8 @@ test('checkpoint page: a face that is not enrolled shows "Лицо не найд
   assert.match(text, /Лицо не найдено/);
   assert.doesNotMatch(text, /Иванова|Matricula/);
   assert.equal(await stranger.locator('#result').getAttribute('class'), 'result result-notfound');
+  await assertNoRepeats(stranger);
+  assert.equal(await stranger.locator('#result').getByRole('button', { name: 'Найти вручную' }).count(), 1, 'the way to the manual pass is on the card');
   await shot(stranger, 'checkpoint-not-found');
 
   const group = await launch(await sharp(sampleBytes(5)).resize(1280).jpeg().toBuffer(), 'group');
@@ -127,9 +143,24 @@ test('checkpoint page: a face that is not enrolled shows "Лицо не найд
   await group.getByRole('button', { name: 'Открыть камеру' }).click();
   await group.waitForFunction(VIDEO_PLAYING);
   const many = await snap(group);
-  assert.match(many, /несколько лиц/);
-  assert.match(many, /В кадре должен быть один человек/);
+  assert.match(many, /В кадре несколько лиц/);
+  assert.match(many, /Перед камерой должен быть один человек/);
+  assert.equal(await group.locator('#result').getAttribute('class'), 'result result-warn');
+  await assertNoRepeats(group);
   await shot(group, 'checkpoint-multiple-faces');
+
+  // No face in the frame: grey and worded so that it cannot be read as «Лицо не найдено».
+  const empty = await launch(await landscape(), 'no-face');
+  await empty.goto(pair);
+  await empty.getByRole('button', { name: 'Открыть камеру' }).click();
+  await empty.waitForFunction(VIDEO_PLAYING);
+  const none = await snap(empty);
+  assert.match(none, /В кадре нет лица/);
+  assert.match(none, /Посмотрите в камеру/);
+  assert.doesNotMatch(none, /не найдено|не обнаружено/);
+  assert.equal(await empty.locator('#result').getAttribute('class'), 'result result-warn');
+  await assertNoRepeats(empty);
+  await shot(empty, 'checkpoint-no-face');
 });
 
 test('checkpoint page: no camera / permission denied gives a clear message, not a blank page', async () => {
@@ -140,6 +171,10 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
   const text = await page.locator('#result').innerText();
   assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
   assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
+  // The start screen (what to do) stays instead of a black box; the card offers the manual pass.
+  assert.equal(await page.locator('#start-screen').isVisible(), true);
+  assert.match(await page.locator('#start-screen').innerText(), /Открыть камеру[\s\S]*Сделать фото[\s\S]*Найти вручную/);
+  assert.equal(await page.locator('#result').getByRole('button', { name: 'Найти вручную' }).count(), 1);
   await shot(page, 'checkpoint-no-camera');
 });
 
@@ -182,6 +217,12 @@ test('admin page: token, Excel upload with summary, report download', async () =
   await page.fill('#admin-token', ADMIN_TOKEN);
   await page.click('#login button[type=submit]');
   await page.waitForSelector('#panel:not([hidden])');
+  // Both pages name the favicon, and the server gives it.
+  assert.equal(await page.locator('link[rel=icon]').getAttribute('href'), '/favicon.svg');
+  const icon = await page.request.get(`${base}/favicon.svg`);
+  assert.equal(icon.status(), 200);
+  assert.match(icon.headers()['content-type'] ?? '', /^image\/svg\+xml/);
+  assert.equal(fs.readFileSync(path.join(projectRoot, 'public', 'index.html'), 'utf8').includes('<link rel="icon" href="/favicon.svg"'), true);
   assert.equal(await page.locator('#index-size').innerText(), String(people.filter((p) => p.sample === 3).length));
 
   // Upload: the sample-5 people (photos already on the server in Face ID docs/photos) + one bad row.
@@ -196,7 +237,11 @@ test('admin page: token, Excel upload with summary, report download', async () =
   await page.waitForFunction(() => document.getElementById('upload-message').textContent.startsWith('Готово'), undefined, { timeout: 60_000 });
   const summary = (await page.locator('#summary').innerText()).replace(/\s+/g, ' ');
   assert.match(summary, new RegExp(`${newcomers.length} Добавлено`));
-  assert.match(summary, /file_not_found/);
+  // Reasons in Russian; the code only as the tooltip.
+  assert.match(summary, /Файл фото не найден — 1/);
+  assert.doesNotMatch(summary, /file_not_found|\(force\)/);
+  assert.equal(await page.locator('#summary td.reason', { hasText: 'Файл фото не найден' }).getAttribute('title'), 'код: file_not_found');
+  assert.doesNotMatch(await page.locator('#panel').innerText(), /\(force\)|\bMatricula\b(?! \(зачётка\))/);
   await page.fill('#student-query', 'ИВАНОВА-201');
   await page.click('#search-form button');
   await page.waitForFunction(() => document.getElementById('students-total').textContent.startsWith('Найдено: 1'));
@@ -204,19 +249,54 @@ test('admin page: token, Excel upload with summary, report download', async () =
 
   const download = page.waitForEvent('download');
   await page.click('#report-button');
-  const file = await (await download).path();
+  const report = await download;
+  // Saved under the server's dated file name (Content-Disposition), not one the page made up.
+  const today = localDate(new Date(), t.ctx.config.timezone);
+  assert.equal(report.suggestedFilename(), `passes_${today}.xlsx`);
+  assert.match(await page.locator('#report-message').innerText(), new RegExp(`passes_${today}\\.xlsx`));
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(file!);
-  const ws = wb.worksheets[0]!;
-  assert.equal(ws.getRow(1).getCell(1).value, 'Matricula');
-  assert.ok(ws.rowCount >= 2, 'today\'s pass from the first test is in the report');
+  await wb.xlsx.readFile((await report.path())!);
+  assert.deepEqual(wb.worksheets.map((w) => w.name), ['Проходы', 'Не прошли']);
+  const names = (ws: ExcelJS.Worksheet) => ws.getSheetValues().flat().filter((v): v is string => typeof v === 'string');
+  assert.ok(names(wb.worksheets[0]!).includes('Иванова-0'), 'today\'s pass from the first test is in the report');
+  const absent = names(wb.getWorksheet('Не прошли')!);
+  assert.ok(absent.includes('Иванова-200') && !absent.includes('Иванова-0'), JSON.stringify(absent));
   await shot(page, 'admin-report');
+
+  // «С» later than «По»: said on the page, nothing downloaded.
+  await page.fill('#report-from', '2026-03-10');
+  await page.fill('#report-to', '2026-03-01');
+  await page.click('#report-button');
+  await page.waitForFunction(() => document.getElementById('report-message').className === 'message message-error');
+  assert.match(await page.locator('#report-message').innerText(), /позже/);
+});
+
+test('admin page: «Скачать шаблон списка» saves the server\'s template with the loader\'s 10 columns', async () => {
+  const page = await launch(null, 'template');
+  await page.goto(`${base}/admin#token=${ADMIN_TOKEN}`);
+  await page.waitForSelector('#panel:not([hidden])');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Скачать шаблон списка (.xlsx)' }).click();
+  const file = await download;
+  assert.equal(file.suggestedFilename(), 'list of students.xlsx');
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile((await file.path())!);
+  assert.deepEqual((wb.worksheets[0]!.getRow(1).values as unknown[]).slice(1), COLUMNS.map(([n]) => n));
+  assert.match(await page.locator('#template-message').innerText(), /Шаблон скачан/);
+
+  // The template uploaded as it is (its example row's photo is nowhere): the summary says what layout was expected.
+  await page.setInputFiles('#excel-file', (await file.path())!);
+  await page.click('#upload-button');
+  await page.waitForFunction(() => document.getElementById('upload-message').textContent.startsWith('Готово'), undefined, { timeout: 60_000 });
+  assert.match(await page.locator('#summary .load-hint').innerText(), /Ни одного фото из таблицы не найдено/);
+  assert.match((await page.locator('#summary').innerText()).replace(/\s+/g, ' '), /Файл фото не найден — 1/);
+  await shot(page, 'admin-template-uploaded');
 });
 
 test('pairing (F1): an unpaired checkpoint is refused and says how to connect; the admin page\'s link pairs it once', async () => {
   const page = await launch(await cameraFrame(people[1]!), 'unpaired');
   await page.goto(base);
-  await page.waitForSelector('#result:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('result').textContent.includes('не подключён'));
   assert.match(await page.locator('#result').innerText(), /не подключён[\s\S]*ссылку подключения/);
   assert.equal(await page.locator('#settings').getAttribute('open'), '', 'the settings open at the token box');
 

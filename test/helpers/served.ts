@@ -23,12 +23,13 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-export async function startServedApp(samples: number[], enrolSamples: number[]): Promise<ServedApp> {
+/** `env`: settings for the app's config (e.g. `{ RESULT_FADE_S: '2' }`). */
+export async function startServedApp(samples: number[], enrolSamples: number[], env: Record<string, string> = {}): Promise<ServedApp> {
   const engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
   const work = tempDir();
   const people = await makeIdPhotos(engine, samples);
   const tdb = await sqliteDatabase();
-  const t = await startApp(tdb, engine);
+  const t = await startApp(tdb, engine, env);
   await enrol(t, engine, people.filter((p) => enrolSamples.includes(p.sample)), path.join(work, 'docs'));
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = t.app.server.address();
