@@ -136,5 +136,9 @@ test('F6: a client that sends its body too slowly is cut off; headers on every r
     const res = await fetch(`http://127.0.0.1:${port}/nothing-here`);
     assert.equal(res.status, 404);
     for (const h of ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-resource-policy']) assert.ok(res.headers.get(h), h);
+    // The browser's own /favicon.ico request finds the icon (no 404 in every log).
+    const ico = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
+    assert.equal(ico.status, 200);
+    assert.equal(ico.headers.get('content-type'), 'image/svg+xml');
   });
 });

@@ -14,4 +14,6 @@ export async function pagesRoutes(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: publicDir, index: false, wildcard: false, serveDotFiles: false, cacheControl: true, maxAge: 0 });
   app.get('/', (_req, reply) => reply.sendFile('index.html'));
   app.get('/admin', (_req, reply) => reply.sendFile('admin.html'));
+  // Browsers ask for /favicon.ico on their own; the pages link the SVG.
+  app.get('/favicon.ico', (_req, reply) => reply.redirect('/favicon.svg', 301));
 }

@@ -175,7 +175,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     }
     const existingId = byM ?? byI;
     if (existingId !== undefined && !opts.force) {
-      report({ row: row.row, matricula: row.matricula, status: 'skipped', reason: 'exists', message: 'студент уже в базе (перезапись: force)' });
+      report({ row: row.row, matricula: row.matricula, status: 'skipped', reason: 'exists', message: 'студент уже в базе (перезаписать: --force или «Перезаписать существующих»)' });
       continue;
     }
     if (!row.file_path) {
