@@ -62,7 +62,11 @@ for (const kind of databaseKinds) {
         assert.equal(r.json().error, 'bad_request');
       }
       assert.equal((await manual({ student_id: 999_999 })).statusCode, 404);
-      const first = await manual({ student_id: id, reason: '  Паспорт проверен  ', station: 'Дверь 1' });
+      for (const raw of ['[]', 'null', '"x"']) {
+        const r = await t.app.inject({ method: 'POST', url: '/api/passes', headers: { 'content-type': 'application/json' }, payload: raw });
+        assert.deepEqual([r.statusCode, r.json().message], [400, 'Тело запроса должно быть объектом JSON'], raw);
+      }
+      const first = await manual({ student_id: id, reason: '  \u202EПаспорт проверен  ', station: 'Дверь 1' });
       assert.equal(first.statusCode, 200, first.body);
       const a = first.json();
       assert.equal(a.status, 'ok');

@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { requireStation } from './auth.js';
 import { parseStation, readImageRequest } from './image-input.js';
 import { manualPass } from '../passes/manual.js';
+import { stripBidi } from '../spreadsheet-text.js';
 import { searchStudents } from '../students/repository.js';
 import { addVerifiedFace } from '../students/added-faces.js';
 import { recognize } from '../passes/recognize.js';
@@ -71,8 +72,9 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/passes', { onRequest: guard, schema: schemas.manualPass }, async (req) => {
     const b = req.body as { student_id: number; reason?: string | null; station?: string | null };
     if (!Number.isSafeInteger(b.student_id)) throw new AppError('bad_request', 'Неверный student_id: нужно целое число');
-    const reason = typeof b.reason === 'string' && b.reason.trim() !== '' ? b.reason.trim().slice(0, 200) : null;
-    return manualPass(ctx, { studentId: b.student_id, reason, station: parseStation(b.station) });
+    const reason = typeof b.reason === 'string' && stripBidi(b.reason).trim() !== '' ? stripBidi(b.reason).trim().slice(0, 200) : null;
+    const station = parseStation(b.station);
+    return manualPass(ctx, { studentId: b.student_id, reason, station: station === null ? null : stripBidi(station) || null });
   });
 
   // «Добавить снимок к фото студента»: after a verified admission, the captured frame becomes one more face of the student.

@@ -42,6 +42,9 @@ function validationMessage(fe: FastifyError): string {
     maxLength: 'слишком длинное значение',
     required: 'не указан',
   };
+  // The body itself is not a JSON object (an array, a string, null).
+  if (fe.validationContext === 'body' && name === '') return 'Тело запроса должно быть объектом JSON';
+  if (fe.validationContext === 'body' && v?.keyword === 'type') return `Неверный параметр ${name}: неверный тип значения`;
   return `Неверный параметр ${where} ${name}: ${why[v?.keyword ?? ''] ?? 'недопустимое значение'}`.replace(/\s+/g, ' ');
 }
 

@@ -9,6 +9,7 @@ import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { intParam, schemas } from './schemas.js';
+import { stripBidi } from '../spreadsheet-text.js';
 import { addedFacePhoto, listAddedFaces, removeAddedFace } from '../students/added-faces.js';
 
 export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: onRequestHookHandler): void {
@@ -32,7 +33,7 @@ export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: 
   // A pass recorded for the wrong student, or by mistake: kept with who/when/why, no longer counted.
   app.post('/admin/passes/:id/cancel', { onRequest: guard, schema: schemas.cancelPass }, async (req) => {
     const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
-    const reason = (req.body as { reason: string }).reason.trim();
+    const reason = stripBidi((req.body as { reason: string }).reason).trim();
     if (reason === '') throw new AppError('bad_request', 'Укажите причину отмены прохода');
     const r = await cancelPass(ctx.db, id, reason, 'admin', ctx.clock().toISOString());
     if (!r) throw new AppError('not_found', 'Проход не найден');
