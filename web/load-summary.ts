@@ -1,0 +1,101 @@
+// The Excel load's summary: counts, one line per reason, the rows with problems, look-alike pairs found.
+import { $, el } from './common.js';
+import { downloadFile } from './admin-api.js';
+import { renderPairs, type Pair } from './lookalikes.js';
+
+interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
+export interface Summary {
+  total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number;
+  rows: RowReport[]; lookalikes: Pair[]; lookalikes_total: number; by_reason?: Record<string, number>; rows_total?: number; rows_truncated?: boolean;
+  /** When not one photo was found: the folder layout expected and what is there. */
+  hint?: string;
+}
+
+/** The loader's row reasons in the admin's words (the code stays as the tooltip). */
+const REASONS: Record<string, string> = {
+  // The same words as the server's row report (src/students/row-report.ts REASON_TEXT); «exists» gets its hint beside the count.
+  exists: 'уже в базе',
+  duplicate: 'повтор строки в этом файле',
+  missing_id: 'нет ни Matricula, ни Идентификатора',
+  missing_name: 'нет ни фамилии, ни имени',
+  bad_date: 'неверная дата рождения',
+  bad_cell: 'ошибка в ячейке',
+  no_file_path: 'пустой File path',
+  file_not_found: 'файл фото не найден',
+  path_outside_docs: 'путь за пределами папки с фото',
+  bad_image: 'файл не читается как изображение',
+  image_too_large: 'фото слишком большое',
+  image_too_small: 'фото слишком маленькое',
+  no_face: 'на фото нет лица',
+  face_too_small: 'лицо на фото слишком маленькое',
+  face_unclear: 'лицо на фото неразличимо',
+  poor_photo: 'фото плохо подходит для распознавания',
+  conflict: 'конфликт с базой',
+  multiple_faces: 'на фото несколько лиц',
+  similar_face: 'лицо похоже на другого студента',
+  duplicate_passport: 'номер паспорта повторяется',
+};
+const STATUSES: Record<string, string> = { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение' };
+
+function reasonText(code: string): string {
+  const t = REASONS[code] ?? code;
+  return t[0]!.toUpperCase() + t.slice(1);
+}
+
+/** The row's message without the reason it starts with (already in the «Причина» column). */
+function details(r: RowReport): string {
+  const said = REASONS[r.reason];
+  if (said && r.message.toLowerCase().startsWith(`${said}: `)) return r.message.slice(said.length + 2);
+  return r.message;
+}
+
+/** A reason in Russian with its code as the tooltip. */
+function reasonCell(tag: 'td' | 'span', code: string): HTMLElement {
+  const c = el(tag, reasonText(code), 'reason');
+  c.title = `код: ${code}`;
+  c.dataset.code = code;
+  return c;
+}
+
+export function renderSummary(s: Summary): void {
+  const box = $('summary');
+  const counts = el('div', null, 'counts');
+  for (const [label, n] of [['Строк', s.total_rows], ['Добавлено', s.added], ['Обновлено', s.updated], ['Пропущено', s.skipped], ['Ошибок', s.failed], ['Предупреждений', s.warnings]] as const) {
+    const c = el('div', null, 'count');
+    c.append(el('div', String(n), 'count-n'), el('div', label, 'count-label'));
+    counts.append(c);
+  }
+  // One line per reason with its count; rows already in the base are only counted (a re-run lists 2,500 of them).
+  const byReason = s.by_reason ?? s.rows.reduce<Record<string, number>>((a, r) => ((a[r.reason] = (a[r.reason] ?? 0) + 1), a), {});
+  const reasons = el('ul', null, 'reasons');
+  for (const [code, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) {
+    const li = el('li');
+    li.append(reasonCell('span', code), document.createTextNode(` — ${n}`));
+    if (code === 'exists') li.append(el('span', ' (чтобы загрузить их заново, отметьте «Перезаписать существующих»)', 'muted'));
+    reasons.append(li);
+  }
+  const listed = s.rows.filter((r) => r.reason !== 'exists');
+  const table = el('table', null, 'rows');
+  const head = el('tr');
+  for (const h of ['Строка', 'Matricula (зачётка)', 'Статус', 'Причина', 'Подробности']) head.append(el('th', h));
+  table.append(head);
+  for (const r of listed) {
+    const tr = el('tr', null, `row-${r.status}`);
+    tr.append(el('td', String(r.row)), el('td', r.matricula ?? '—'), el('td', STATUSES[r.status] ?? r.status), reasonCell('td', r.reason), el('td', details(r)));
+    table.append(tr);
+  }
+  const more = s.rows_truncated ? [el('p', `Показаны ${s.rows.length} строк из ${s.rows_total ?? '?'} (сначала ошибки). Полный список строк: `, 'muted')] : [];
+  if (more[0]) {
+    const b = el('button', 'скачать (.xlsx)', 'link');
+    b.type = 'button';
+    b.addEventListener('click', () => void downloadFile('/admin/load_rows?format=xlsx', 'load_rows.xlsx', 'upload-message'));
+    more[0].append(b);
+  }
+  const pairs = el('div', null, 'lookalikes');
+  renderPairs(pairs, s.lookalikes);
+  const hint = s.hint ? [el('p', s.hint, 'message message-error load-hint')] : [];
+  box.replaceChildren(counts, ...hint, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'),
+    ...(reasons.childElementCount ? [el('h3', 'Причины'), reasons] : []), ...(listed.length ? [table] : []), ...more,
+    ...(s.lookalikes_total ? [el('h3', `Похожие лица: ${s.lookalikes_total} пар (камера не назовёт ни одного из пары)`), pairs] : []));
+  box.hidden = false;
+}

@@ -1,0 +1,183 @@
+// The student card (dialog): data, enrolled photo, every pass with «Отменить проход», photos added at checkpoints.
+import { $, el, HttpError, protectedImage, ruDate } from './common.js';
+import { call, setMessage, token } from './admin-api.js';
+
+interface StudentFull { id: number; matricula: string | null; lastname: string; firstname: string; lotin: string | null; group: string | null; identifier: string | null; passport_masked: string | null; photo_url: string }
+interface AddedPhoto { id: number; added: string; added_by: string | null; photo_url: string }
+interface PassRecord {
+  id: number; date: string; time: string; source: string; source_label?: string | null; station: string | null; reason: string | null; distance: number | null;
+  cancelled: boolean; cancelled_time: string | null; cancelled_by?: string | null; cancel_reason: string | null;
+}
+
+const dialog = $('student-dialog') as HTMLDialogElement;
+let openStudentId: number | null = null;
+let dialogUrl: string | null = null;
+let faceUrls: string[] = [];
+/** Called after a pass is cancelled (the list that opened the card refreshes). */
+let passCancelled: () => void = () => undefined;
+
+/** Opens the card of student `id`; `onCancelled` runs after each pass cancelled in it. */
+export async function openStudent(id: number, onCancelled: () => void): Promise<void> {
+  openStudentId = id;
+  passCancelled = onCancelled;
+  setMessage('sd-message', '');
+  $('sd-name').textContent = 'Студент';
+  $('sd-body').replaceChildren(el('p', 'Загрузка…', 'muted'));
+  $('sd-passes').replaceChildren();
+  if (!dialog.open) dialog.showModal();
+  await loadStudent(id);
+}
+
+async function loadStudent(id: number): Promise<void> {
+  try {
+    const r = await call<{ student: StudentFull; passes: PassRecord[]; added_photos?: AddedPhoto[] }>(`/admin/students/${id}`);
+    if (openStudentId !== id) return;
+    renderStudent(r.student);
+    renderPasses(r.passes);
+    renderAddedPhotos(r.added_photos ?? []);
+  } catch (e) {
+    if (openStudentId === id) setMessage('sd-message', e instanceof HttpError ? e.body.message : 'Не удалось открыть карточку студента', 'error');
+  }
+}
+
+function info(label: string, value: string | null): HTMLElement {
+  const row = el('div', null, 'field');
+  row.append(el('span', label, 'field-label'), el('span', value || '—', 'field-value'));
+  return row;
+}
+
+function renderStudent(s: StudentFull): void {
+  $('sd-name').textContent = `${s.lastname} ${s.firstname}`;
+  const img = el('img');
+  img.alt = `Фото из базы: ${s.lastname} ${s.firstname}`;
+  const fields = el('div', null, 'fields');
+  fields.append(
+    info('Латиницей', s.lotin),
+    info('Группа', s.group),
+    info('Matricula (зачётка)', s.matricula),
+    info('Идентификатор', s.identifier),
+    info('Паспорт', s.passport_masked),
+  );
+  const box = el('div', null, 'sd-student');
+  box.append(img, fields);
+  $('sd-body').replaceChildren(box);
+  void protectedImage(s.photo_url, token(), 'x-admin-token').then((u) => {
+    if (!u) return;
+    if (dialogUrl) URL.revokeObjectURL(dialogUrl);
+    dialogUrl = u;
+    img.src = u;
+  });
+}
+
+function renderPasses(passes: PassRecord[]): void {
+  const list = $('sd-passes');
+  list.replaceChildren();
+  if (passes.length === 0) list.append(el('li', 'Проходов нет', 'muted'));
+  for (const p of passes) {
+    const li = el('li', null, `pass${p.cancelled ? ' pass-cancelled' : ''}`);
+    li.dataset.id = String(p.id);
+    const what = [p.source_label || p.source, p.station, p.distance !== null && p.distance !== undefined ? `расстояние ${p.distance.toFixed(3)}` : null].filter(Boolean).join(' · ');
+    const line = el('div', null, 'pass-line');
+    line.append(el('span', `${ruDate(p.date)} ${p.time}`, 'pass-when'), el('span', what, 'pass-what'));
+    li.append(line);
+    if (p.reason) li.append(el('div', `Причина прохода: ${p.reason}`, 'pass-note'));
+    if (p.cancelled) {
+      const who = !p.cancelled_by || p.cancelled_by === 'admin' ? 'администратором' : p.cancelled_by;
+      li.append(el('div', `Отменён ${who}${p.cancelled_time ? ` ${ruDate(p.cancelled_time)}` : ''}. Причина отмены: ${p.cancel_reason || '—'}`, 'pass-cancel-note'));
+    } else {
+      const b = el('button', 'Отменить проход', 'danger small');
+      b.type = 'button';
+      b.addEventListener('click', () => askCancel(li, p, b));
+      li.append(b);
+    }
+    list.append(li);
+  }
+}
+
+/** Photos added at a checkpoint after a verified admission: who/when, and «Удалить снимок». */
+function renderAddedPhotos(photos: AddedPhoto[]): void {
+  for (const u of faceUrls) URL.revokeObjectURL(u);
+  faceUrls = [];
+  $('sd-faces-box').hidden = photos.length === 0;
+  $('sd-faces').replaceChildren(...photos.map((f) => {
+    const fig = el('figure', null, 'added-face');
+    const img = el('img');
+    img.alt = `Снимок, добавленный ${ruDate(f.added)}`;
+    const remove = el('button', 'Удалить снимок', 'danger small');
+    remove.type = 'button';
+    remove.addEventListener('click', () => void removeAddedPhoto(f.id, remove));
+    fig.append(img, el('figcaption', `добавлен ${ruDate(f.added)}${f.added_by ? `, ${f.added_by}` : ''}`), remove);
+    void protectedImage(f.photo_url, token(), 'x-admin-token').then((u) => {
+      if (!u) return;
+      faceUrls.push(u);
+      img.src = u;
+    });
+    return fig;
+  }));
+}
+
+async function removeAddedPhoto(id: number, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    await call(`/admin/student-faces/${id}`, { method: 'DELETE' });
+    setMessage('sd-message', 'Снимок удалён: камера больше не сравнивает с ним', 'ok');
+  } catch (e) {
+    setMessage('sd-message', e instanceof HttpError ? e.body.message : 'Не удалось удалить снимок', 'error');
+  }
+  if (openStudentId !== null) await loadStudent(openStudentId);
+}
+
+/** «Отменить проход»: a reason is required; the pass stays in the history, struck through. */
+function askCancel(li: HTMLElement, p: PassRecord, trigger: HTMLButtonElement): void {
+  trigger.hidden = true;
+  const form = el('form', null, 'cancel-form');
+  const reason = el('input');
+  reason.required = true;
+  reason.maxLength = 200;
+  reason.placeholder = 'Причина отмены (обязательно)';
+  reason.setAttribute('aria-label', 'Причина отмены');
+  const ok = el('button', 'Отменить проход', 'danger small');
+  ok.type = 'submit';
+  const back = el('button', 'Не отменять', 'link');
+  back.type = 'button';
+  back.addEventListener('click', () => {
+    form.remove();
+    trigger.hidden = false;
+  });
+  form.append(reason, ok, back);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const text = reason.value.trim();
+    if (!text) return reason.focus();
+    ok.disabled = true;
+    void cancelPass(p.id, text).finally(() => (ok.disabled = false));
+  });
+  li.append(form);
+  reason.focus();
+}
+
+async function cancelPass(id: number, reason: string): Promise<void> {
+  try {
+    await call(`/admin/passes/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason }) });
+    setMessage('sd-message', 'Проход отменён. Студент может пройти снова', 'ok');
+  } catch (e) {
+    const conflict = e instanceof HttpError && e.status === 409 && !/отмен/i.test(e.body.message);
+    setMessage('sd-message', conflict ? 'Проход уже отменён' : e instanceof HttpError ? e.body.message : 'Не удалось отменить проход', 'error');
+  }
+  if (openStudentId !== null) await loadStudent(openStudentId);
+  passCancelled();
+}
+
+/** «Закрыть» and the backdrop close the card; a closed card lets its photo go. */
+export function wireStudentDialog(): void {
+  $('sd-close').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    openStudentId = null;
+    if (dialogUrl) URL.revokeObjectURL(dialogUrl);
+    dialogUrl = null;
+  });
+  // A click on the backdrop (outside the card) closes it too.
+  dialog.addEventListener('click', (ev) => {
+    if (ev.target === dialog) dialog.close();
+  });
+}
