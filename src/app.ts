@@ -1,4 +1,5 @@
 // Fastify app factory: plugins and routes, no listen (tests inject requests into it).
+import fs from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { maskUrl } from './privacy.js';
 import type { AppContext } from './context.js';
@@ -13,6 +14,11 @@ import { rejectCrossSite, securityHeaders } from './http/security.js';
 export interface BuildOptions {
   /** false: no logging (most tests); a stream: JSON log lines go there instead of stdout (log tests). */
   logger?: boolean | { write(line: string): void };
+}
+
+/** Node's header deadline and how often it checks deadlines (its default, every 30 s, makes short ones meaningless). */
+function serverTimeouts(requestTimeoutMs: number): { headersTimeout: number; connectionsCheckingInterval: number } {
+  return { headersTimeout: Math.min(20_000, requestTimeoutMs), connectionsCheckingInterval: 1000 };
 }
 
 export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInstance {
@@ -40,8 +46,11 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
     // while the server works. Node checks the deadlines every second (its default is every 30 s).
     requestTimeout: ctx.config.requestTimeoutMs,
     connectionTimeout: 0,
-    http: { headersTimeout: Math.min(20_000, ctx.config.requestTimeoutMs), connectionsCheckingInterval: 1000 },
-  });
+    // With TLS_CERT/TLS_KEY the same server speaks HTTPS (browsers give the camera only to HTTPS pages off localhost).
+    ...(ctx.config.tls
+      ? { https: { ...serverTimeouts(ctx.config.requestTimeoutMs), cert: fs.readFileSync(ctx.config.tls.cert), key: fs.readFileSync(ctx.config.tls.key) } }
+      : { http: serverTimeouts(ctx.config.requestTimeoutMs) }),
+  }) as unknown as FastifyInstance;
   (app.server as import('node:http').Server).maxConnections = ctx.config.maxConnections;
   registerErrorHandlers(app);
   securityHeaders(app);

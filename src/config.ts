@@ -12,6 +12,10 @@ export type DatabaseConfig =
 
 export interface Config {
   port: number;
+  /** HTTPS on PORT with these PEM files (TLS_CERT, TLS_KEY); undefined: plain HTTP. */
+  tls: { cert: string; key: string } | undefined;
+  /** With TLS: a plain-HTTP port that redirects every request to HTTPS (HTTP_REDIRECT_PORT). */
+  httpRedirectPort: number | undefined;
   host: string;
   database: DatabaseConfig;
   /** Undefined means the admin endpoints are disabled (never a default token). */
@@ -176,6 +180,24 @@ export function loadConfig(env: Env = process.env): Config {
   const indexBackend = str('INDEX_BACKEND', 'bruteforce');
   if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
 
+  // HTTPS without a proxy: both PEM files, readable now (a typo must stop the start, not the first station).
+  const tlsCert = optional('TLS_CERT');
+  const tlsKey = optional('TLS_KEY');
+  let tls: Config['tls'];
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) problems.push('TLS_CERT and TLS_KEY: set both (PEM files, e.g. from `npm run cert`) or neither');
+  else if (tlsCert !== undefined && tlsKey !== undefined) {
+    tls = { cert: path.resolve(projectRoot, tlsCert), key: path.resolve(projectRoot, tlsKey) };
+    for (const [name, file] of [['TLS_CERT', tls.cert], ['TLS_KEY', tls.key]] as const) {
+      try {
+        fs.accessSync(file, fs.constants.R_OK);
+      } catch {
+        problems.push(`${name}=${JSON.stringify(file)}: the file cannot be read`);
+      }
+    }
+  }
+  const httpRedirectPort = optional('HTTP_REDIRECT_PORT') === undefined ? undefined : num('HTTP_REDIRECT_PORT', 0, 1, 65535, true);
+  if (httpRedirectPort !== undefined && !tls) problems.push('HTTP_REDIRECT_PORT: needs TLS_CERT and TLS_KEY (it redirects plain HTTP to HTTPS)');
+
   const logLevel = str('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected fatal|error|warn|info|debug|trace|silent`);
@@ -185,6 +207,8 @@ export function loadConfig(env: Env = process.env): Config {
   const matchMargin = num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 1);
   const config: Config = {
     port: num('PORT', 8000, 0, 65535, true),
+    tls,
+    httpRedirectPort,
     host: str('HOST', '0.0.0.0'),
     database,
     adminToken,

@@ -7,6 +7,7 @@ import { Lookalikes } from './face/lookalikes.js';
 import { createHnsw } from './face/ann.js';
 import { rebuildIndex } from './students/rebuild.js';
 import { startIndexSync } from './students/sync.js';
+import { startHttpRedirect } from './http/redirect.js';
 import { auditRosterIfStale } from './students/enrol.js';
 import { Reembedder } from './students/reembed.js';
 import { buildApp } from './app.js';
@@ -77,14 +78,15 @@ async function main(): Promise<void> {
   // Students enrolled with another model are re-described from their stored photos, in the background.
   void reembed.start();
   await app.listen({ port: config.port, host: config.host });
+  const redirect = config.httpRedirectPort !== undefined ? await startHttpRedirect(config.httpRedirectPort, config.host, config.port) : undefined;
   if (created.length > 0) {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    process.stderr.write(firstStartBanner(tokens, created, `http://${host}:${config.port}`));
+    process.stderr.write(firstStartBanner(tokens, created, `${config.tls ? 'https' : 'http'}://${host}:${config.port}`));
   }
   app.log.info(
     {
       index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind,
-      face_model: config.model.id, match_threshold: config.matchThreshold, match_margin: config.matchMargin, lookalike_pairs: audit.pairs, ...(audit.audited ? { lookalike_audit_ms: Math.round(audit.ms) } : {}),
+      https: config.tls !== undefined, ...(redirect ? { http_redirect_port: config.httpRedirectPort } : {}), face_model: config.model.id, match_threshold: config.matchThreshold, match_margin: config.matchMargin, lookalike_pairs: audit.pairs, ...(audit.audited ? { lookalike_audit_ms: Math.round(audit.ms) } : {}),
     },
     'ready',
   );
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     sync.stop();
+    redirect?.close();
     let code = 0;
     try {
       // Stop accepting and wait for the requests in flight; keep-alive connections that become idle

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     for (const kind of rotate) if (env[kind]) throw new Error(`${kind === 'admin' ? 'ADMIN_TOKEN' : 'STATION_TOKEN'} is set in the environment: change it there`);
     const { tokens } = await provisionTokens(db, env, rotate);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    const origin = values.origin ?? `http://${host}:${config.port}`;
+    const origin = values.origin ?? `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;
     process.stdout.write(
       [
         `Администратор / admin:    ${origin}/admin#token=${tokens.admin}${env.admin ? '   (ADMIN_TOKEN)' : ''}`,

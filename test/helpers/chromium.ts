@@ -10,7 +10,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
 /** Launches Chromium and keeps it in `browsers` (close them in `after`). `camera` null: no usable camera. */
-export async function launchChromium(browsers: Browser[], work: string, camera: Buffer | null, name: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
+export async function launchChromium(browsers: Browser[], work: string, camera: Buffer | null, name: string, viewport = { width: 1280, height: 800 }, extraArgs: string[] = []): Promise<Page> {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
   const fake: string[] = [];
   if (camera) {
@@ -22,7 +22,7 @@ export async function launchChromium(browsers: Browser[], work: string, camera: 
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...fake],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...fake, ...extraArgs],
   });
   browsers.push(browser);
   const page = await browser.newPage({ viewport, hasTouch: viewport.width < 1000 });

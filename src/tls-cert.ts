@@ -1,0 +1,96 @@
+// Certificates for HTTPS on a LAN without internet: a local certificate authority (installed once on each
+// station) and a server certificate for the exam PC's names and addresses, with @peculiar/x509 on Node's WebCrypto.
+// @peculiar/x509 resolves its services with tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import net from 'node:net';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as never);
+
+type Key = webcrypto.CryptoKey;
+type KeyPair = webcrypto.CryptoKeyPair;
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+
+export interface CertificateSet {
+  /** PEM: the authority stations trust (install on each station). */
+  caCert: string;
+  /** PEM (PKCS#8): keep private; issues new server certificates for the same stations. */
+  caKey: string;
+  /** PEM: TLS_CERT. */
+  cert: string;
+  /** PEM (PKCS#8): TLS_KEY. */
+  key: string;
+}
+
+export interface CertificateRequest {
+  /** DNS names of the server (exam-pc.local); `localhost` is always added. */
+  hosts: string[];
+  /** IP addresses of the server (192.168.1.10); 127.0.0.1 and ::1 are always added. */
+  ips: string[];
+  /** The authority to sign with (PEMs of an earlier run); a new one is made when absent. */
+  ca?: { cert: string; key: string };
+  /** Server certificate validity; browsers refuse more than 398 days. */
+  days?: number;
+}
+
+async function pemKey(key: Key): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+}
+
+async function importKey(pem: string): Promise<Key> {
+  return webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), ALG, true, ['sign']);
+}
+
+/** A valid DNS name (letters, digits, hyphens, dots; no scheme, port or path). */
+export function isHostName(s: string): boolean {
+  return s.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(s);
+}
+
+export async function makeCertificates(req: CertificateRequest): Promise<CertificateSet> {
+  for (const h of req.hosts) if (!isHostName(h)) throw new Error(`not a host name: ${h}`);
+  for (const ip of req.ips) if (net.isIP(ip) === 0) throw new Error(`not an IP address: ${ip}`);
+  const now = Date.now();
+  let caCert: x509.X509Certificate;
+  let caPrivate: Key;
+  if (req.ca) {
+    caCert = new x509.X509Certificate(req.ca.cert);
+    caPrivate = await importKey(req.ca.key);
+  } else {
+    const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
+    caCert = await x509.X509CertificateGenerator.createSelfSigned({
+      name: `CN=exam-face-checkin local CA ${new Date(now).toISOString().slice(0, 10)}, O=exam-face-checkin`,
+      notBefore: new Date(now - DAY), notAfter: new Date(now + 10 * 365 * DAY), keys: caKeys as never, signingAlgorithm: ALG,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
+      ],
+    });
+    caPrivate = caKeys.privateKey;
+  }
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
+  const hosts = [...new Set([...req.hosts.map((h) => h.toLowerCase()), 'localhost'])];
+  const ips = [...new Set([...req.ips, '127.0.0.1', '::1'])];
+  const cert = await x509.X509CertificateGenerator.create({
+    subject: `CN=${hosts[0]}`, issuer: caCert.subject, notBefore: new Date(now - DAY), notAfter: new Date(now + Math.min(req.days ?? 397, 397) * DAY),
+    publicKey: keys.publicKey as never, signingKey: caPrivate as never, signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      new x509.SubjectAlternativeNameExtension([...hosts.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))], false),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
+    ],
+  });
+  return {
+    caCert: caCert.toString('pem'),
+    caKey: req.ca?.key ?? (await pemKey(caPrivate)),
+    cert: cert.toString('pem'),
+    key: await pemKey(keys.privateKey),
+  };
+}
