@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { FaceEngine } from '../src/face/engine.js';
 import { projectRoot } from '../src/paths.js';
 import { ADMIN_TOKEN, type TestApp } from './helpers/app.js';
@@ -15,10 +15,8 @@ import { landscape, sampleBytes } from './helpers/faces.js';
 import { COLUMNS } from '../src/students/excel.js';
 import { localDate } from '../src/time.js';
 import { cameraFrame as cameraFrameOf, startServedApp, type ServedApp } from './helpers/served.js';
-import { writeY4m } from './helpers/y4m.js';
+import { ARTIFACTS, launchChromium, screenshot } from './helpers/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 // Page-side functions run in Chromium (this Node program has no DOM types). They stay functions, not
 // strings: the pages' Content-Security-Policy forbids eval, and the tests run under it.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -38,30 +36,8 @@ const browsers: Browser[] = [];
 const cameraFrame = (p: IdPhoto) => cameraFrameOf(engine, p);
 
 /** Chromium whose camera shows `camera`; with `camera` null, a browser with no usable camera at all. */
-async function launch(camera: Buffer | null, name: string, viewport = { width: 1280, height: 860 }): Promise<Page> {
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
-  const fake: string[] = [];
-  if (camera) {
-    const y4m = path.join(work, `${name}.y4m`);
-    await writeY4m(camera, y4m);
-    fake.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`);
-  } else {
-    fake.push('--deny-permission-prompts');
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...fake],
-  });
-  browsers.push(browser);
-  const page = await browser.newPage({ viewport, hasTouch: viewport.width < 1000 });
-  page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-  return page;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const launch = (camera: Buffer | null, name: string, viewport = { width: 1280, height: 860 }): Promise<Page> => launchChromium(browsers, work, camera, name, viewport);
+const shot = screenshot;
 
 async function snap(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Сделать фото' }).click();

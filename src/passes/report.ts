@@ -3,6 +3,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/index.js';
+import type { StudentSummary } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { localDate, localTime } from '../time.js';
 import { safeCellText as t } from '../spreadsheet-text.js';
@@ -15,13 +16,18 @@ export function sourceLabel(source: string): string {
   return SOURCE_LABELS[source] ?? source;
 }
 
-export const REPORT_COLUMNS = [
+/** Who the student is: the first columns of both sheets. */
+const STUDENT_COLUMNS = [
   { header: '№ зачётки (Matricula)', key: 'matricula', width: 14 },
   { header: 'Фамилия', key: 'lastname', width: 22 },
   { header: 'Имя', key: 'firstname', width: 18 },
   { header: 'ФИО латиницей', key: 'lotin', width: 26 },
   { header: 'Группа', key: 'group', width: 12 },
   { header: 'Идентификатор', key: 'identifier', width: 16 },
+] as const;
+
+export const REPORT_COLUMNS = [
+  ...STUDENT_COLUMNS,
   { header: 'Дата и время прохода', key: 'datetime', width: 20, style: { numFmt: 'dd.mm.yyyy hh:mm:ss' } },
   { header: 'Номер паспорта', key: 'passport_number', width: 16 },
   { header: 'Способ', key: 'source', width: 14 },
@@ -30,14 +36,7 @@ export const REPORT_COLUMNS = [
   { header: 'Расстояние', key: 'distance', width: 11, style: { numFmt: '0.000' } },
 ] as const;
 
-export const ABSENT_COLUMNS = [
-  { header: '№ зачётки (Matricula)', key: 'matricula', width: 14 },
-  { header: 'Фамилия', key: 'lastname', width: 22 },
-  { header: 'Имя', key: 'firstname', width: 18 },
-  { header: 'ФИО латиницей', key: 'lotin', width: 26 },
-  { header: 'Группа', key: 'group', width: 12 },
-  { header: 'Идентификатор', key: 'identifier', width: 16 },
-] as const;
+export const ABSENT_COLUMNS = STUDENT_COLUMNS;
 
 export const PASSES_SHEET = 'Проходы';
 export const ABSENT_SHEET = 'Не прошли';
@@ -87,6 +86,11 @@ function styleHeader(ws: ExcelJS.Worksheet): void {
   header.commit();
 }
 
+/** The student's columns; text from the sheet is defused (t). */
+function studentCells(r: StudentSummary): Record<(typeof STUDENT_COLUMNS)[number]['key'], string | null> {
+  return { matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier) };
+}
+
 const byGroupAndName = (a: AbsentRow, b: AbsentRow) =>
   (a.group ?? '').localeCompare(b.group ?? '', 'ru') || a.lastname.localeCompare(b.lastname, 'ru') || a.firstname.localeCompare(b.firstname, 'ru') || a.id - b.id;
 
@@ -103,7 +107,7 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
       for await (const r of reportRows(db, filter)) {
         // Text from the sheet or a station is defused (t); the date and the distance are ours and stay typed.
         ws.addRow({
-          matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier),
+          ...studentCells(r),
           datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: t(r.passport_number), source: sourceLabel(r.source), station: t(r.station),
           reason: t(r.reason), distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();
@@ -120,7 +124,7 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
       wa.columns = ABSENT_COLUMNS.map((c) => ({ ...c })) as Partial<ExcelJS.Column>[];
       styleHeader(wa);
       for (const r of absent) {
-        wa.addRow({ matricula: t(r.matricula), lastname: t(r.lastname), firstname: t(r.firstname), lotin: t(r.lotin), group: t(r.group), identifier: t(r.identifier) }).commit();
+        wa.addRow(studentCells(r)).commit();
       }
       wa.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(1, absent.length + 1), column: ABSENT_COLUMNS.length } };
       wa.commit();
