@@ -26,19 +26,27 @@ async function recognizeOnce(srv: BenchServer, body: string): Promise<number> {
 }
 
 /** POST /admin/load_excel with node:http (no client-side timeout: a load may take many minutes). */
-function load(srv: BenchServer): Promise<{ added: number; failed: number; duration_ms: number; photos_per_second: number }> {
+type LoadAnswer = { added: number; failed: number; duration_ms: number; photos_per_second: number };
+function load(srv: BenchServer): Promise<LoadAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${srv.base}/admin/load_excel`, { method: 'POST', headers: { ...srv.admin } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`load: HTTP ${res.statusCode} ${text.slice(0, 300)}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(JSON.parse(text) as LoadAnswer) : reject(new Error(`load: HTTP ${res.statusCode} ${text.slice(0, 300)}`)),
+      );
     });
     req.on('error', reject);
     req.end();
   });
 }
 
-const stats = (xs: number[]) => ({ n: xs.length, p50: Math.round(percentile(xs, 0.5)), p95: Math.round(percentile(xs, 0.95)), max: Math.round(Math.max(...xs)) });
+const stats = (xs: number[]) => ({
+  n: xs.length,
+  p50: Math.round(percentile(xs, 0.5)),
+  p95: Math.round(percentile(xs, 0.95)),
+  max: Math.round(Math.max(...xs)),
+});
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efc-bench-door-'));
@@ -67,11 +75,25 @@ async function main(): Promise<void> {
     await loading;
     const a = stats(idle);
     const b = stats(during);
-    console.log(`door reservation: ${values.reserve === undefined ? 'default (DOOR_RESERVE_S 120)' : `DOOR_RESERVE_S=${values.reserve}`}; cores ${os.availableParallelism()}`);
+    console.log(
+      `door reservation: ${values.reserve === undefined ? 'default (DOOR_RESERVE_S 120)' : `DOOR_RESERVE_S=${values.reserve}`}; cores ${os.availableParallelism()}`,
+    );
     console.log(`  idle:        ${a.n} recognitions, p50 ${a.p50} ms, p95 ${a.p95} ms, max ${a.max} ms`);
     console.log(`  during load: ${b.n} recognitions, p50 ${b.p50} ms, p95 ${b.p95} ms, max ${b.max} ms  (p95 ratio ${(b.p95 / a.p95).toFixed(2)}, target ≤ 2)`);
-    console.log(`  load: ${summary!.added} added, ${summary!.failed} failed, ${(summary!.duration_ms / 1000).toFixed(1)} s, ${summary!.photos_per_second} photos/s`);
-    console.log(JSON.stringify({ bench: 'door-during-load', count: COUNT, reserve: values.reserve ?? 'default', idle: a, during: b, p95_ratio: Math.round((b.p95 / a.p95) * 100) / 100, load: { added: summary!.added, seconds: summary!.duration_ms / 1000, photos_per_second: summary!.photos_per_second } }));
+    console.log(
+      `  load: ${summary.added} added, ${summary.failed} failed, ${(summary.duration_ms / 1000).toFixed(1)} s, ${summary.photos_per_second} photos/s`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'door-during-load',
+        count: COUNT,
+        reserve: values.reserve ?? 'default',
+        idle: a,
+        during: b,
+        p95_ratio: Math.round((b.p95 / a.p95) * 100) / 100,
+        load: { added: summary.added, seconds: summary.duration_ms / 1000, photos_per_second: summary.photos_per_second },
+      }),
+    );
   } finally {
     await srv.stop();
     fs.rmSync(dir, { recursive: true, force: true });

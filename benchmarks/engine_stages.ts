@@ -39,8 +39,13 @@ async function main(): Promise<void> {
       t.total.push(total);
     }
     out[name] = {
-      decode: median(t.decode), detect: median(t.detect), landmarks: median(t.landmarks), descriptor: median(t.descriptor),
-      total: median(t.total), faces, detector,
+      decode: median(t.decode),
+      detect: median(t.detect),
+      landmarks: median(t.landmarks),
+      descriptor: median(t.descriptor),
+      total: median(t.total),
+      faces,
+      detector,
     };
   }
   await engine.close();

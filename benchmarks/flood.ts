@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { percentile, startBenchServer } from './lib/server.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '30' }, connections: { type: 'string', default: '200' }, only: { type: 'string' } },
+});
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
@@ -19,12 +21,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS + 10 });
 function post(base: string, localAddress: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; ms: number; body: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = http.request(`${base}/api/recognize`, { method: 'POST', agent, localAddress, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body: text }));
-      res.on('error', () => resolve({ status: -1, ms: performance.now() - t0, body: '' }));
-    });
+    const req = http.request(
+      `${base}/api/recognize`,
+      { method: 'POST', agent, localAddress, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body: text }));
+        res.on('error', () => resolve({ status: -1, ms: performance.now() - t0, body: '' }));
+      },
+    );
     req.on('error', () => resolve({ status: -1, ms: performance.now() - t0, body: '' }));
     req.end(body);
   });
@@ -38,8 +44,14 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   const srv = await startBenchServer(2500, 18951);
   const pid = srv.child.pid!;
-  const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } }).png().toBuffer();
-  const noise = await sharp(Buffer.from(Array.from({ length: 3000 * 3000 * 3 }, () => Math.floor(Math.random() * 256))), { raw: { width: 3000, height: 3000, channels: 3 } }).jpeg({ quality: 100 }).toBuffer();
+  const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
+    .png()
+    .toBuffer();
+  const noise = await sharp(Buffer.from(Array.from({ length: 3000 * 3000 * 3 }, () => Math.floor(Math.random() * 256))), {
+    raw: { width: 3000, height: 3000, channels: 3 },
+  })
+    .jpeg({ quality: 100 })
+    .toBuffer();
   const jpeg = { 'content-type': 'image/jpeg' };
   const kinds = [
     { name: '1x1 png', body: dot, headers: { 'content-type': 'image/png', ...srv.station } },
@@ -82,10 +94,32 @@ async function main(): Promise<void> {
 
   const ms = (x: number) => Math.round(x);
   console.log(`flood: ${CONNECTIONS} connections from 127.0.0.1 for ${SECONDS} s; second client 127.0.0.2 every 300 ms with a real face`);
-  for (const [name, codes] of Object.entries(flood)) console.log(`  flood ${name.padEnd(20)} ${Object.entries(codes).map(([s, n]) => `${s}×${n}`).join('  ')}`);
-  console.log(`  second client: ${second.length} requests, ${JSON.stringify(secondCodes)}; p50 ${ms(percentile(second, 0.5))} ms, p95 ${ms(percentile(second, 0.95))} ms, max ${ms(Math.max(...second))} ms`);
+  for (const [name, codes] of Object.entries(flood))
+    console.log(
+      `  flood ${name.padEnd(20)} ${Object.entries(codes)
+        .map(([s, n]) => `${s}×${n}`)
+        .join('  ')}`,
+    );
+  console.log(
+    `  second client: ${second.length} requests, ${JSON.stringify(secondCodes)}; p50 ${ms(percentile(second, 0.5))} ms, p95 ${ms(percentile(second, 0.95))} ms, max ${ms(Math.max(...second))} ms`,
+  );
   console.log(`  server RSS: ${rss0} MB before, max ${rssMax} MB during, ${rssAfter} MB after`);
-  console.log(JSON.stringify({ bench: 'flood', connections: CONNECTIONS, seconds: SECONDS, flood, second: { n: second.length, codes: secondCodes, p50_ms: ms(percentile(second, 0.5)), p95_ms: ms(percentile(second, 0.95)), max_ms: ms(Math.max(...second)) }, rss_mb: { before: rss0, max: rssMax, after: rssAfter } }));
+  console.log(
+    JSON.stringify({
+      bench: 'flood',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      flood,
+      second: {
+        n: second.length,
+        codes: secondCodes,
+        p50_ms: ms(percentile(second, 0.5)),
+        p95_ms: ms(percentile(second, 0.95)),
+        max_ms: ms(Math.max(...second)),
+      },
+      rss_mb: { before: rss0, max: rssMax, after: rssAfter },
+    }),
+  );
 }
 
 void main();

@@ -29,8 +29,16 @@ async function main(): Promise<void> {
   const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
   let lastPrint = 0;
   const s = await loadStudents({
-    db, engine, roster, lookalikeRadius: (engine.model.calibrated?.threshold ?? 0.45) - (engine.model.calibrated?.margin ?? 0), quality: 'warn', maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
-    photos: { photosDir, faceIdDocs: dir }, force: false,
+    db,
+    engine,
+    roster,
+    lookalikeRadius: (engine.model.calibrated?.threshold ?? 0.45) - (engine.model.calibrated?.margin ?? 0),
+    quality: 'warn',
+    maxImageBytes: 15 << 20,
+    source: sheet,
+    fileLabel: sheet,
+    photos: { photosDir, faceIdDocs: dir },
+    force: false,
     onProgress: (p) => {
       if (Date.now() - lastPrint > 10_000) {
         lastPrint = Date.now();
@@ -44,7 +52,17 @@ async function main(): Promise<void> {
   console.log(`workers ${WORKERS}, cores ${os.availableParallelism()}`);
   console.log(`rows ${s.total_rows}  added ${s.added}  failed ${s.failed}  total ${(s.duration_ms / 1000).toFixed(1)} s  photos/s ${s.photos_per_second}`);
   console.log('reasons', byReason, 'look-alike pairs', s.lookalikes.length);
-  console.log(JSON.stringify({ bench: 'load', count: COUNT, workers: WORKERS, added: s.added, failed: s.failed, seconds: s.duration_ms / 1000, photos_per_second: s.photos_per_second }));
+  console.log(
+    JSON.stringify({
+      bench: 'load',
+      count: COUNT,
+      workers: WORKERS,
+      added: s.added,
+      failed: s.failed,
+      seconds: s.duration_ms / 1000,
+      photos_per_second: s.photos_per_second,
+    }),
+  );
   await db.destroy();
   await engine.close();
   fs.rmSync(dir, { recursive: true, force: true });

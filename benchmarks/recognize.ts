@@ -39,21 +39,40 @@ async function main(): Promise<void> {
     const l: number[] = [];
     let next = 0;
     const t = performance.now();
-    await Promise.all(Array.from({ length: c }, async () => {
-      while (next++ < n) l.push(await one());
-    }));
+    await Promise.all(
+      Array.from({ length: c }, async () => {
+        while (next++ < n) l.push(await one());
+      }),
+    );
     const secs = (performance.now() - t) / 1000;
     rows.push({ concurrency: c, requests: n, rps: n / secs, p50: pct(l, 0.5), p95: pct(l, 0.95), p99: pct(l, 0.99) });
     rssAt.push((await health()).rss_mb);
   }
   const h1 = await health();
   await srv.stop();
-  console.log(`server: ${STUDENTS} students enrolled, frame 640×480 JPEG ${(frame.length / 1024).toFixed(0)} KB, ${os.availableParallelism()} cores, ${h1.engine_tensors.length} face workers`);
+  console.log(
+    `server: ${STUDENTS} students enrolled, frame 640×480 JPEG ${(frame.length / 1024).toFixed(0)} KB, ${os.availableParallelism()} cores, ${h1.engine_tensors.length} face workers`,
+  );
   console.log('concurrency  requests   req/s    p50 ms   p95 ms   p99 ms');
-  for (const r of rows) console.log(`${String(r.concurrency).padStart(11)} ${String(r.requests).padStart(9)} ${r.rps.toFixed(1).padStart(7)} ${r.p50.toFixed(0).padStart(9)} ${r.p95.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`);
+  for (const r of rows)
+    console.log(
+      `${String(r.concurrency).padStart(11)} ${String(r.requests).padStart(9)} ${r.rps.toFixed(1).padStart(7)} ${r.p50.toFixed(0).padStart(9)} ${r.p95.toFixed(0).padStart(8)} ${r.p99.toFixed(0).padStart(8)}`,
+    );
   console.log(`statuses ${JSON.stringify(statuses)}, 5xx errors ${errors}`);
-  console.log(`server RSS after warm-up ${h0.rss_mb} MB, after c=2/4/8 ${rssAt.join(' / ')} MB, end ${h1.rss_mb} MB; live tensors per worker ${JSON.stringify(h0.engine_tensors)} → ${JSON.stringify(h1.engine_tensors)}`);
-  console.log(JSON.stringify({ bench: 'recognize', students: STUDENTS, rows, statuses, errors, rss_mb: { start: h0.rss_mb, end: h1.rss_mb }, tensors: { start: h0.engine_tensors, end: h1.engine_tensors } }));
+  console.log(
+    `server RSS after warm-up ${h0.rss_mb} MB, after c=2/4/8 ${rssAt.join(' / ')} MB, end ${h1.rss_mb} MB; live tensors per worker ${JSON.stringify(h0.engine_tensors)} → ${JSON.stringify(h1.engine_tensors)}`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'recognize',
+      students: STUDENTS,
+      rows,
+      statuses,
+      errors,
+      rss_mb: { start: h0.rss_mb, end: h1.rss_mb },
+      tensors: { start: h0.engine_tensors, end: h1.engine_tensors },
+    }),
+  );
 }
 
 void main();

@@ -17,35 +17,66 @@ async function main(): Promise<void> {
   let fiveXX = 0;
   const end = Date.now() + MINUTES * 60_000;
   let rssAfterMinute = 0;
-  const minuteTimer = setTimeout(async () => (rssAfterMinute = (await srv.health()).rss_mb), Math.min(60_000, MINUTES * 60_000 / 2));
+  // Timer callbacks cannot be awaited: a failed sample is reported, not left as an unhandled rejection.
+  const sampleRss = (use: (rss: number) => void) => () => {
+    srv.health().then(
+      (h) => use(h.rss_mb),
+      (e: unknown) => console.error(`soak: health sample failed: ${String(e)}`),
+    );
+  };
+  const minuteTimer = setTimeout(
+    sampleRss((rss) => (rssAfterMinute = rss)),
+    Math.min(60_000, (MINUTES * 60_000) / 2),
+  );
   const samples: number[] = [];
-  const sampler = setInterval(async () => samples.push((await srv.health()).rss_mb), 30_000);
+  const sampler = setInterval(
+    sampleRss((rss) => samples.push(rss)),
+    30_000,
+  );
   let n = 0;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (Date.now() < end) {
-      const k = n++ % 20;
-      const kind = k === 0 ? 'report' : k < 4 ? 'health' : 'recognize';
-      const t = performance.now();
-      const res = kind === 'recognize'
-        ? await fetch(`${srv.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.station }, body })
-        : kind === 'report'
-          ? await fetch(`${srv.base}/admin/export_report?from=2020-01-01&to=2100-01-01`, { headers: { 'x-admin-token': TOKEN } })
-          : await fetch(`${srv.base}/api/health`, { headers: srv.station });
-      await res.arrayBuffer();
-      lat[kind]!.push(performance.now() - t);
-      codes[res.status] = (codes[res.status] ?? 0) + 1;
-      if (res.status >= 500) fiveXX++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (Date.now() < end) {
+        const k = n++ % 20;
+        const kind = k === 0 ? 'report' : k < 4 ? 'health' : 'recognize';
+        const t = performance.now();
+        const res =
+          kind === 'recognize'
+            ? await fetch(`${srv.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.station }, body })
+            : kind === 'report'
+              ? await fetch(`${srv.base}/admin/export_report?from=2020-01-01&to=2100-01-01`, { headers: { 'x-admin-token': TOKEN } })
+              : await fetch(`${srv.base}/api/health`, { headers: srv.station });
+        await res.arrayBuffer();
+        lat[kind]!.push(performance.now() - t);
+        codes[res.status] = (codes[res.status] ?? 0) + 1;
+        if (res.status >= 500) fiveXX++;
+      }
+    }),
+  );
   clearTimeout(minuteTimer);
   clearInterval(sampler);
   const h = await srv.health();
   await srv.stop();
   console.log(`soak ${MINUTES} min, ${CLIENTS} clients, ${n} requests; HTTP codes ${JSON.stringify(codes)}; 5xx: ${fiveXX}`);
-  for (const [k, xs] of Object.entries(lat)) console.log(`  ${k.padEnd(9)} n=${String(xs.length).padStart(6)}  p50 ${percentile(xs, 0.5).toFixed(0)} ms  p99 ${percentile(xs, 0.99).toFixed(0)} ms`);
+  for (const [k, xs] of Object.entries(lat))
+    console.log(`  ${k.padEnd(9)} n=${String(xs.length).padStart(6)}  p50 ${percentile(xs, 0.5).toFixed(0)} ms  p99 ${percentile(xs, 0.99).toFixed(0)} ms`);
   const growth = rssAfterMinute ? ((h.rss_mb - rssAfterMinute) / rssAfterMinute) * 100 : NaN;
-  console.log(`  RSS after the first minute ${rssAfterMinute} MB, at the end ${h.rss_mb} MB (${growth.toFixed(1)} %); samples every 30 s: ${samples.join(' ')}; live tensors ${JSON.stringify(h.engine_tensors)}`);
-  console.log(JSON.stringify({ bench: 'soak', minutes: MINUTES, clients: CLIENTS, requests: n, codes, fiveXX, p99: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, percentile(xs, 0.99)])), rss_mb: { after_first_minute: rssAfterMinute, end: h.rss_mb }, growth_pct: growth }));
+  console.log(
+    `  RSS after the first minute ${rssAfterMinute} MB, at the end ${h.rss_mb} MB (${growth.toFixed(1)} %); samples every 30 s: ${samples.join(' ')}; live tensors ${JSON.stringify(h.engine_tensors)}`,
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'soak',
+      minutes: MINUTES,
+      clients: CLIENTS,
+      requests: n,
+      codes,
+      fiveXX,
+      p99: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, percentile(xs, 0.99)])),
+      rss_mb: { after_first_minute: rssAfterMinute, end: h.rss_mb },
+      growth_pct: growth,
+    }),
+  );
 }
 
 void main();

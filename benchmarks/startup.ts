@@ -27,9 +27,23 @@ async function main(): Promise<void> {
     const rows = Array.from({ length: Math.min(1000, N - i) }, (_, k) => {
       for (let j = 0; j < 128; j++) v[j] = Math.random() * 0.2 - 0.1;
       return {
-        matricula: `S${i + k}`, lastname: `L${i + k}`, firstname: 'F', lotin: null, short: null, group: 'G', identifier: `I${i + k}`,
-        date_of_birth: null, passport_number: null, file_path: null, embedding_model: FACEAPI_MODEL.id, face_quality: null, embedding: encodeEmbedding(v), face_score: 0.9, face_width: 100,
-        created_at: now, updated_at: now,
+        matricula: `S${i + k}`,
+        lastname: `L${i + k}`,
+        firstname: 'F',
+        lotin: null,
+        short: null,
+        group: 'G',
+        identifier: `I${i + k}`,
+        date_of_birth: null,
+        passport_number: null,
+        file_path: null,
+        embedding_model: FACEAPI_MODEL.id,
+        face_quality: null,
+        embedding: encodeEmbedding(v),
+        face_score: 0.9,
+        face_width: 100,
+        created_at: now,
+        updated_at: now,
       };
     });
     await db.insertInto('students').values(rows).execute();
@@ -58,7 +72,9 @@ async function main(): Promise<void> {
     await new Promise((r) => child.on('exit', r));
     if (ready.index_size !== N) throw new Error(`index has ${ready.index_size}, expected ${N}`);
     results.push({ total_ms: total, index_ms: ready.index_ms, startup_ms: ready.startup_ms });
-    console.log(`run ${run + 1}: process start → ready ${Math.round(total)} ms (index load ${ready.index_ms} ms, after-module-load start-up ${ready.startup_ms} ms)`);
+    console.log(
+      `run ${run + 1}: process start → ready ${Math.round(total)} ms (index load ${ready.index_ms} ms, after-module-load start-up ${ready.startup_ms} ms)`,
+    );
   }
   console.log(JSON.stringify({ bench: 'startup', students: N, database: config.kind, runs: results }));
   await pg?.drop();

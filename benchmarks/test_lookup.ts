@@ -37,7 +37,7 @@ const HNSW = {
   ...(values['ef-search'] ? { expansionSearch: Number(values['ef-search']) } : {}),
   ...(values.quantization ? { quantization: values.quantization as AnnQuantization } : {}),
 };
-const SIZES = values.sizes!.split(',').map(Number);
+const SIZES = values.sizes.split(',').map(Number);
 const QUERIES = Number(values.queries);
 
 const stats = (xs: number[]) => {
@@ -46,15 +46,24 @@ const stats = (xs: number[]) => {
 };
 
 interface Row {
-  size: number; gallery: string; backend: string; build_s: number; mean_ms: number; p50_ms: number; p99_ms: number;
+  size: number;
+  gallery: string;
+  backend: string;
+  build_s: number;
+  mean_ms: number;
+  p50_ms: number;
+  p99_ms: number;
   /** Share of queries where the ANN's nearest is the exact nearest: all, enrolled faces seen again, strangers. */
-  recall_at_1?: number; recall_genuine?: number; recall_stranger?: number;
+  recall_at_1?: number;
+  recall_genuine?: number;
+  recall_stranger?: number;
   /** Share of queries where threshold + margin decide the same (same student, or not_found both times). */
   same_decision?: number;
   /** Queries where the ANN path names a student the exact search would not name (the dangerous direction). */
   unsafe?: number;
   /** Exact search only (faces gallery): second photos named as the right person, strangers named as anybody. */
-  genuine_named?: number; strangers_named?: number;
+  genuine_named?: number;
+  strangers_named?: number;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -62,11 +71,13 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 function timeJsScan(data: Float32Array, size: number, queries: Float32Array[]): { mean_ms: number; p50_ms: number; p99_ms: number } {
   const js = new FaceIndex(size, { simd: false });
   for (let i = 0; i < size; i++) js.upsert(i + 1, data.subarray(i * 128, i * 128 + 128));
-  const s = stats(queries.map((v) => {
-    const t0 = performance.now();
-    js.search(v);
-    return performance.now() - t0;
-  }));
+  const s = stats(
+    queries.map((v) => {
+      const t0 = performance.now();
+      js.search(v);
+      return performance.now() - t0;
+    }),
+  );
   return { mean_ms: s.mean, p50_ms: s.p50, p99_ms: s.p99 };
 }
 
@@ -75,9 +86,10 @@ async function main(): Promise<void> {
   const rule = { threshold: 0.45, margin: 0.06 };
   let model: Awaited<ReturnType<typeof fitFaceModel>> | undefined;
   if (values.gallery === 'faces') {
-    const m = await fitFaceModel(values.dataset!.split(',').filter((d) => d && fs.existsSync(d)));
+    const m = await fitFaceModel(values.dataset.split(',').filter((d) => d && fs.existsSync(d)));
     model = m;
-    const sp = (x: typeof m.between) => `trace ${x.trace.toFixed(3)}, effective dims ${x.dims.toFixed(1)}, shrinkage ${x.shrinkage.toFixed(2)}, ${x.samples} samples`;
+    const sp = (x: typeof m.between) =>
+      `trace ${x.trace.toFixed(3)}, effective dims ${x.dims.toFixed(1)}, shrinkage ${x.shrinkage.toFixed(2)}, ${x.samples} samples`;
     console.log(`face model from ${m.people} people, ${m.photos} photos: between people ${sp(m.between)}; photo to photo ${sp(m.within)}`);
   } else if (values.gallery !== 'uniform') throw new Error('--gallery uniform|faces');
   for (const size of SIZES) {
@@ -108,9 +120,26 @@ async function main(): Promise<void> {
       if (i % 2 === 0 && d.match && d.studentId === probeRows[i / 2]! + 1) genuineNamed++;
       if (i % 2 === 1 && d.match) strangersNamed++;
     });
-    rows.push({ size, gallery: gallery.name, backend: `bruteforce-${index.scanKind}`, build_s: buildBf, mean_ms: s.mean, p50_ms: s.p50, p99_ms: s.p99, genuine_named: genuineNamed / Math.ceil(q / 2), strangers_named: strangersNamed / Math.floor(q / 2) });
+    rows.push({
+      size,
+      gallery: gallery.name,
+      backend: `bruteforce-${index.scanKind}`,
+      build_s: buildBf,
+      mean_ms: s.mean,
+      p50_ms: s.p50,
+      p99_ms: s.p99,
+      genuine_named: genuineNamed / Math.ceil(q / 2),
+      strangers_named: strangersNamed / Math.floor(q / 2),
+    });
     // The plain JS scan on the same data (runtimes without WASM SIMD), for comparison.
-    if (!values['no-js']) rows.push({ size, gallery: gallery.name, backend: 'bruteforce-js', build_s: 0, ...timeJsScan(data, size, queries.slice(0, size >= 1_000_000 ? 100 : q)) });
+    if (!values['no-js'])
+      rows.push({
+        size,
+        gallery: gallery.name,
+        backend: 'bruteforce-js',
+        build_s: 0,
+        ...timeJsScan(data, size, queries.slice(0, size >= 1_000_000 ? 100 : q)),
+      });
 
     if (!values['no-ann'] && size >= 10_000) {
       let ann;
@@ -145,19 +174,40 @@ async function main(): Promise<void> {
         else if (da.match && (!de.match || de.studentId !== da.studentId)) unsafe++;
       });
       const as = stats(atimes);
-      rows.push({ size, gallery: gallery.name, backend: `hnsw-${HNSW.quantization ?? HNSW_DEFAULTS.quantization}`, build_s: buildAnn, mean_ms: as.mean, p50_ms: as.p50, p99_ms: as.p99, recall_at_1: same / q, recall_genuine: sameGenuine / Math.ceil(q / 2), recall_stranger: (same - sameGenuine) / Math.floor(q / 2), same_decision: sameDecision / q, unsafe });
+      rows.push({
+        size,
+        gallery: gallery.name,
+        backend: `hnsw-${HNSW.quantization ?? HNSW_DEFAULTS.quantization}`,
+        build_s: buildAnn,
+        mean_ms: as.mean,
+        p50_ms: as.p50,
+        p99_ms: as.p99,
+        recall_at_1: same / q,
+        recall_genuine: sameGenuine / Math.ceil(q / 2),
+        recall_stranger: (same - sameGenuine) / Math.floor(q / 2),
+        same_decision: sameDecision / q,
+        unsafe,
+      });
       index.useAnn(undefined);
     }
   }
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify({ ...HNSW_DEFAULTS, ...HNSW })}`);
-  console.log('     rows  backend          build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision  unsafe  exact: enrolled named / strangers named');
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? '?'} × ${os.availableParallelism()}, node ${process.version}; ${QUERIES} queries (1000 at 1M); one thread; gallery ${values.gallery}; HNSW ${JSON.stringify({ ...HNSW_DEFAULTS, ...HNSW })}`,
+  );
+  console.log(
+    '     rows  backend          build s   mean ms    p50 ms    p99 ms  recall@1 (enrolled / stranger)  same decision  unsafe  exact: enrolled named / strangers named',
+  );
   for (const x of rows) {
-    console.log(`${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${String(x.unsafe ?? '-').padEnd(6)}  ${x.genuine_named === undefined ? '' : `${pct(x.genuine_named)} / ${pct(x.strangers_named!)}`}`);
+    console.log(
+      `${String(x.size).padStart(9)}  ${x.backend.padEnd(15)} ${x.build_s.toFixed(1).padStart(8)} ${x.mean_ms.toFixed(4).padStart(9)} ${x.p50_ms.toFixed(4).padStart(9)} ${x.p99_ms.toFixed(4).padStart(9)}  ${x.recall_at_1 === undefined ? '      -' : `${pct(x.recall_at_1)} (${pct(x.recall_genuine!)} / ${pct(x.recall_stranger!)})`.padStart(30)}  ${x.same_decision === undefined ? '     -' : `${(x.same_decision * 100).toFixed(2)}%`.padEnd(13)}  ${String(x.unsafe ?? '-').padEnd(6)}  ${x.genuine_named === undefined ? '' : `${pct(x.genuine_named)} / ${pct(x.strangers_named!)}`}`,
+    );
   }
   const seed = rows.find((x) => x.size === 2500 && x.backend.startsWith('bruteforce'));
   if (seed) {
     const verdict = (ms: number, goal: number) => `${ms < goal ? 'met' : 'MISSED'}: goal < ${goal} ms`;
-    console.log(`mean time of one lookup over 2,500 records: ${seed.mean_ms.toFixed(4)} ms (seed's ${verdict(seed.mean_ms, 100)}; ours ${verdict(seed.mean_ms, 0.1)})`);
+    console.log(
+      `mean time of one lookup over 2,500 records: ${seed.mean_ms.toFixed(4)} ms (seed's ${verdict(seed.mean_ms, 100)}; ours ${verdict(seed.mean_ms, 0.1)})`,
+    );
   }
   console.log(JSON.stringify({ bench: 'test_lookup', rows }));
 }

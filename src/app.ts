@@ -1,6 +1,6 @@
 // Fastify app factory: plugins and routes, no listen (tests inject requests into it).
 import fs from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import { maskUrl } from './privacy.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandlers } from './http/errors.js';
@@ -9,16 +9,30 @@ import { adminRoutes } from './http/admin.routes.js';
 import { apiRoutes } from './http/api.routes.js';
 import { pagesRoutes } from './http/pages.routes.js';
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import { rejectCrossSite, securityHeaders } from './http/security.js';
+import { makeGuards } from './http/auth.js';
+import { apiDocs } from './http/docs.js';
+import { AppError } from './errors.js';
 
 export interface BuildOptions {
   /** false: no logging (most tests); a stream: JSON log lines go there instead of stdout (log tests). */
   logger?: boolean | { write(line: string): void };
+  /** Told of every route as it is added (the OpenAPI test checks each one is documented). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Node's header deadline and how often it checks deadlines (its default, every 30 s, makes short ones meaningless). */
 function serverTimeouts(requestTimeoutMs: number): { headersTimeout: number; connectionsCheckingInterval: number } {
   return { headersTimeout: Math.min(20_000, requestTimeoutMs), connectionsCheckingInterval: 1000 };
+}
+
+/** under-pressure's refusal, in the project's error shape. */
+class Overloaded extends AppError {
+  constructor() {
+    super('overloaded');
+  }
 }
 
 export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInstance {
@@ -34,7 +48,14 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
             serializers: {
               req: (req: FastifyRequest) => ({ method: req.method, url: maskUrl(req.url), remoteAddress: req.ip }),
             },
-            redact: ['req.headers.authorization', 'req.headers["x-admin-token"]', 'req.headers["x-station-token"]', 'headers.authorization', 'headers["x-admin-token"]', 'headers["x-station-token"]'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers["x-admin-token"]',
+              'req.headers["x-station-token"]',
+              'headers.authorization',
+              'headers["x-admin-token"]',
+              'headers["x-station-token"]',
+            ],
             ...(typeof opts.logger === 'object' ? { stream: opts.logger } : {}),
           },
     bodyLimit: ctx.config.maxImageBytes * 2,
@@ -51,16 +72,24 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
       ? { https: { ...serverTimeouts(ctx.config.requestTimeoutMs), cert: fs.readFileSync(ctx.config.tls.cert), key: fs.readFileSync(ctx.config.tls.key) } }
       : { http: serverTimeouts(ctx.config.requestTimeoutMs) }),
   }) as unknown as FastifyInstance;
-  (app.server as import('node:http').Server).maxConnections = ctx.config.maxConnections;
+  app.server.maxConnections = ctx.config.maxConnections;
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   registerErrorHandlers(app);
   securityHeaders(app);
   rejectCrossSite(app);
+  // A blocked event loop (it should never be: face work and Excel parsing run in worker threads) sheds new
+  // requests with 503 until it recovers, rather than queueing them; the concurrency caps are inflight.ts's.
+  void app.register(underPressure, { maxEventLoopDelay: 1000, customError: Overloaded });
+  // Counts wrong tokens only (auth.ts TokenFailures); `global: false`: no other request is limited by it.
+  void app.register(rateLimit, { global: false });
   void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });
+  apiDocs(app);
   void app.register(async (scoped) => {
+    const guards = makeGuards(scoped, ctx.config.adminToken, ctx.config.stationToken);
     await pagesRoutes(scoped);
     healthRoutes(scoped, ctx);
-    adminRoutes(scoped, ctx);
-    apiRoutes(scoped, ctx);
+    adminRoutes(scoped, ctx, guards);
+    apiRoutes(scoped, ctx, guards);
   });
   return app;
 }

@@ -6,9 +6,7 @@ import { projectRoot } from './paths.js';
 import { HNSW_DEFAULTS } from './face/ann.js';
 import { FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput } from './face/models.js';
 
-export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
-  | { kind: 'postgres'; url: string };
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
 export interface Config {
   port: number;
@@ -175,7 +173,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const enrolQuality = str('ENROL_QUALITY', 'warn');
-  if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off') problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
+  if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off')
+    problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
 
   const indexBackend = str('INDEX_BACKEND', 'bruteforce');
   if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
@@ -187,7 +186,10 @@ export function loadConfig(env: Env = process.env): Config {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) problems.push('TLS_CERT and TLS_KEY: set both (PEM files, e.g. from `npm run cert`) or neither');
   else if (tlsCert !== undefined && tlsKey !== undefined) {
     tls = { cert: path.resolve(projectRoot, tlsCert), key: path.resolve(projectRoot, tlsKey) };
-    for (const [name, file] of [['TLS_CERT', tls.cert], ['TLS_KEY', tls.key]] as const) {
+    for (const [name, file] of [
+      ['TLS_CERT', tls.cert],
+      ['TLS_KEY', tls.key],
+    ] as const) {
       try {
         fs.accessSync(file, fs.constants.R_OK);
       } catch {

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   const { tokens, created } = await provisionTokens(db, { admin: config.adminToken, station: config.stationToken });
   config.adminToken = tokens.admin;
   config.stationToken = tokens.station;
+  // Read by the engine's and the re-describer's callbacks, which may run before the app exists.
+  // eslint-disable-next-line prefer-const -- assigned once below, but read (as undefined) by those callbacks before that
   let app: FastifyInstance | undefined;
   const engineStarting = FaceEngine.start({
     workers: config.faceWorkers,
@@ -67,13 +69,24 @@ async function main(): Promise<void> {
   // before the first answer up to ~20,000 faces (≈ 5 s here); a larger roster is audited in the
   // background (100k ≈ 3 min of slices) and its pairs apply as soon as they are known.
   const auditing = auditRosterIfStale(db, roster, config.lookalikeDistance);
-  const audit = index.size <= AUDIT_BEFORE_LISTEN
-    ? await auditing
-    : (void auditing.then((a) => a.audited && log('info', `look-alike audit of ${index.size} faces: ${a.pairs} pairs in ${Math.round(a.ms)} ms`), (e: Error) => log('error', `look-alike audit failed: ${e.message}`)), { audited: false, pairs: roster.lookalikes.flagged, ms: 0 });
+  const audit =
+    index.size <= AUDIT_BEFORE_LISTEN
+      ? await auditing
+      : (void auditing.then(
+          (a) => a.audited && log('info', `look-alike audit of ${index.size} faces: ${a.pairs} pairs in ${Math.round(a.ms)} ms`),
+          (e: Error) => log('error', `look-alike audit failed: ${e.message}`),
+        ),
+        { audited: false, pairs: roster.lookalikes.flagged, ms: 0 });
   const engine = await engineStarting;
   const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
   app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
-  const sync = startIndexSync(db, roster, 2000, (msg, err) => (err ? app!.log.error({ err }, msg) : app!.log.info(msg)), () => void reembed.start());
+  const sync = startIndexSync(
+    db,
+    roster,
+    2000,
+    (msg, err) => (err ? app.log.error({ err }, msg) : app.log.info(msg)),
+    () => void reembed.start(),
+  );
   await sync.check(); // remember the current generation (the index was just built from it)
   // Students enrolled with another model are re-described from their stored photos, in the background.
   void reembed.start();
@@ -85,8 +98,18 @@ async function main(): Promise<void> {
   }
   app.log.info(
     {
-      index_size: built.size, index_ms: Math.round(built.ms), index_scan: index.scanKind, startup_ms: Math.round(performance.now() - t0), database: config.database.kind,
-      https: config.tls !== undefined, ...(redirect ? { http_redirect_port: config.httpRedirectPort } : {}), face_model: config.model.id, match_threshold: config.matchThreshold, match_margin: config.matchMargin, lookalike_pairs: audit.pairs, ...(audit.audited ? { lookalike_audit_ms: Math.round(audit.ms) } : {}),
+      index_size: built.size,
+      index_ms: Math.round(built.ms),
+      index_scan: index.scanKind,
+      startup_ms: Math.round(performance.now() - t0),
+      database: config.database.kind,
+      https: config.tls !== undefined,
+      ...(redirect ? { http_redirect_port: config.httpRedirectPort } : {}),
+      face_model: config.model.id,
+      match_threshold: config.matchThreshold,
+      match_margin: config.matchMargin,
+      lookalike_pairs: audit.pairs,
+      ...(audit.audited ? { lookalike_audit_ms: Math.round(audit.ms) } : {}),
     },
     'ready',
   );

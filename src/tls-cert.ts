@@ -9,7 +9,6 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as never);
 
 type Key = webcrypto.CryptoKey;
-type KeyPair = webcrypto.CryptoKeyPair;
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
@@ -60,31 +59,42 @@ export async function makeCertificates(req: CertificateRequest): Promise<Certifi
     caCert = new x509.X509Certificate(req.ca.cert);
     caPrivate = await importKey(req.ca.key);
   } else {
-    const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
+    const caKeys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
     caCert = await x509.X509CertificateGenerator.createSelfSigned({
       name: `CN=exam-face-checkin local CA ${new Date(now).toISOString().slice(0, 10)}, O=exam-face-checkin`,
-      notBefore: new Date(now - DAY), notAfter: new Date(now + 10 * 365 * DAY), keys: caKeys as never, signingAlgorithm: ALG,
+      notBefore: new Date(now - DAY),
+      notAfter: new Date(now + 10 * 365 * DAY),
+      keys: caKeys as never,
+      signingAlgorithm: ALG,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
+        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
       ],
     });
     caPrivate = caKeys.privateKey;
   }
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const hosts = [...new Set([...req.hosts.map((h) => h.toLowerCase()), 'localhost'])];
   const ips = [...new Set([...req.ips, '127.0.0.1', '::1'])];
   const cert = await x509.X509CertificateGenerator.create({
-    subject: `CN=${hosts[0]}`, issuer: caCert.subject, notBefore: new Date(now - DAY), notAfter: new Date(now + Math.min(req.days ?? 397, 397) * DAY),
-    publicKey: keys.publicKey as never, signingKey: caPrivate as never, signingAlgorithm: ALG,
+    subject: `CN=${hosts[0]}`,
+    issuer: caCert.subject,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + Math.min(req.days ?? 397, 397) * DAY),
+    publicKey: keys.publicKey as never,
+    signingKey: caPrivate as never,
+    signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension([...hosts.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))], false),
+      new x509.SubjectAlternativeNameExtension(
+        [...hosts.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))],
+        false,
+      ),
       await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
   return {

@@ -39,7 +39,11 @@ export async function provisionTokens(db: Db, fromEnv: Partial<Tokens>, rotate: 
     const value = newToken();
     // Two instances starting together: the first write wins and both read it back.
     if (rotate.includes(kind)) await db.deleteFrom('meta').where('key', '=', key).execute();
-    await db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
     tokens[kind] = row.value;
     if (row.value === value) created.push(kind);
@@ -51,7 +55,8 @@ export async function provisionTokens(db: Db, fromEnv: Partial<Tokens>, rotate: 
 export function firstStartBanner(tokens: Tokens, created: TokenKind[], origin: string): string {
   const lines = ['', '==== exam-face-checkin: tokens created on first start (shown only now; `npm run tokens` shows them again) ===='];
   if (created.includes('admin')) lines.push(`Администратор / admin:   ${origin}/admin#token=${tokens.admin}`);
-  if (created.includes('station')) lines.push(`Пункт пропуска / station: ${origin}/#pair=${tokens.station}   (or: admin page → «Подключить пункт пропуска», QR code)`);
+  if (created.includes('station'))
+    lines.push(`Пункт пропуска / station: ${origin}/#pair=${tokens.station}   (or: admin page → «Подключить пункт пропуска», QR code)`);
   lines.push('Keep them secret; set ADMIN_TOKEN / STATION_TOKEN to choose your own.', '');
   return lines.join('\n');
 }

@@ -14,6 +14,12 @@ import { encodeEmbedding } from '../src/face/embedding.js';
 import { systemClock } from '../src/time.js';
 import { sqliteDatabase, type TestDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN } from './helpers/app.js';
+import type { ErrorJson } from './helpers/answers.js';
+import type { Static } from '@fastify/type-provider-typebox';
+import type { healthSchema } from '../src/http/schemas/checkpoint.js';
+
+/** The health answer as its route schema declares it. */
+type HealthBody = Static<(typeof healthSchema.response)[200]>;
 
 let tdb: TestDatabase;
 let db: Db;
@@ -45,7 +51,7 @@ test('GET /api/health without a token answers liveness only; the figures need th
   assert.deepEqual(Object.keys(wrong.json()).sort(), ['index_size', 'status']);
   const res = await app.inject({ method: 'GET', url: '/api/health', headers: { 'x-admin-token': ADMIN_TOKEN } });
   assert.equal(res.statusCode, 200);
-  const body = res.json();
+  const body = res.json<HealthBody>();
   assert.equal(body.status, 'ok');
   assert.equal(body.db, true);
   assert.equal(body.database, 'sqlite');
@@ -57,25 +63,41 @@ test('GET /api/health without a token answers liveness only; the figures need th
 test('rebuildIndex() picks up students written to the database, only those of its model', async () => {
   const now = new Date().toISOString();
   for (let i = 0; i < 4; i++) {
-    await db.insertInto('students').values({
-      matricula: `M${i}`, lastname: 'L', firstname: 'F', lotin: null, short: null, group: null, identifier: null,
-      date_of_birth: null, passport_number: null, file_path: null, face_quality: null,
-      // The fourth was described by an earlier engine (the migration's default): never loaded next to the others.
-      ...(i < 3 ? { embedding_model: FACEAPI_MODEL.id } : {}),
-      embedding: encodeEmbedding(new Float32Array(128).fill(i / 10)), face_score: 0.9, face_width: 100, created_at: now, updated_at: now,
-    }).execute();
+    await db
+      .insertInto('students')
+      .values({
+        matricula: `M${i}`,
+        lastname: 'L',
+        firstname: 'F',
+        lotin: null,
+        short: null,
+        group: null,
+        identifier: null,
+        date_of_birth: null,
+        passport_number: null,
+        file_path: null,
+        face_quality: null,
+        // The fourth was described by an earlier engine (the migration's default): never loaded next to the others.
+        ...(i < 3 ? { embedding_model: FACEAPI_MODEL.id } : {}),
+        embedding: encodeEmbedding(new Float32Array(128).fill(i / 10)),
+        face_score: 0.9,
+        face_width: 100,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
   }
   const r = await rebuildIndex(db, { index, lookalikes, modelId: FACEAPI_MODEL.id });
   assert.equal(r.size, 3);
   const res = await app.inject({ method: 'GET', url: '/api/health' });
-  assert.equal(res.json().index_size, 3);
+  assert.equal(res.json<HealthBody>().index_size, 3);
 });
 
 test('unknown routes answer JSON 404 with a Russian message', async () => {
   const res = await app.inject({ method: 'GET', url: '/api/nothing-here' });
   assert.equal(res.statusCode, 404);
-  assert.equal(res.json().error, 'not_found');
-  assert.match(res.json().message, /Не найдено/);
+  assert.equal(res.json<ErrorJson>().error, 'not_found');
+  assert.match(res.json<ErrorJson>().message, /Не найдено/);
   // Security headers on every response, errors included.
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.equal(res.headers['x-frame-options'], 'DENY');

@@ -12,12 +12,12 @@ import { cameraFrame, startServedApp, type ServedApp } from './helpers/served.js
 import { ADMIN_TOKEN } from './helpers/app.js';
 import { makeIdPhotos } from './helpers/students.js';
 import { addStudents } from './helpers/roster.js';
+import type { PageElement, PageWindow } from './helpers/page-dom.js';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
-/* eslint-disable @typescript-eslint/no-explicit-any */
-// Page-side functions are serialised and run in Firefox (this Node program has no DOM types).
-declare const window: any;
+// Page-side functions are serialised and run in Firefox (this Node program has no DOM types: see helpers/page-dom.ts).
+declare const window: PageWindow;
 
 let app: ServedApp;
 const browsers: Browser[] = [];
@@ -61,8 +61,14 @@ async function photoCamera(page: Page, jpeg: Buffer): Promise<void> {
 
 async function snap(page: Page): Promise<string> {
   await page.click('#take-photo');
-  await page.waitForFunction(() => { const r = window.document.getElementById('result'); return r && !r.hidden && window.document.getElementById('camera-status').textContent === 'Готово к следующему снимку'; }, { timeout: 30_000 });
-  return page.$eval('#result', (r: any) => String(r.innerText).replace(/\s+/g, ' '));
+  await page.waitForFunction(
+    () => {
+      const r = window.document.getElementById('result');
+      return r && !r.hidden && window.document.getElementById('camera-status').textContent === 'Готово к следующему снимку';
+    },
+    { timeout: 30_000 },
+  );
+  return page.$eval('#result', (r: PageElement) => String(r.innerText).replace(/\s+/g, ' '));
 }
 
 async function openCamera(page: Page): Promise<void> {
@@ -75,29 +81,41 @@ async function openCamera(page: Page): Promise<void> {
 before(async () => {
   app = await startServedApp([3], [3]);
   const [face] = await makeIdPhotos(app.engine, [6]);
-  await addStudents(app, [{ photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } }]);
+  await addStudents(app, [
+    { photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } },
+  ]);
 });
 
-const resultText = (page: Page) => page.$eval('#result', (r: any) => String(r.innerText).replace(/\s+/g, ' '));
-const resultClass = (page: Page) => page.$eval('#result', (r: any) => String(r.className));
+const resultText = (page: Page) => page.$eval('#result', (r: PageElement) => String(r.innerText).replace(/\s+/g, ' '));
+const resultClass = (page: Page) => page.$eval('#result', (r: PageElement) => String(r.className));
 
 /** «Найти вручную», type `q`, then «Пропустить вручную» on the row of `who`; returns that row's text before the click. */
 async function passManually(page: Page, q: string, who: string, reason = ''): Promise<string> {
-  if (await page.$eval('#manual', (m: any) => m.hidden)) await page.click('#manual-open');
-  await page.$eval('#manual-query', (i: any) => (i.value = ''));
+  if (await page.$eval('#manual', (m: PageElement) => m.hidden)) await page.click('#manual-open');
+  await page.$eval('#manual-query', (i: PageElement) => (i.value = ''));
   await page.type('#manual-query', q);
-  await page.waitForFunction((w: string) => [...window.document.querySelectorAll('#manual-results li')].some((li: any) => li.textContent.includes(w)), { timeout: 10_000 }, who);
+  await page.waitForFunction(
+    (w: string) => [...window.document.querySelectorAll('#manual-results li')].some((li) => li.textContent.includes(w)),
+    { timeout: 10_000 },
+    who,
+  );
   if (reason) await page.type('#manual-reason', reason);
-  return page.evaluate((w: string) => {
-    const li: any = [...window.document.querySelectorAll('#manual-results li')].find((x: any) => x.textContent.includes(w));
-    const text = String(li.innerText).replace(/\s+/g, ' ');
-    li.querySelector('button.manual-pass').click();
-    return text;
-  }, who).then(async (text) => {
-    // The search closes when the pass is answered, and the card shows the answer.
-    await page.waitForFunction(() => window.document.getElementById('manual').hidden && /result-(ok|already)/.test(window.document.getElementById('result').className), { timeout: 10_000 });
-    return text;
-  });
+  return page
+    .evaluate((w: string) => {
+      const li = [...window.document.querySelectorAll('#manual-results li')].find((x) => x.textContent.includes(w));
+      if (!li) throw new Error(`no search result for ${w}`);
+      const text = String(li.innerText).replace(/\s+/g, ' ');
+      li.querySelector('button.manual-pass').click();
+      return text;
+    }, who)
+    .then(async (text) => {
+      // The search closes when the pass is answered, and the card shows the answer.
+      await page.waitForFunction(
+        () => window.document.getElementById('manual').hidden && /result-(ok|already)/.test(window.document.getElementById('result').className),
+        { timeout: 10_000 },
+      );
+      return text;
+    });
 }
 
 after(async () => {
@@ -112,11 +130,15 @@ test('Firefox: its fake camera (a test pattern, no face) → «В кадре н�
   assert.match(text, /В кадре нет лица/);
   assert.match(text, /Посмотрите в камеру/);
   assert.doesNotMatch(text, /не найдено/);
-  assert.equal(await page.$eval('#result', (r: any) => r.className), 'result result-warn');
+  assert.equal(await page.$eval('#result', (r: PageElement) => r.className), 'result result-warn');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-no-face.png') as `${string}.png` });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-no-face.png') });
   const attempts = await app.t.db.selectFrom('attempts').select(['status', 'source']).execute();
-  assert.deepEqual(attempts.map((a) => [a.status, a.source]), [['no_face', 'camera']], 'the frame really reached the server from Firefox');
+  assert.deepEqual(
+    attempts.map((a) => [a.status, a.source]),
+    [['no_face', 'camera']],
+    'the frame really reached the server from Firefox',
+  );
   assert.equal((await app.t.db.selectFrom('passes').selectAll().execute()).length, 0);
 });
 
@@ -128,12 +150,12 @@ test('Firefox: a real face as the camera → the enrolled student by name, then 
   const first = await snap(page);
   assert.match(first, /Проход разрешён/);
   assert.match(first, /Иванова-0 Анна/);
-  assert.equal(await page.$eval('#result', (r: any) => r.className), 'result result-ok');
-  await page.waitForFunction(() => [...window.document.querySelectorAll('#result img')].every((i: any) => i.naturalWidth > 0), { timeout: 10_000 });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-ok.png') as `${string}.png` });
+  assert.equal(await page.$eval('#result', (r: PageElement) => r.className), 'result result-ok');
+  await page.waitForFunction(() => [...window.document.querySelectorAll('#result img')].every((i) => i.naturalWidth > 0), { timeout: 10_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-checkpoint-ok.png') });
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.document.getElementById('result').className === 'result result-already', { timeout: 30_000 });
-  assert.match(await page.$eval('#result', (r: any) => String(r.innerText)), /Студент уже проходил сегодня/);
+  assert.match(await page.$eval('#result', (r: PageElement) => String(r.innerText)), /Студент уже проходил сегодня/);
 });
 
 test('Firefox: manual pass — «Федорова» finds «Фёдорова»; the second manual pass is «уже проходил»', async () => {
@@ -147,7 +169,7 @@ test('Firefox: manual pass — «Федорова» finds «Фёдорова»; 
   assert.match(card, /Пропущен вручную/);
   assert.match(card, /Фёдорова Мария/);
   assert.match(card, /паспорт проверен/);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-manual-pass.png') as `${string}.png` });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-manual-pass.png') });
 
   const again = await passManually(page, 'федорова', 'Фёдорова Мария');
   assert.match(again, /Уже прошёл сегодня в \d{2}:\d{2}:\d{2}/);
@@ -155,7 +177,10 @@ test('Firefox: manual pass — «Федорова» finds «Фёдорова»; 
   assert.match(await resultText(page), /Студент уже проходил сегодня Первый проход сегодня в \d{2}:\d{2}:\d{2} \(вручную\)/);
   const student = await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Фёдорова').executeTakeFirstOrThrow();
   const passes = await app.t.db.selectFrom('passes').selectAll().where('student_id', '=', student.id).execute();
-  assert.deepEqual(passes.map((p) => [p.source, p.reason]), [['manual', 'паспорт проверен']]);
+  assert.deepEqual(
+    passes.map((p) => [p.source, p.reason]),
+    [['manual', 'паспорт проверен']],
+  );
 });
 
 test('Firefox: the admin cancels a pass in the student card; the student is admitted again', async () => {
@@ -172,17 +197,23 @@ test('Firefox: the admin cancels a pass in the student card; the student is admi
   await admin.waitForFunction(() => window.document.getElementById('students-total').textContent === 'Найдено: 1');
   await admin.click('.student-card');
   await admin.waitForSelector('#sd-passes li.pass button');
-  assert.match(await admin.$eval('#sd-passes', (l: any) => String(l.innerText)), /вручную/);
+  assert.match(await admin.$eval('#sd-passes', (l: PageElement) => String(l.innerText)), /вручную/);
   await admin.click('#sd-passes li.pass button');
   await admin.type('.cancel-form input', 'не тот студент');
   await admin.click('.cancel-form button[type=submit]');
   await admin.waitForSelector('#sd-passes li.pass-cancelled');
-  assert.match(await admin.$eval('#sd-passes li.pass-cancelled', (l: any) => String(l.innerText).replace(/\s+/g, ' ')), /Отменён администратором .*Причина отмены: не тот студент/);
-  await admin.screenshot({ path: path.join(ARTIFACTS, 'firefox-admin-cancelled.png') as `${string}.png` });
+  assert.match(
+    await admin.$eval('#sd-passes li.pass-cancelled', (l: PageElement) => String(l.innerText).replace(/\s+/g, ' ')),
+    /Отменён администратором .*Причина отмены: не тот студент/,
+  );
+  await admin.screenshot({ path: path.join(ARTIFACTS, 'firefox-admin-cancelled.png') });
 
   await passManually(door, 'Иванова-2', 'Иванова-2 Анна');
   assert.equal(await resultClass(door), 'result result-ok', 'admitted again after the cancellation');
   const student = await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Иванова-2').executeTakeFirstOrThrow();
   const passes = await app.t.db.selectFrom('passes').selectAll().where('student_id', '=', student.id).orderBy('id').execute();
-  assert.deepEqual(passes.map((p) => p.cancel_reason), ['не тот студент', null]);
+  assert.deepEqual(
+    passes.map((p) => p.cancel_reason),
+    ['не тот студент', null],
+  );
 });

@@ -16,12 +16,13 @@ import { COLUMNS } from '../src/students/excel.js';
 import { localDate } from '../src/time.js';
 import { cameraFrame as cameraFrameOf, startServedApp, type ServedApp } from './helpers/served.js';
 import { ARTIFACTS, launchChromium, screenshot } from './helpers/chromium.js';
+import type { PageDocument, PageStorage, PageWindow } from './helpers/page-dom.js';
 
-// Page-side functions run in Chromium (this Node program has no DOM types). They stay functions, not
-// strings: the pages' Content-Security-Policy forbids eval, and the tests run under it.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-declare const document: any;
-declare const localStorage: any;
+// Page-side functions run in Chromium (this Node program has no DOM types: see helpers/page-dom.ts). They stay
+// functions, not strings: the pages' Content-Security-Policy forbids eval, and the tests run under it.
+declare const document: PageDocument;
+declare const window: PageWindow;
+declare const localStorage: PageStorage;
 const VIDEO_PLAYING = () => document.getElementById('video').videoWidth > 0;
 
 let app: ServedApp;
@@ -36,12 +37,20 @@ const browsers: Browser[] = [];
 const cameraFrame = (p: IdPhoto) => cameraFrameOf(engine, p);
 
 /** Chromium whose camera shows `camera`; with `camera` null, a browser with no usable camera at all. */
-const launch = (camera: Buffer | null, name: string, viewport = { width: 1280, height: 860 }): Promise<Page> => launchChromium(browsers, work, camera, name, viewport);
+const launch = (camera: Buffer | null, name: string, viewport = { width: 1280, height: 860 }): Promise<Page> =>
+  launchChromium(browsers, work, camera, name, viewport);
 const shot = screenshot;
 
 async function snap(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Сделать фото' }).click();
-  await page.waitForFunction(() => { const r = document.getElementById('result'); return r && !r.hidden && document.getElementById('camera-status').textContent === 'Готово к следующему снимку'; }, undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => {
+      const r = document.getElementById('result');
+      return r && !r.hidden && document.getElementById('camera-status').textContent === 'Готово к следующему снимку';
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
   return (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
 }
 
@@ -73,7 +82,7 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
   assert.match(first, /совпадение: (надёжное|на границе — сверьте с документом)/);
   assert.doesNotMatch(first, /Сходство|расстояние|0\.\d{3}/);
   // The enrolled photo is shown beside the captured frame.
-  await page.waitForFunction(() => [...document.querySelectorAll('#result img')].every((i: any) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#result img')].every((i) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
   assert.equal(await page.locator('#result img').count(), 2);
   await page.waitForFunction(() => document.getElementById('recent-list').textContent.includes('Иванова-0'));
   await shot(page, 'checkpoint-ok');
@@ -85,7 +94,7 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
   const second = (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
   assert.match(second, /Студент уже проходил сегодня/);
   assert.match(second, /Первый проход сегодня в \d{2}:\d{2}:\d{2} \(камера, Ауд\. 204\)/);
-  assert.equal(second.match(/\d{2}:\d{2}:\d{2}/g)!.length, 1, 'the first pass\'s time is said once');
+  assert.equal(second.match(/\d{2}:\d{2}:\d{2}/g)!.length, 1, "the first pass's time is said once");
   assert.match(second, /Иванова-0 Анна/);
   await shot(page, 'checkpoint-already-passed');
   assert.equal(await page.evaluate(() => localStorage.getItem('efc.station')), 'Ауд. 204');
@@ -97,7 +106,10 @@ test('checkpoint page: camera → enrolled student by name, then "already passed
 async function assertNoRepeats(page: Page): Promise<void> {
   const lines = (await page.locator('#result .result-title, #result .result-hint').allInnerTexts()).map((l) => l.trim().toLowerCase());
   assert.equal(new Set(lines).size, lines.length, JSON.stringify(lines));
-  const words = lines.join(' ').split(/[^а-яё]+/).filter((w) => w.length > 4);
+  const words = lines
+    .join(' ')
+    .split(/[^а-яё]+/)
+    .filter((w) => w.length > 4);
   assert.equal(new Set(words).size, words.length, `a word repeated on the card: ${JSON.stringify(lines)}`);
 }
 
@@ -143,7 +155,9 @@ test('checkpoint page: no camera / permission denied gives a clear message, not 
   const page = await launch(null, 'no-camera');
   await page.goto(pair);
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
-  await page.waitForFunction(() => /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/.test(document.getElementById('result').textContent));
+  await page.waitForFunction(() =>
+    /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/.test(document.getElementById('result').textContent),
+  );
   const text = await page.locator('#result').innerText();
   assert.match(text, /Камера не найдена|Доступ к камере запрещён|Камера занята|Камера недоступна|Не удалось открыть камеру/);
   assert.equal(await page.getByRole('button', { name: 'Сделать фото' }).isDisabled(), true);
@@ -167,18 +181,24 @@ test('checkpoint page on a tablet (768×1024, touch): no sideways scrolling, pre
     const box = (id: string) => document.getElementById(id).getBoundingClientRect();
     return {
       scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: (globalThis as any).innerWidth,
-      innerHeight: (globalThis as any).innerHeight,
+      innerWidth: window.innerWidth,
+      innerHeight: window.innerHeight,
       video: box('video'),
       result: box('result'),
       buttons: [box('open-camera'), box('take-photo')],
-      title: parseFloat((globalThis as any).getComputedStyle(document.querySelector('#result .result-title')).fontSize),
+      title: parseFloat(window.getComputedStyle(document.querySelector('#result .result-title')).fontSize),
     };
   });
   assert.ok(layout.scrollWidth <= layout.innerWidth, `no horizontal scroll (${layout.scrollWidth} > ${layout.innerWidth})`);
   for (const b of [layout.video, layout.result, ...layout.buttons]) assert.ok(b.left >= 0 && b.right <= layout.innerWidth && b.width > 0, JSON.stringify(b));
-  assert.ok(layout.result.top >= 0 && layout.result.bottom <= layout.innerHeight + 1, `the whole result is on screen without scrolling by hand (${layout.result.top}–${layout.result.bottom} of ${layout.innerHeight})`);
-  assert.ok(layout.buttons.every((b: { height: number }) => b.height >= 44), 'touch targets at least 44 px high');
+  assert.ok(
+    layout.result.top >= 0 && layout.result.bottom <= layout.innerHeight + 1,
+    `the whole result is on screen without scrolling by hand (${layout.result.top}–${layout.result.bottom} of ${layout.innerHeight})`,
+  );
+  assert.ok(
+    layout.buttons.every((b: { height: number }) => b.height >= 44),
+    'touch targets at least 44 px high',
+  );
   assert.ok(layout.title >= 24, `result title readable from a metre away (${layout.title} px)`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'checkpoint-tablet.png') }); // what the operator sees, not the full page
 });
@@ -231,10 +251,17 @@ test('admin page: token, Excel upload with summary, report download', async () =
   assert.equal(report.suggestedFilename(), `passes_${today}.xlsx`);
   assert.match(await page.locator('#report-message').innerText(), new RegExp(`passes_${today}\\.xlsx`));
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile((await report.path())!);
-  assert.deepEqual(wb.worksheets.map((w) => w.name), ['Проходы', 'Не прошли']);
-  const names = (ws: ExcelJS.Worksheet) => ws.getSheetValues().flat().filter((v): v is string => typeof v === 'string');
-  assert.ok(names(wb.worksheets[0]!).includes('Иванова-0'), 'today\'s pass from the first test is in the report');
+  await wb.xlsx.readFile(await report.path());
+  assert.deepEqual(
+    wb.worksheets.map((w) => w.name),
+    ['Проходы', 'Не прошли'],
+  );
+  const names = (ws: ExcelJS.Worksheet) =>
+    ws
+      .getSheetValues()
+      .flat()
+      .filter((v): v is string => typeof v === 'string');
+  assert.ok(names(wb.worksheets[0]!).includes('Иванова-0'), "today's pass from the first test is in the report");
   const absent = names(wb.getWorksheet('Не прошли')!);
   assert.ok(absent.includes('Иванова-200') && !absent.includes('Иванова-0'), JSON.stringify(absent));
   await shot(page, 'admin-report');
@@ -247,7 +274,7 @@ test('admin page: token, Excel upload with summary, report download', async () =
   assert.match(await page.locator('#report-message').innerText(), /позже/);
 });
 
-test('admin page: «Скачать шаблон списка» saves the server\'s template with the loader\'s 10 columns', async () => {
+test("admin page: «Скачать шаблон списка» saves the server's template with the loader's 10 columns", async () => {
   const page = await launch(null, 'template');
   await page.goto(`${base}/admin#token=${ADMIN_TOKEN}`);
   await page.waitForSelector('#panel:not([hidden])');
@@ -256,12 +283,15 @@ test('admin page: «Скачать шаблон списка» saves the server\
   const file = await download;
   assert.equal(file.suggestedFilename(), 'list of students.xlsx');
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile((await file.path())!);
-  assert.deepEqual((wb.worksheets[0]!.getRow(1).values as unknown[]).slice(1), COLUMNS.map(([n]) => n));
+  await wb.xlsx.readFile(await file.path());
+  assert.deepEqual(
+    (wb.worksheets[0]!.getRow(1).values as unknown[]).slice(1),
+    COLUMNS.map(([n]) => n),
+  );
   assert.match(await page.locator('#template-message').innerText(), /Шаблон скачан/);
 
   // The template uploaded as it is (its example row's photo is nowhere): the summary says what layout was expected.
-  await page.setInputFiles('#excel-file', (await file.path())!);
+  await page.setInputFiles('#excel-file', await file.path());
   await page.click('#upload-button');
   await page.waitForFunction(() => document.getElementById('upload-message').textContent.startsWith('Готово'), undefined, { timeout: 60_000 });
   assert.match(await page.locator('#summary .load-hint').innerText(), /Ни одного фото из таблицы не найдено/);
@@ -269,7 +299,7 @@ test('admin page: «Скачать шаблон списка» saves the server\
   await shot(page, 'admin-template-uploaded');
 });
 
-test('pairing (F1): an unpaired checkpoint is refused and says how to connect; the admin page\'s link pairs it once', async () => {
+test("pairing (F1): an unpaired checkpoint is refused and says how to connect; the admin page's link pairs it once", async () => {
   const page = await launch(await cameraFrame(people[1]!), 'unpaired');
   await page.goto(base);
   await page.waitForFunction(() => document.getElementById('result').textContent.includes('не подключён'));
@@ -297,7 +327,7 @@ test('pairing (F1): an unpaired checkpoint is refused and says how to connect; t
   assert.match(await snap(page), /Иванова-1 Анна/);
 });
 
-test('cross-site (F5): a page on another origin cannot record a pass through the operator\'s paired browser', async () => {
+test("cross-site (F5): a page on another origin cannot record a pass through the operator's paired browser", async () => {
   const page = await launch(null, 'cross-site');
   await page.goto(pair); // the operator's browser is paired with the server
   const frame = (await cameraFrame(people[0]!)).toString('base64');

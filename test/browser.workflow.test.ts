@@ -9,11 +9,11 @@ import { makeIdPhotos } from './helpers/students.js';
 import { addStudents } from './helpers/roster.js';
 import { cameraFrame, startServedApp, type ServedApp } from './helpers/served.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
+import type { PageDocument, PageWindow } from './helpers/page-dom.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-// Page-side functions run in Chromium (this Node program has no DOM types).
-declare const document: any;
-declare const window: any;
+// Page-side functions run in Chromium (this Node program has no DOM types: see helpers/page-dom.ts).
+declare const document: PageDocument;
+declare const window: PageWindow;
 const VIDEO_PLAYING = () => document.getElementById('video').videoWidth > 0;
 const FADE_S = 2;
 
@@ -21,7 +21,8 @@ let app: ServedApp;
 let fedorovaId: number;
 const browsers: Browser[] = [];
 
-const launch = (camera: Buffer | null, name: string, viewport?: { width: number; height: number }) => launchChromium(browsers, app.work, camera, name, viewport);
+const launch = (camera: Buffer | null, name: string, viewport?: { width: number; height: number }) =>
+  launchChromium(browsers, app.work, camera, name, viewport);
 const resultText = async (page: Page) => (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
 const resultClass = (page: Page) => page.locator('#result').getAttribute('class');
 
@@ -55,7 +56,9 @@ before(async () => {
   app = await startServedApp([3], [3], { RESULT_FADE_S: String(FADE_S) });
   // «Фёдорова» (with ё) enrolled through the real loader, with a real face that is not one of the camera's.
   const [face] = await makeIdPhotos(app.engine, [6]);
-  await addStudents(app, [{ photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } }]);
+  await addStudents(app, [
+    { photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } },
+  ]);
   fedorovaId = (await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Фёдорова').executeTakeFirstOrThrow()).id;
 });
 
@@ -85,7 +88,7 @@ test('manual pass: «Федорова» finds the student stored as «Фёдор
   assert.match(rowText, /группа ИТ-21/);
   assert.match(rowText, /Matricula 0012345/);
   assert.match(rowText, /Сегодня ещё не проходил/);
-  await page.waitForFunction(() => [...document.querySelectorAll('#manual-results img')].every((i: any) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('#manual-results img')].every((i) => i.naturalWidth > 0), undefined, { timeout: 10_000 });
   await screenshot(page, 'checkpoint-manual-search');
 
   await page.fill('#manual-reason', 'камера не узнала, паспорт проверен');
@@ -115,7 +118,7 @@ test('manual pass: «Федорова» finds the student stored as «Фёдор
   const already = await resultText(phone);
   assert.match(already, /Студент уже проходил сегодня/);
   assert.match(already, /Первый проход сегодня в \d{2}:\d{2}:\d{2} \(вручную, Ауд\. 305\)/);
-  assert.equal(already.match(/\d{2}:\d{2}:\d{2}/g)!.length, 1, 'the first pass\'s time is said once');
+  assert.equal(already.match(/\d{2}:\d{2}:\d{2}/g)!.length, 1, "the first pass's time is said once");
   await screenshot(phone, 'checkpoint-manual-already-phone');
   const width = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
   assert.ok(width.scroll <= width.inner, `no sideways scrolling on a phone (${width.scroll} > ${width.inner})`);
@@ -248,7 +251,10 @@ test('verified admission: after «Лицо не найдено» and a manual pa
   assert.equal(await door.locator('#result').getByRole('button', { name: 'Добавить снимок к фото студента' }).count(), 0);
   await screenshot(door, 'checkpoint-photo-added');
   const faces = await app.t.db.selectFrom('student_faces').select(['id', 'student_id']).execute();
-  assert.deepEqual(faces.map((f) => f.student_id), [student]);
+  assert.deepEqual(
+    faces.map((f) => f.student_id),
+    [student],
+  );
 
   // The camera now knows the face (the pass of today stands: «уже проходил»).
   const known = await snap(door);

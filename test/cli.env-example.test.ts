@@ -26,8 +26,16 @@ test('every variable config.ts reads is in .env.example, and nothing else is', (
   assert.ok(read.size >= 30, `the scan of config.ts found only ${read.size} names: ${[...read].join(', ')}`);
   const documented = lines.map((l) => SETTING.exec(l)?.[1]).filter((n): n is string => n !== undefined);
   assert.equal(new Set(documented).size, documented.length, 'each setting once');
-  assert.deepEqual([...read].filter((n) => !documented.includes(n)), [], 'read by config.ts but missing from .env.example');
-  assert.deepEqual(documented.filter((n) => !read.has(n)), [], 'in .env.example but not read by config.ts');
+  assert.deepEqual(
+    [...read].filter((n) => !documented.includes(n)),
+    [],
+    'read by config.ts but missing from .env.example',
+  );
+  assert.deepEqual(
+    documented.filter((n) => !read.has(n)),
+    [],
+    'in .env.example but not read by config.ts',
+  );
 });
 
 test('each setting has a one-line Russian + English comment above it and is commented out (copying the file changes nothing)', () => {

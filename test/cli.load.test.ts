@@ -18,9 +18,24 @@ function summary(rows: RowReport[], over: Partial<LoadSummary> = {}): LoadSummar
   const by: Record<string, number> = {};
   for (const r of rows) by[r.reason] = (by[r.reason] ?? 0) + 1;
   return {
-    file: 'list of students.xlsx', total_rows: rows.length, added: 0, updated: 0, skipped: rows.filter((r) => r.status === 'skipped').length,
-    failed: rows.filter((r) => r.status === 'failed').length, warnings: rows.filter((r) => r.status === 'warning').length, interrupted: false,
-    duration_ms: 2100, processed_rows: 0, photos_described: 0, photos_per_second: 0, index_size: 2500, rows, by_reason: by, lookalikes: [], lookalikes_total: 0, ...over,
+    file: 'list of students.xlsx',
+    total_rows: rows.length,
+    added: 0,
+    updated: 0,
+    skipped: rows.filter((r) => r.status === 'skipped').length,
+    failed: rows.filter((r) => r.status === 'failed').length,
+    warnings: rows.filter((r) => r.status === 'warning').length,
+    interrupted: false,
+    duration_ms: 2100,
+    processed_rows: 0,
+    photos_described: 0,
+    photos_per_second: 0,
+    index_size: 2500,
+    rows,
+    by_reason: by,
+    lookalikes: [],
+    lookalikes_total: 0,
+    ...over,
   };
 }
 
@@ -46,10 +61,18 @@ test('a re-run that skips 2,500 students: one line per reason with its count, no
 });
 
 test('other reasons: one line each (failures first), at most ROWS_PER_REASON rows each, the rest counted; hint and speed printed', () => {
-  const rows = [...rowsOf(30, 'failed', 'no_face', 10), ...rowsOf(2, 'failed', 'bad_date', 100), ...rowsOf(500, 'skipped', 'exists', 200), ...rowsOf(1, 'warning', 'poor_photo', 11)];
+  const rows = [
+    ...rowsOf(30, 'failed', 'no_face', 10),
+    ...rowsOf(2, 'failed', 'bad_date', 100),
+    ...rowsOf(500, 'skipped', 'exists', 200),
+    ...rowsOf(1, 'warning', 'poor_photo', 11),
+  ];
   const s = summary(rows, { added: 40, processed_rows: 73, photos_described: 71, photos_per_second: 8.4, hint: 'Ни одного фото…' });
   const text = formatSummary(s);
-  const reasons = text.split('\n').filter((l) => /^\s{4}\S/.test(l) && /\d+\s{2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[1]);
+  const reasons = text
+    .split('\n')
+    .filter((l) => /^\s{4}\S/.test(l) && /\d+\s{2}\S/.test(l))
+    .map((l) => l.trim().split(/\s{2,}/)[1]);
   assert.deepEqual(reasons, ['no_face', 'bad_date', 'poor_photo', 'exists'], text);
   assert.match(text, /ошибка\s+no_face\s+30\s+на фото нет лица/);
   assert.equal(rowLines(text).length, ROWS_PER_REASON + 2 + 1);
@@ -59,7 +82,10 @@ test('other reasons: one line each (failures first), at most ROWS_PER_REASON row
   assert.equal(rowLines(formatSummary(s, { verbose: true })).length, rows.length);
 
   // Look-alike pairs: the nearest ROWS_PER_REASON, the rest counted.
-  const pair = (i: number) => ({ distance: 0.2, students: [0, 1].map((k) => ({ id: 2 * i + k, row: 2 * i + k + 2, matricula: `m${2 * i + k}`, name: `Студент ${2 * i + k}`, photo_url: '' })) });
+  const pair = (i: number) => ({
+    distance: 0.2,
+    students: [0, 1].map((k) => ({ id: 2 * i + k, row: 2 * i + k + 2, matricula: `m${2 * i + k}`, name: `Студент ${2 * i + k}`, photo_url: '' })),
+  });
   const many = formatSummary(summary([], { lookalikes: Array.from({ length: 30 }, (_, i) => pair(i)), lookalikes_total: 30 }));
   assert.equal(many.split('\n').filter((l) => l.includes('↔')).length, ROWS_PER_REASON);
   assert.match(many, new RegExp(`… ещё ${30 - ROWS_PER_REASON} пар`));
@@ -102,54 +128,61 @@ async function sh(command: string, cwd: string, env: Record<string, string>): Pr
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = await once(child, 'exit');
+  const [code] = (await once(child, 'exit')) as [number | null];
   return { code: code as number, stdout, stderr };
 }
 
-test('the README\'s commands as written: `npm run --silent load -- --json > summary.json` and `npm run load -- --out FILE` give files that parse', { timeout: 600_000 }, async () => {
-  const docs = path.join(tmp, 'Face ID docs');
-  fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
-  for (const p of photos) fs.writeFileSync(path.join(docs, 'photos', `${p.key}.jpg`), p.bytes);
-  await writeSheet(path.join(docs, 'list of students.xlsx'), [...photos.map((p, i) => studentRow(i, `photos/${p.key}.jpg`)), studentRow(9, 'photos/missing.jpg')]);
-  const env = { FACE_ID_DOCS: docs, DATA_DIR: path.join(tmp, 'data'), DATABASE_URL: '' };
+test(
+  "the README's commands as written: `npm run --silent load -- --json > summary.json` and `npm run load -- --out FILE` give files that parse",
+  { timeout: 600_000 },
+  async () => {
+    const docs = path.join(tmp, 'Face ID docs');
+    fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
+    for (const p of photos) fs.writeFileSync(path.join(docs, 'photos', `${p.key}.jpg`), p.bytes);
+    await writeSheet(path.join(docs, 'list of students.xlsx'), [
+      ...photos.map((p, i) => studentRow(i, `photos/${p.key}.jpg`)),
+      studentRow(9, 'photos/missing.jpg'),
+    ]);
+    const env = { FACE_ID_DOCS: docs, DATA_DIR: path.join(tmp, 'data'), DATABASE_URL: '' };
 
-  const json = await sh('npm run --silent load -- --json > summary.json', tmp, env);
-  assert.equal(json.code, 0, json.stderr);
-  const s = JSON.parse(fs.readFileSync(path.join(tmp, 'summary.json'), 'utf8')) as LoadSummary;
-  assert.equal(s.added, photos.length);
-  assert.equal(s.by_reason.file_not_found, 1);
-  assert.equal(s.processed_rows, photos.length + 1);
-  assert.equal(s.photos_described, photos.length);
-  assert.ok(s.photos_per_second > 0);
-  assert.equal(json.stdout, '', 'everything went to the file');
+    const json = await sh('npm run --silent load -- --json > summary.json', tmp, env);
+    assert.equal(json.code, 0, json.stderr);
+    const s = JSON.parse(fs.readFileSync(path.join(tmp, 'summary.json'), 'utf8')) as LoadSummary;
+    assert.equal(s.added, photos.length);
+    assert.equal(s.by_reason.file_not_found, 1);
+    assert.equal(s.processed_rows, photos.length + 1);
+    assert.equal(s.photos_described, photos.length);
+    assert.ok(s.photos_per_second > 0);
+    assert.equal(json.stdout, '', 'everything went to the file');
 
-  // Without --silent npm prints its banner, but --out still writes clean JSON — relative to where it was typed.
-  pg = await postgresDatabase();
-  const sub = path.join(tmp, 'reports');
-  fs.mkdirSync(sub);
-  const out = await sh('npm run load -- --out summary.json', sub, { ...env, DATABASE_URL: (pg.config as { url: string }).url });
-  assert.equal(out.code, 0, out.stderr);
-  const o = JSON.parse(fs.readFileSync(path.join(sub, 'summary.json'), 'utf8')) as LoadSummary;
-  assert.equal(o.added, photos.length, 'a fresh PostgreSQL database');
-  assert.match(out.stdout, /Итог загрузки/, 'the human summary still on the terminal');
-  assert.ok(!fs.existsSync(path.join(projectRoot, 'summary.json')), 'not in the project folder npm ran the script in');
+    // Without --silent npm prints its banner, but --out still writes clean JSON — relative to where it was typed.
+    pg = await postgresDatabase();
+    const sub = path.join(tmp, 'reports');
+    fs.mkdirSync(sub);
+    const out = await sh('npm run load -- --out summary.json', sub, { ...env, DATABASE_URL: (pg.config as { url: string }).url });
+    assert.equal(out.code, 0, out.stderr);
+    const o = JSON.parse(fs.readFileSync(path.join(sub, 'summary.json'), 'utf8')) as LoadSummary;
+    assert.equal(o.added, photos.length, 'a fresh PostgreSQL database');
+    assert.match(out.stdout, /Итог загрузки/, 'the human summary still on the terminal');
+    assert.ok(!fs.existsSync(path.join(projectRoot, 'summary.json')), 'not in the project folder npm ran the script in');
 
-  // Re-run (node directly: no second build): every photo row skipped → one line per reason; --verbose → every row.
-  const cli = `"${process.execPath}" "${path.join(projectRoot, 'dist/src/cli/load.js')}"`;
-  const rerun = await sh(cli, tmp, env);
-  assert.equal(rerun.code, 0, rerun.stderr);
-  assert.match(rerun.stdout, new RegExp(`пропущено\\s+exists\\s+${photos.length}\\s+уже в базе`));
-  assert.match(rerun.stdout, /ошибка\s+file_not_found\s+1\s+файл фото не найден/);
-  assert.equal(rowLines(rerun.stdout).length, 1, `only the failed row is listed:\n${rerun.stdout}`);
-  assert.doesNotMatch(rerun.stderr, /строка \d+ \(Matricula/, 'no row lines while loading');
-  assert.match(rerun.stdout, /Подсказка: Ни одного фото/, 'the one row left has no photo: the hint says what is expected');
+    // Re-run (node directly: no second build): every photo row skipped → one line per reason; --verbose → every row.
+    const cli = `"${process.execPath}" "${path.join(projectRoot, 'dist/src/cli/load.js')}"`;
+    const rerun = await sh(cli, tmp, env);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, new RegExp(`пропущено\\s+exists\\s+${photos.length}\\s+уже в базе`));
+    assert.match(rerun.stdout, /ошибка\s+file_not_found\s+1\s+файл фото не найден/);
+    assert.equal(rowLines(rerun.stdout).length, 1, `only the failed row is listed:\n${rerun.stdout}`);
+    assert.doesNotMatch(rerun.stderr, /строка \d+ \(Matricula/, 'no row lines while loading');
+    assert.match(rerun.stdout, /Подсказка: Ни одного фото/, 'the one row left has no photo: the hint says what is expected');
 
-  const verbose = await sh(`${cli} --verbose`, tmp, env);
-  assert.equal(verbose.code, 0, verbose.stderr);
-  assert.equal(rowLines(verbose.stdout).length, photos.length + 1);
-  assert.equal((verbose.stderr.match(/строка \d+ \(Matricula/g) ?? []).length, photos.length + 1, 'and while loading');
+    const verbose = await sh(`${cli} --verbose`, tmp, env);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.equal(rowLines(verbose.stdout).length, photos.length + 1);
+    assert.equal((verbose.stderr.match(/строка \d+ \(Matricula/g) ?? []).length, photos.length + 1, 'and while loading');
 
-  const badOut = await sh(`${cli} --out no-such-folder/summary.json`, tmp, env);
-  assert.equal(badOut.code, 2);
-  assert.match(badOut.stderr, /--out/);
-});
+    const badOut = await sh(`${cli} --out no-such-folder/summary.json`, tmp, env);
+    assert.equal(badOut.code, 2);
+    assert.match(badOut.stderr, /--out/);
+  },
+);

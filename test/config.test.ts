@@ -31,12 +31,22 @@ test('DATABASE_URL selects PostgreSQL or a SQLite file', () => {
 
 test('every bad value is reported by name in one error', () => {
   try {
-    loadConfig({ PORT: 'eighty', MATCH_THRESHOLD: '3', TIMEZONE: 'Mars/Olympus', FACE_WORKERS: '0', ADMIN_TOKEN: 'short', DATABASE_URL: 'mysql://x', HNSW_FROM: 'many', HNSW_EF: '3' });
+    loadConfig({
+      PORT: 'eighty',
+      MATCH_THRESHOLD: '3',
+      TIMEZONE: 'Mars/Olympus',
+      FACE_WORKERS: '0',
+      ADMIN_TOKEN: 'short',
+      DATABASE_URL: 'mysql://x',
+      HNSW_FROM: 'many',
+      HNSW_EF: '3',
+    });
     assert.fail('expected ConfigError');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
     const text = e.problems.join('\n');
-    for (const name of ['PORT', 'MATCH_THRESHOLD', 'TIMEZONE', 'FACE_WORKERS', 'ADMIN_TOKEN', 'DATABASE_URL', 'HNSW_FROM', 'HNSW_EF']) assert.match(text, new RegExp(name));
+    for (const name of ['PORT', 'MATCH_THRESHOLD', 'TIMEZONE', 'FACE_WORKERS', 'ADMIN_TOKEN', 'DATABASE_URL', 'HNSW_FROM', 'HNSW_EF'])
+      assert.match(text, new RegExp(name));
     assert.equal(e.problems.length, 8);
   }
 });

@@ -1,7 +1,18 @@
 // Alignment: the least-squares similarity, the warped chip, and the templates the descriptors were trained on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ARCFACE_TEMPLATE, alignedChip, dlibTemplate, DLIB_ALIGN_POINTS, fitSimilarity, fivePointsFrom68, mirrorChip, similarityScale, warpChip, type Point } from '../src/face/align.js';
+import {
+  ARCFACE_TEMPLATE,
+  alignedChip,
+  dlibTemplate,
+  DLIB_ALIGN_POINTS,
+  fitSimilarity,
+  fivePointsFrom68,
+  mirrorChip,
+  similarityScale,
+  warpChip,
+  type Point,
+} from '../src/face/align.js';
 
 const apply = (t: { a: number; b: number; tx: number; ty: number }, p: Point): Point => ({ x: t.a * p.x - t.b * p.y + t.tx, y: t.b * p.x + t.a * p.y + t.ty });
 
@@ -17,7 +28,18 @@ test('fitSimilarity recovers a rotation, scale and shift exactly, and is least-s
   const t2 = fitSimilarity(from, noisy);
   assert.ok(Math.abs(similarityScale(t2) - 2.5) < 0.01);
   assert.throws(() => fitSimilarity([{ x: 1, y: 1 }], [{ x: 1, y: 1 }]));
-  assert.throws(() => fitSimilarity([{ x: 1, y: 1 }, { x: 1, y: 1 }], [{ x: 0, y: 0 }, { x: 1, y: 0 }]));
+  assert.throws(() =>
+    fitSimilarity(
+      [
+        { x: 1, y: 1 },
+        { x: 1, y: 1 },
+      ],
+      [
+        { x: 0, y: 0 },
+        { x: 1, y: 0 },
+      ],
+    ),
+  );
 });
 
 test('dlib template: 33 points (nose, eyes, outer and upper inner lip) inside the 150 px chip, eyes level', () => {
@@ -40,7 +62,9 @@ test('a tilted face is warped upright: the chip of a rotated image equals the ch
   DLIB_ALIGN_POINTS.forEach((i, k) => (lm68[i] = apply(truth, t.points[k]!)));
   const data = Buffer.alloc(size * size * 3, 40);
   for (const p of DLIB_ALIGN_POINTS.map((i) => lm68[i]!)) {
-    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) data.fill(250, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3 + 3);
+    for (let dy = -2; dy <= 2; dy++)
+      for (let dx = -2; dx <= 2; dx++)
+        data.fill(250, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3 + 3);
   }
   const { chip, size: s, scale } = alignedChip({ data, width: size, height: size }, lm68, 'dlib');
   assert.equal(s, 150);

@@ -35,7 +35,7 @@ test('graph builds in slices: exact answers meanwhile, event loop turns, changes
   const during = index.search(vectors[100]!)!;
   assert.equal(during.best.studentId, 101);
   assert.equal(index.annStatus?.state, 'building');
-  assert.ok(index.annStatus!.filled < N);
+  assert.ok(index.annStatus.filled < N);
 
   await index.annSettled();
   clearInterval(timer);
@@ -68,7 +68,8 @@ test('a reload during the build starts the graph again from the new content; bel
   assert.equal(index.annStatus?.total, 3000);
   assert.equal(index.backend, 'hnsw');
   // HNSW is approximate and its multi-threaded build is not deterministic: a rare probe misses (seen once in CI).
-  let found = 0, probes = 0;
+  let found = 0,
+    probes = 0;
   for (let i = 0; i < 3000; i += 37, probes++) if (index.search(fresh[i]!)!.best.studentId === 10_000 + i) found++;
   assert.ok(found >= probes - 2, `${found} of ${probes} found`);
   for (let i = 0; i < 6000; i += 97) assert.ok(index.search(big[i]!)!.best.studentId >= 10_000, 'nothing of the old content');

@@ -73,9 +73,16 @@ test('a job stuck past jobTimeoutMs → engine_unavailable; the worker is replac
   try {
     const t0 = Date.now();
     const stuck = engine.describe(face, { purpose: 'probe' });
-    const outcome = stuck.then(() => 'answered', (e: unknown) => e);
+    const outcome = stuck.then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
     // (a) the job's timer fires while the decode is stuck, and the caller is told the engine is unavailable.
-    await within(until(() => logs.some((l) => /timed out/.test(l)), TIMEOUT_MS + 10_000, 'timeout log'), TIMEOUT_MS + 11_000, 'timeout');
+    await within(
+      until(() => logs.some((l) => /timed out/.test(l)), TIMEOUT_MS + 10_000, 'timeout log'),
+      TIMEOUT_MS + 11_000,
+      'timeout',
+    );
     const fired = Date.now() - t0;
     assert.ok(fired >= TIMEOUT_MS - 50, `timed out after ${fired} ms, not before ${TIMEOUT_MS}`);
     await pool.release();
@@ -94,7 +101,7 @@ test('a job stuck past jobTimeoutMs → engine_unavailable; the worker is replac
   await until(() => engine!.stats().workers === 1, 30_000, 'a new worker');
   const afterRestart = await within(engine.describe(face, { purpose: 'probe' }), 60_000, 'describe after the restart');
   assert.equal(afterRestart.faces.length, before.faces.length);
-  assert.ok(euclidean(afterRestart.faces[0]!.descriptor!, before.faces[0]!.descriptor!) < 1e-3, 'same face, same descriptor');
+  assert.ok(euclidean(afterRestart.faces[0]!.descriptor!, before.faces[0].descriptor) < 1e-3, 'same face, same descriptor');
   assert.ok(engine.ready);
   assert.equal(engine.stats().busy, 0);
   assert.ok(!logs.some((l) => /cannot restart/.test(l)), logs.join('\n'));

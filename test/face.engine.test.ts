@@ -98,10 +98,11 @@ test('an index of all sample faces finds each altered copy as its nearest neighb
   const index = new FaceIndex();
   const ids = new Map<string, number>();
   let id = 1;
-  for (const i of SAMPLES) results.get(i)!.faces.forEach((f, k) => {
-    ids.set(`${i}/${k}`, id);
-    index.upsert(id++, f.descriptor!);
-  });
+  for (const i of SAMPLES)
+    results.get(i)!.faces.forEach((f, k) => {
+      ids.set(`${i}/${k}`, id);
+      index.upsert(id++, f.descriptor!);
+    });
   for (const [key, expected] of ids) {
     if (key.startsWith('2/')) continue; // in the index as distractors, not probed (see ID_PHOTO_SAMPLES)
     for (const v of variants) {
@@ -126,7 +127,6 @@ async function rejects(bytes: Uint8Array, code: string): Promise<void> {
   });
 }
 
-
 test('bad input gives a typed error, not a crash, and the engine keeps working', async () => {
   await rejects(Buffer.from('this is a text file, not a photo\n'), 'bad_image');
   await rejects(Buffer.alloc(0), 'bad_image');
@@ -139,5 +139,8 @@ test('bad input gives a typed error, not a crash, and the engine keeps working',
   await rejects(bomb, 'image_too_large');
   const r = await engine.describe(sampleBytes(3), { purpose: 'probe' });
   assert.equal(r.faces.length, 3);
-  assert.ok(engine.stats().numTensors.every((n) => n < 400), `tensors stay bounded: ${engine.stats().numTensors}`);
+  assert.ok(
+    engine.stats().numTensors.every((n) => n < 400),
+    `tensors stay bounded: ${engine.stats().numTensors.join(',')}`,
+  );
 });

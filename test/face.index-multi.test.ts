@@ -54,9 +54,17 @@ for (const path of ['simd', 'js', 'hnsw'] as const) {
       const res = index.search(query)!;
       assert.equal(res.best.studentId, t.best[0], `query ${q}`);
       assert.ok(Math.abs(res.best.distance - t.best[1]) < 1e-5);
-      assert.equal(res.secondStudentId, t.second![0], 'the second is another student, never the best one\'s other photo');
+      assert.equal(res.secondStudentId, t.second![0], "the second is another student, never the best one's other photo");
       assert.ok(Math.abs(res.secondDistance - t.second![1]) < 1e-5);
-      assert.ok(Math.abs(index.distanceTo(base.student, query)! - truth(faces.filter((f) => f.student === base.student), query).best[1]) < 1e-5);
+      assert.ok(
+        Math.abs(
+          index.distanceTo(base.student, query)! -
+            truth(
+              faces.filter((f) => f.student === base.student),
+              query,
+            ).best[1],
+        ) < 1e-5,
+      );
     }
   });
 }
@@ -83,13 +91,27 @@ test('removeFace drops one photo; remove(student) drops the student and every ad
   const aLikeB = near(b, r, 0.02); // an added photo of student 1 that looks like student 2
   index.addFace(1, 10, aLikeB);
   index.addFace(1, 11, near(a, r));
-  assert.deepEqual(index.within(b, 0.2).map((m) => m.studentId).sort(), [1, 2], 'each student once, at their nearest face');
+  assert.deepEqual(
+    index
+      .within(b, 0.2)
+      .map((m) => m.studentId)
+      .sort(),
+    [1, 2],
+    'each student once, at their nearest face',
+  );
   assert.equal(index.within(b, 0.2).filter((m) => m.studentId === 1).length, 1);
   const pairs = await auditAll(index, 0.2);
-  assert.deepEqual(pairs.map((p) => [p.a, p.b]), [[1, 2]], 'the added photo makes 1 and 2 look-alikes, once');
+  assert.deepEqual(
+    pairs.map((p) => [p.a, p.b]),
+    [[1, 2]],
+    'the added photo makes 1 and 2 look-alikes, once',
+  );
   index.removeFace(10);
   assert.equal(index.size, 3);
-  assert.deepEqual(index.within(b, 0.2).map((m) => m.studentId), [2]);
+  assert.deepEqual(
+    index.within(b, 0.2).map((m) => m.studentId),
+    [2],
+  );
   assert.deepEqual(await auditAll(index, 0.2), []);
   index.remove(1);
   assert.equal(index.size, 1);
@@ -104,7 +126,11 @@ test('replaceAll takes added photos (faceId) with the primary faces', () => {
   const r = rng(11);
   const a = randomVector(r);
   const index = new FaceIndex();
-  index.replaceAll([{ id: 1, embedding: a }, { id: 2, embedding: randomVector(r) }, { id: 1, faceId: 4, embedding: near(a, r) }]);
+  index.replaceAll([
+    { id: 1, embedding: a },
+    { id: 2, embedding: randomVector(r) },
+    { id: 1, faceId: 4, embedding: near(a, r) },
+  ]);
   assert.equal(index.size, 3);
   assert.equal(index.addedFaces, 1);
   assert.equal(index.vectorsOf(1).length, 2);

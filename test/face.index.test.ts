@@ -11,29 +11,30 @@ function randomVector(r: () => number): Float32Array {
   return v;
 }
 
-for (const simd of [true, false]) test(`search (${simd ? 'WASM SIMD' : 'JS'} scan) returns the exact nearest and second-nearest student, as a naive scan does`, () => {
-  const r = rng(42);
-  const index = new FaceIndex(16, { simd }); // small capacity: forces growth
-  assert.equal(index.scanKind, simd ? 'simd' : 'js', 'Node 20 has WASM SIMD');
-  const vectors = new Map<number, Float32Array>();
-  for (let id = 1; id <= 3000; id++) {
-    const v = randomVector(r);
-    vectors.set(id * 7, v);
-    index.upsert(id * 7, id % 2 ? v : encodeEmbedding(v));
-  }
-  assert.equal(index.size, 3000);
-  for (let q = 0; q < 200; q++) {
-    // Half the queries are near an enrolled vector, half are anywhere.
-    const base = vectors.get(7 * (1 + Math.floor(r() * 3000)))!;
-    const query = q % 2 ? randomVector(r) : base.map((x) => x + (r() - 0.5) * 0.01);
-    const ranked = [...vectors].map(([id, v]) => ({ id, d: euclidean(v, query) })).sort((a, b) => a.d - b.d);
-    const res = index.search(query)!;
-    assert.equal(res.best.studentId, ranked[0]!.id);
-    assert.ok(Math.abs(res.best.distance - ranked[0]!.d) < 1e-5);
-    assert.equal(res.secondStudentId, ranked[1]!.id);
-    assert.ok(Math.abs(res.secondDistance - ranked[1]!.d) < 1e-5);
-  }
-});
+for (const simd of [true, false])
+  test(`search (${simd ? 'WASM SIMD' : 'JS'} scan) returns the exact nearest and second-nearest student, as a naive scan does`, () => {
+    const r = rng(42);
+    const index = new FaceIndex(16, { simd }); // small capacity: forces growth
+    assert.equal(index.scanKind, simd ? 'simd' : 'js', 'Node 20 has WASM SIMD');
+    const vectors = new Map<number, Float32Array>();
+    for (let id = 1; id <= 3000; id++) {
+      const v = randomVector(r);
+      vectors.set(id * 7, v);
+      index.upsert(id * 7, id % 2 ? v : encodeEmbedding(v));
+    }
+    assert.equal(index.size, 3000);
+    for (let q = 0; q < 200; q++) {
+      // Half the queries are near an enrolled vector, half are anywhere.
+      const base = vectors.get(7 * (1 + Math.floor(r() * 3000)))!;
+      const query = q % 2 ? randomVector(r) : base.map((x) => x + (r() - 0.5) * 0.01);
+      const ranked = [...vectors].map(([id, v]) => ({ id, d: euclidean(v, query) })).sort((a, b) => a.d - b.d);
+      const res = index.search(query)!;
+      assert.equal(res.best.studentId, ranked[0]!.id);
+      assert.ok(Math.abs(res.best.distance - ranked[0]!.d) < 1e-5);
+      assert.equal(res.secondStudentId, ranked[1]!.id);
+      assert.ok(Math.abs(res.secondDistance - ranked[1]!.d) < 1e-5);
+    }
+  });
 
 test('upsert replaces, remove keeps the matrix consistent, empty and single-entry indexes', () => {
   const index = new FaceIndex();
@@ -49,7 +50,10 @@ test('upsert replaces, remove keeps the matrix consistent, empty and single-entr
   const other = randomVector(rng(2));
   index.upsert(6, other);
   index.upsert(7, randomVector(rng(3)));
-  index.upsert(5, other.map((x) => x + 0.001)); // student 5 got a new photo
+  index.upsert(
+    5,
+    other.map((x) => x + 0.001),
+  ); // student 5 got a new photo
   assert.equal(index.size, 3);
   assert.equal(index.search(other)!.best.studentId, 6);
   index.remove(6);
@@ -106,7 +110,8 @@ test('SIMD and JS scans agree at 512 values per descriptor', () => {
   }
   for (let i = 0; i < 50; i++) {
     const q = vec();
-    const a = simd.search(q)!, b = js.search(q)!;
+    const a = simd.search(q)!,
+      b = js.search(q)!;
     assert.equal(a.best.studentId, b.best.studentId);
     assert.equal(a.secondStudentId, b.secondStudentId);
     assert.equal(a.best.distance, b.best.distance);

@@ -8,11 +8,12 @@ import { FaceEngine } from '../src/face/engine.js';
 import { FACEAPI_MODEL, resolveModel, type FaceModelSpec } from '../src/face/models.js';
 import { Reembedder } from '../src/students/reembed.js';
 import { rosterOf } from '../src/context.js';
-import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
+import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
 import { alter } from './helpers/faces.js';
 import { writeTestArcfaceModel } from './helpers/onnx.js';
+import type { HealthJson } from './helpers/answers.js';
 
 let work: string;
 let onnxFile: string;
@@ -65,7 +66,7 @@ test('FACE_MODEL=onnx:PATH: ArcFace-layout model end to end — 512-d embeddings
     assert.equal(r.student?.matricula, '001002');
     const stranger = (await makeIdPhotos(faceapi, [4]))[0]!;
     assert.equal((await recognise(t, stranger.bytes)).status, 'not_found');
-    const health = (await t.app.inject({ method: 'GET', url: '/api/health' })).json();
+    const health = (await t.app.inject({ method: 'GET', url: '/api/health' })).json<HealthJson>();
     assert.equal(health.face_model.id, onnxModel.id);
     assert.equal(health.match_threshold, 0.25);
   } finally {
@@ -91,10 +92,16 @@ test('switching models on a populated database: nothing is compared across model
     assert.equal((await recognise(t, probe)).status, 'not_found', 'meanwhile: «Лицо не найдено», never a cross-model match');
     const reembed = new Reembedder({ db: t.db, engine: onnx, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, log: () => {} });
     await reembed.start();
-    assert.deepEqual({ ...reembed.status, error: undefined }, { state: 'done', model: onnxModel.id, done: people.length, total: people.length, failed: 0, error: undefined });
+    assert.deepEqual(
+      { ...reembed.status, error: undefined },
+      { state: 'done', model: onnxModel.id, done: people.length, total: people.length, failed: 0, error: undefined },
+    );
     assert.equal(t.ctx.index.size, people.length);
     const models = await t.db.selectFrom('students').select('embedding_model').distinct().execute();
-    assert.deepEqual(models.map((m) => m.embedding_model), [onnxModel.id]);
+    assert.deepEqual(
+      models.map((m) => m.embedding_model),
+      [onnxModel.id],
+    );
     const r = await recognise(t, probe);
     assert.equal(r.status, 'ok');
     assert.equal(r.student?.matricula, '001001');

@@ -36,15 +36,21 @@ const issuesOf = async (bytes: Buffer) => (await enrolFace(engine, bytes)).issue
 test('a good ID photo passes; blurred, dark, small, turned and group photos are flagged with Russian reasons', async () => {
   const good = await enrolFace(engine, frontal.bytes);
   assert.deepEqual(good.issues, [], JSON.stringify(good.quality));
-  assert.ok(good.qualityJson && JSON.parse(good.qualityJson).issues.length === 0);
+  assert.ok(good.qualityJson && (JSON.parse(good.qualityJson) as { issues: unknown[] }).issues.length === 0);
 
   const blurred = await enrolFace(engine, await sharp(frontal.bytes).blur(2.5).jpeg().toBuffer());
-  assert.ok(blurred.issues.some((i) => i.issue === 'blurry' && i.message === 'фото размыто'), JSON.stringify(blurred.quality));
+  assert.ok(
+    blurred.issues.some((i) => i.issue === 'blurry' && i.message === 'фото размыто'),
+    JSON.stringify(blurred.quality),
+  );
 
   assert.ok((await issuesOf(await sharp(frontal.bytes).modulate({ brightness: 0.35 }).jpeg().toBuffer())).includes('dark'));
 
   const small = await enrolFace(engine, await sharp(frontal.bytes).resize(90).jpeg({ quality: 95 }).toBuffer());
-  assert.ok(small.issues.some((i) => i.issue === 'face_small' && /лицо слишком маленькое \(\d+ пикс\.\)/.test(i.message)), JSON.stringify(small.quality));
+  assert.ok(
+    small.issues.some((i) => i.issue === 'face_small' && /лицо слишком маленькое \(\d+ пикс\.\)/.test(i.message)),
+    JSON.stringify(small.quality),
+  );
 
   const turned = (await Promise.all(people.map(async (p) => (await enrolFace(engine, p.bytes)).quality!))).filter((q) => Math.abs(q.yaw) > 0.45);
   assert.ok(turned.length > 0, 'the demo photos hold half-turned faces');
@@ -58,16 +64,28 @@ test('a good ID photo passes; blurred, dark, small, turned and group photos are 
 test('pitch and exposure limits; a detection with no face in it is never enrolled', () => {
   const base: FaceQuality = { faceWidth: 200, eyeDistance: 70, yaw: 0, pitch: 0.55, sharpness: 200, brightness: 130, clipped: 0 };
   assert.deepEqual(assessQuality(base, 0), []);
-  assert.deepEqual(assessQuality({ ...base, pitch: 0.95 }, 0).map((i) => i.issue), ['tilted']);
-  assert.deepEqual(assessQuality({ ...base, brightness: 230 }, 0).map((i) => i.issue), ['overexposed']);
-  assert.deepEqual(assessQuality({ ...base, clipped: 0.4 }, 0).map((i) => i.issue), ['overexposed']);
+  assert.deepEqual(
+    assessQuality({ ...base, pitch: 0.95 }, 0).map((i) => i.issue),
+    ['tilted'],
+  );
+  assert.deepEqual(
+    assessQuality({ ...base, brightness: 230 }, 0).map((i) => i.issue),
+    ['overexposed'],
+  );
+  assert.deepEqual(
+    assessQuality({ ...base, clipped: 0.4 }, 0).map((i) => i.issue),
+    ['overexposed'],
+  );
   assert.equal(unusable(base), undefined);
   assert.equal(unusable({ ...base, eyeDistance: 10 }), 'not_a_face', 'eyes 10 px apart in a 200 px box: the landmarks missed');
   assert.equal(unusable({ ...base, sharpness: 2 }), 'blurry');
 });
 
 test('a photo blurred beyond use is refused as face_unclear; ENROL_QUALITY=refuse turns warnings into failed rows', async () => {
-  await assert.rejects(enrolFace(engine, await sharp(frontal.bytes).resize(120).blur(6).resize(300).jpeg().toBuffer()), (e: unknown) => e instanceof AppError && (e.code === 'face_unclear' || e.code === 'no_face'));
+  await assert.rejects(
+    enrolFace(engine, await sharp(frontal.bytes).resize(120).blur(6).resize(300).jpeg().toBuffer()),
+    (e: unknown) => e instanceof AppError && (e.code === 'face_unclear' || e.code === 'no_face'),
+  );
 
   const work = tempDir();
   const tdb = await sqliteDatabase();
@@ -79,8 +97,17 @@ test('a photo blurred beyond use is refused as face_unclear; ENROL_QUALITY=refus
     const sheet = path.join(work, 'list.xlsx');
     await writeSheet(sheet, [studentRow(0, 'good.jpg'), studentRow(1, 'dark.jpg')]);
     const s = await loadStudents({
-      db: t.db, engine, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, quality: t.ctx.config.enrolQuality,
-      maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet, photos: { photosDir: path.join(work, 'photos'), faceIdDocs: work }, force: false, log: { info: () => {}, warn: () => {} },
+      db: t.db,
+      engine,
+      roster: rosterOf(t.ctx),
+      lookalikeRadius: t.ctx.config.lookalikeDistance,
+      quality: t.ctx.config.enrolQuality,
+      maxImageBytes: 15 << 20,
+      source: sheet,
+      fileLabel: sheet,
+      photos: { photosDir: path.join(work, 'photos'), faceIdDocs: work },
+      force: false,
+      log: { info: () => {}, warn: () => {} },
     });
     assert.equal(s.added, 1);
     const row = s.rows.find((r) => r.row === 3)!;

@@ -10,7 +10,7 @@ import { ScanMatrix } from '../src/face/scan.js';
 import { rng } from './helpers/vectors.js';
 
 test('src/face/scan-wasm.ts holds exactly src/face/scan.wat compiled (npm run build:wasm after editing it)', async () => {
-  const { compileScanWat } = (await import(pathToFileURL(path.join(projectRoot, 'scripts/build-wasm.mjs')).href)) as { compileScanWat(): Promise<Buffer> };
+  const { compileScanWat } = (await import(pathToFileURL(path.join(projectRoot, 'scripts/build-wasm.mjs')).href)) as { compileScanWat: () => Promise<Buffer> };
   assert.equal((await compileScanWat()).toString('base64'), SCAN_WASM_BASE64);
 });
 

@@ -8,6 +8,7 @@ import { FaceEngine } from '../src/face/engine.js';
 import { isAppError } from '../src/errors.js';
 import { sqliteDatabase, type TestDatabase } from './helpers/db.js';
 import { startApp } from './helpers/app.js';
+import type { ErrorJson } from './helpers/answers.js';
 import { sampleBytes } from './helpers/faces.js';
 
 let engine: FaceEngine;
@@ -23,7 +24,9 @@ before(async () => {
   // The costliest kind of frame: no face anywhere, so the whole detector cascade and the padded retry run.
   const px = Buffer.alloc(1280 * 960 * 3);
   for (let i = 0; i < px.length; i++) px[i] = (i * 2654435761) >>> 24;
-  noise = await sharp(px, { raw: { width: 1280, height: 960, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  noise = await sharp(px, { raw: { width: 1280, height: 960, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   small = await sharp(sampleBytes(3)).resize(320).jpeg().toBuffer();
 });
 
@@ -78,12 +81,14 @@ test('HTTP: a 1×1 image is refused from its header without a detector run; one 
   const tdb: TestDatabase = await sqliteDatabase();
   const t = await startApp(tdb, engine, { RECOGNIZE_PER_CLIENT: '1' });
   try {
-    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } }).png().toBuffer();
+    const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
     const before = engine.stats().done;
     const tiny = await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: dot.toString('base64') } });
     assert.equal(tiny.statusCode, 400);
-    assert.equal(tiny.json().error, 'image_too_small');
-    assert.match(tiny.json().message, /слишком маленькое/);
+    assert.equal(tiny.json<ErrorJson>().error, 'image_too_small');
+    assert.match(tiny.json<ErrorJson>().message, /слишком маленькое/);
     assert.equal(engine.stats().done, before, 'no detector job for a 1×1 image');
 
     const image = slow.toString('base64');
@@ -93,7 +98,7 @@ test('HTTP: a 1×1 image is refused from its header without a detector run; one 
     assert.deepEqual(codes, [422, 429], 'one answered (a group photo: multiple faces), one refused');
     const refused = first.statusCode === 429 ? first : second;
     assert.equal(refused.headers['retry-after'], '1');
-    assert.equal(refused.json().error, 'too_many_requests');
+    assert.equal(refused.json<ErrorJson>().error, 'too_many_requests');
     assert.equal(other.statusCode, 422, 'another client is not affected');
     assert.equal((await ask('10.0.0.1')).statusCode, 422, 'the cap is released when the answer is sent');
   } finally {
@@ -103,7 +108,7 @@ test('HTTP: a 1×1 image is refused from its header without a detector run; one 
   }
 });
 
-test('engine: with two workers one client never holds both — the next client\'s face starts at once', async () => {
+test("engine: with two workers one client never holds both — the next client's face starts at once", async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000, perClientQueue: 4 });
   const flood = [0, 1, 2, 3].map(() => engine.describe(noise, { purpose: 'probe' }, { client: 'a' }));
   await new Promise((r) => setTimeout(r, 20));

@@ -10,6 +10,7 @@ import { FaceEngine } from '../src/face/engine.js';
 import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp, type TestApp } from './helpers/app.js';
 import { sampleBytes, pngHeaderBomb } from './helpers/faces.js';
+import type { LoadJson } from './helpers/answers.js';
 
 let engine: FaceEngine;
 let tdb: TestDatabase;
@@ -30,8 +31,7 @@ after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-
-async function expect4xx(name: string, res: { statusCode: number; body: string; headers: Record<string, unknown> }, status?: number, error?: string): Promise<void> {
+function expect4xx(name: string, res: { statusCode: number; body: string; headers: Record<string, unknown> }, status?: number, error?: string): void {
   assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${name}: got ${res.statusCode} ${res.body.slice(0, 200)}`);
   if (status) assert.equal(res.statusCode, status, `${name}: ${res.body.slice(0, 200)}`);
   const body = JSON.parse(res.body) as { error: string; message: string };
@@ -42,16 +42,66 @@ async function expect4xx(name: string, res: { statusCode: number; body: string; 
 test('POST /api/recognize refuses every kind of bad image with a clear 4xx', async () => {
   const post = (payload: Buffer | object, headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url: '/api/recognize', payload, headers });
   const jpeg = sampleBytes(1);
-  const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer();
+  const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+    .png()
+    .toBuffer();
   const form = (data: Buffer, type = 'image/jpeg') => multipart([{ name: 'image', filename: 'x.jpg', type, data }]);
   const cases: [string, () => ReturnType<typeof post>, number, string][] = [
     ['1×1 image', () => post({ image: tiny.toString('base64') }), 400, 'image_too_small'],
-    ['PNG claiming 60000×60000 (decompression bomb)', () => { const f = form(pngHeaderBomb(60000, 60000), 'image/png'); return post(f.body, f.headers); }, 413, 'image_too_large'],
-    ['truncated JPEG (multipart)', () => { const f = form(jpeg.subarray(0, 20000)); return post(f.body, f.headers); }, 400, 'bad_image'],
-    ['SVG renamed .jpg', () => { const f = form(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>')); return post(f.body, f.headers); }, 400, 'bad_image'],
-    ['HTML renamed .jpg', () => { const f = form(Buffer.from('<!doctype html><script>alert(1)</script>')); return post(f.body, f.headers); }, 400, 'bad_image'],
-    ['malformed multipart', () => post(Buffer.from('--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc'), { 'content-type': 'multipart/form-data; boundary=xyz' }), 400, ''],
-    ['multipart without the image field', () => { const f = multipart([{ name: 'station', data: 'A' }]); return post(f.body, f.headers); }, 400, 'bad_request'],
+    [
+      'PNG claiming 60000×60000 (decompression bomb)',
+      () => {
+        const f = form(pngHeaderBomb(60000, 60000), 'image/png');
+        return post(f.body, f.headers);
+      },
+      413,
+      'image_too_large',
+    ],
+    [
+      'truncated JPEG (multipart)',
+      () => {
+        const f = form(jpeg.subarray(0, 20000));
+        return post(f.body, f.headers);
+      },
+      400,
+      'bad_image',
+    ],
+    [
+      'SVG renamed .jpg',
+      () => {
+        const f = form(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>'));
+        return post(f.body, f.headers);
+      },
+      400,
+      'bad_image',
+    ],
+    [
+      'HTML renamed .jpg',
+      () => {
+        const f = form(Buffer.from('<!doctype html><script>alert(1)</script>'));
+        return post(f.body, f.headers);
+      },
+      400,
+      'bad_image',
+    ],
+    [
+      'malformed multipart',
+      () =>
+        post(Buffer.from('--xyz\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc'), {
+          'content-type': 'multipart/form-data; boundary=xyz',
+        }),
+      400,
+      '',
+    ],
+    [
+      'multipart without the image field',
+      () => {
+        const f = multipart([{ name: 'station', data: 'A' }]);
+        return post(f.body, f.headers);
+      },
+      400,
+      'bad_request',
+    ],
     ['wrong content type', () => post(Buffer.from('image=abc'), { 'content-type': 'text/plain' }), 0, ''],
     ['form-urlencoded', () => post(Buffer.from('image=abc'), { 'content-type': 'application/x-www-form-urlencoded' }), 0, ''],
     ['JSON array', () => post(Buffer.from('[1,2,3]'), { 'content-type': 'application/json' }), 400, 'bad_request'],
@@ -59,9 +109,17 @@ test('POST /api/recognize refuses every kind of bad image with a clear 4xx', asy
     ['data URL without base64', () => post({ image: 'data:image/jpeg,abcdef' }), 400, 'bad_request'],
     ['station is an object', () => post({ image: tiny.toString('base64'), station: { a: 1 } }), 400, 'bad_request'],
     ['huge raw body', () => post(Buffer.alloc(20 * 1024 * 1024, 1), { 'content-type': 'image/jpeg' }), 413, 'payload_too_large'],
-    ['huge multipart file', () => { const f = form(Buffer.alloc(17 * 1024 * 1024, 1)); return post(f.body, f.headers); }, 413, 'payload_too_large'],
+    [
+      'huge multipart file',
+      () => {
+        const f = form(Buffer.alloc(17 * 1024 * 1024, 1));
+        return post(f.body, f.headers);
+      },
+      413,
+      'payload_too_large',
+    ],
   ];
-  for (const [name, run, status, error] of cases) await expect4xx(name, await run(), status || undefined, error || undefined);
+  for (const [name, run, status, error] of cases) expect4xx(name, await run(), status || undefined, error || undefined);
   const health = await t.app.inject({ method: 'GET', url: '/api/health' });
   assert.equal(health.statusCode, 200, 'still serving');
 });
@@ -86,10 +144,15 @@ test('POST /admin/load_excel: zip-bomb xlsx, formulas, merged cells, 100,000 emp
   const chunks: Buffer[] = [];
   for await (const c of z.outputStream) chunks.push(c as Buffer);
   const rssBefore = process.memoryUsage().rss;
-  await expect4xx('xlsx zip bomb', await load(Buffer.concat(chunks)), 400, 'bad_excel');
+  expect4xx('xlsx zip bomb', await load(Buffer.concat(chunks)), 400, 'bad_excel');
   assert.ok(process.memoryUsage().rss - rssBefore < 200 * 1024 * 1024, 'memory stays bounded');
-  await expect4xx('not a zip at all', await load(Buffer.from('PK\x03\x04garbage')), 400, 'bad_excel');
-  await expect4xx('photos not a zip', await load(await sheet((ws) => ws.addRow(HEADER)), [{ name: 'photos', filename: 'p.zip', data: Buffer.from('nope') }]), 400, 'bad_request');
+  expect4xx('not a zip at all', await load(Buffer.from('PK\x03\x04garbage')), 400, 'bad_excel');
+  expect4xx(
+    'photos not a zip',
+    await load(await sheet((ws) => ws.addRow(HEADER)), [{ name: 'photos', filename: 'p.zip', data: Buffer.from('nope') }]),
+    400,
+    'bad_request',
+  );
 
   const tricky = await sheet((ws) => {
     ws.addRow(HEADER);
@@ -104,12 +167,18 @@ test('POST /admin/load_excel: zip-bomb xlsx, formulas, merged cells, 100,000 emp
   });
   const res = await load(tricky);
   assert.equal(res.statusCode, 200, res.body.slice(0, 300));
-  const s = res.json();
+  const s = res.json<LoadJson>();
   assert.equal(s.added, 0);
-  const reasons = s.rows.map((r: { row: number; reason: string }) => `${r.row}:${r.reason}`);
+  const reasons = s.rows.map((r) => `${r.row}:${r.reason}`);
   assert.ok(reasons.includes('2:file_not_found'), reasons.join(' ')); // the formula's cached result was read as the name
   assert.ok(reasons.includes('3:bad_date'));
-  assert.ok(reasons.some((r: string) => r.startsWith('4:')), 'the row of wrong types is reported');
-  assert.ok(reasons.some((r: string) => r.startsWith('6:')), 'the merged-cells row is reported');
+  assert.ok(
+    reasons.some((r) => r.startsWith('4:')),
+    'the row of wrong types is reported',
+  );
+  assert.ok(
+    reasons.some((r) => r.startsWith('6:')),
+    'the merged-cells row is reported',
+  );
   assert.equal((await t.app.inject({ method: 'GET', url: '/api/health' })).statusCode, 200);
 });

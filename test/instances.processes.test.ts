@@ -29,7 +29,16 @@ before(async () => {
   try {
     people = await makeIdPhotos(engine, [6]);
     const r = await engine.describe(sampleBytes(6), { purpose: 'probe', describe: 'all' });
-    frames = await Promise.all(people.map(async (p) => (await sharp(await cropFace(sampleBytes(6), r.faces[p.face]!.box, 0.45)).resize(480).jpeg().toBuffer()).toString('base64')));
+    frames = await Promise.all(
+      people.map(async (p) =>
+        (
+          await sharp(await cropFace(sampleBytes(6), r.faces[p.face]!.box, 0.45))
+            .resize(480)
+            .jpeg()
+            .toBuffer()
+        ).toString('base64'),
+      ),
+    );
   } finally {
     await engine.close();
   }
@@ -41,7 +50,14 @@ before(async () => {
   const port = await freePort();
   const port2 = await freePort();
   // 50 requests at once from this one test client: the per-client and queue caps are raised for it.
-  const env = { DATABASE_URL: tdb.config.url, ADMIN_TOKEN, FACE_ID_DOCS: docs, RECOGNIZE_PER_CLIENT: '64', RECOGNIZE_QUEUE: '64', RECOGNIZE_MAX_INFLIGHT: '64' };
+  const env = {
+    DATABASE_URL: tdb.config.url,
+    ADMIN_TOKEN,
+    FACE_ID_DOCS: docs,
+    RECOGNIZE_PER_CLIENT: '64',
+    RECOGNIZE_QUEUE: '64',
+    RECOGNIZE_MAX_INFLIGHT: '64',
+  };
   dataDirs.push(tempDir(), tempDir());
   a = startServerProcess(port, { ...env, DATA_DIR: dataDirs[0]! });
   // B answers through the HNSW graph (from the first face on), A through the exact scan.
@@ -59,11 +75,18 @@ after(async () => {
 async function writeDocs(photoOfRow2: IdPhoto): Promise<void> {
   const enrolled = [people[0]!, people[1]!, photoOfRow2];
   enrolled.forEach((p, i) => fs.writeFileSync(path.join(docs, 'photos', `row${i}.jpg`), p.bytes));
-  await writeSheet(path.join(docs, 'list of students.xlsx'), enrolled.map((_, i) => studentRow(i, `row${i}.jpg`)));
+  await writeSheet(
+    path.join(docs, 'list of students.xlsx'),
+    enrolled.map((_, i) => studentRow(i, `row${i}.jpg`)),
+  );
 }
 
 async function recognize(s: ServerProcess, person: number, station: string): Promise<{ status: string; student?: { matricula: string } }> {
-  const res = await fetch(`${s.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN }, body: JSON.stringify({ image: frames[person], station }) });
+  const res = await fetch(`${s.base}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN },
+    body: JSON.stringify({ image: frames[person], station }),
+  });
   assert.ok(res.status < 500, `no 5xx (got ${res.status})`);
   return (await res.json()) as { status: string; student?: { matricula: string } };
 }
@@ -84,7 +107,12 @@ async function within(ms: number, what: string, check: () => Promise<boolean>): 
   return Date.now() - t0;
 }
 
-const health = async (s: ServerProcess) => (await (await fetch(`${s.base}/api/health`, { headers: { 'x-admin-token': ADMIN_TOKEN } })).json()) as { index_size: number; index_backend: string; index_ann: { state: string } | null };
+const health = async (s: ServerProcess) =>
+  (await (await fetch(`${s.base}/api/health`, { headers: { 'x-admin-token': ADMIN_TOKEN } })).json()) as {
+    index_size: number;
+    index_backend: string;
+    index_ann: { state: string } | null;
+  };
 const indexSize = async (s: ServerProcess) => (await health(s)).index_size;
 
 test('two processes, one PostgreSQL (B on HNSW): load through A → B recognises within 5 s; 50 concurrent requests → one pass; force-reload with a new photo → both follow', async () => {
@@ -119,7 +147,10 @@ test('two processes, one PostgreSQL (B on HNSW): load through A → B recognises
   await c.connect();
   try {
     const passes = await c.query('select s.matricula, count(*)::int as n from passes p join students s on s.id = p.student_id group by s.matricula order by 1');
-    assert.deepEqual(passes.rows, [{ matricula: '001000', n: 1 }, { matricula: '001002', n: 1 }]);
+    assert.deepEqual(passes.rows, [
+      { matricula: '001000', n: 1 },
+      { matricula: '001002', n: 1 },
+    ]);
   } finally {
     await c.end();
   }

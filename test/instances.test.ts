@@ -7,10 +7,11 @@ import sharp from 'sharp';
 import { FaceEngine } from '../src/face/engine.js';
 import { startIndexSync } from '../src/students/sync.js';
 import { rosterOf } from '../src/context.js';
-import { postgresDatabase, sqliteDatabase, tempDir } from './helpers/db.js';
+import { postgresDatabase, tempDir } from './helpers/db.js';
 import { startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
+import type { PassAnswerJson } from './helpers/answers.js';
 
 let engine: FaceEngine;
 let people: IdPhoto[];
@@ -22,7 +23,12 @@ before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000, interactiveQueue: 64 });
   people = await makeIdPhotos(engine, [6]);
   const r = await engine.describe(sampleBytes(6), { purpose: 'probe', describe: 'all' });
-  frame = (await sharp(await cropFace(sampleBytes(6), r.faces[people[0]!.face]!.box, 0.45)).resize(480).jpeg().toBuffer()).toString('base64');
+  frame = (
+    await sharp(await cropFace(sampleBytes(6), r.faces[people[0]!.face]!.box, 0.45))
+      .resize(480)
+      .jpeg()
+      .toBuffer()
+  ).toString('base64');
   work = tempDir();
 });
 
@@ -40,8 +46,9 @@ test('PostgreSQL, two instances: students loaded through A are recognised by B w
     await sync.check();
     let station = 0;
     // Each request from its own station (address): one client may only have a couple in flight.
-    const ask = (t: typeof a) => t.app.inject({ method: 'POST', url: '/api/recognize', remoteAddress: `10.0.0.${++station}`, payload: { image: frame, station: t === a ? 'A' : 'B' } });
-    assert.equal((await ask(b)).json().status, 'not_found', 'nobody enrolled yet');
+    const ask = (t: typeof a) =>
+      t.app.inject({ method: 'POST', url: '/api/recognize', remoteAddress: `10.0.0.${++station}`, payload: { image: frame, station: t === a ? 'A' : 'B' } });
+    assert.equal((await ask(b)).json<PassAnswerJson>().status, 'not_found', 'nobody enrolled yet');
     await enrol(a, engine, people, fs.mkdtempSync(`${work}/a-`));
     const t0 = Date.now();
     while (b.ctx.index.size !== people.length) {
@@ -49,7 +56,7 @@ test('PostgreSQL, two instances: students loaded through A are recognised by B w
       await new Promise((r) => setTimeout(r, 50));
     }
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ask(i % 2 ? a : b)));
-    const statuses = results.map((r) => r.json().status as string);
+    const statuses = results.map((r) => r.json<PassAnswerJson>().status);
     assert.equal(statuses.filter((s) => s === 'ok').length, 1, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 'already_passed').length, 49);
     const passes = await a.db.selectFrom('passes').selectAll().execute();

@@ -11,12 +11,23 @@ import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
+import type { PassAnswerJson } from './helpers/answers.js';
 
 const RULE: MatchRule = { threshold: 0.5, margin: 0.125 }; // binary fractions: best + margin is exact
-const found = (best: number, second: number, studentId = 7): SearchResult => ({ best: { studentId, distance: best }, secondDistance: second, secondStudentId: Number.isFinite(second) ? 8 : undefined });
+const found = (best: number, second: number, studentId = 7): SearchResult => ({
+  best: { studentId, distance: best },
+  secondDistance: second,
+  secondStudentId: Number.isFinite(second) ? 8 : undefined,
+});
 const below = (x: number) => x - Number.EPSILON * x; // a double just under x, one or two ulps
 
-const TABLE: { name: string; result: SearchResult | undefined; rule?: MatchRule; lookalike?: boolean; want: Decision['match'] | Exclude<Decision, { match: true }>['reason'] }[] = [
+const TABLE: {
+  name: string;
+  result: SearchResult | undefined;
+  rule?: MatchRule;
+  lookalike?: boolean;
+  want: Decision['match'] | Exclude<Decision, { match: true }>['reason'];
+}[] = [
   { name: 'no candidates (empty index)', result: undefined, want: 'empty_index' },
   { name: 'clear match, one student in the index', result: found(0.25, Infinity), want: true },
   { name: 'best exactly at the threshold', result: found(0.5, Infinity), want: true },
@@ -74,7 +85,12 @@ test('MATCH_THRESHOLD and MATCH_MARGIN from the environment decide what /api/rec
   const people = await makeIdPhotos(engine, [3]);
   const who = people[0]!;
   const group = await engine.describe(sampleBytes(3), { purpose: 'probe', describe: 'all' });
-  const probe = (await sharp(await cropFace(sampleBytes(3), group.faces[who.face]!.box, 0.45, 95)).resize(480).jpeg({ quality: 75 }).toBuffer()).toString('base64');
+  const probe = (
+    await sharp(await cropFace(sampleBytes(3), group.faces[who.face]!.box, 0.45, 95))
+      .resize(480)
+      .jpeg({ quality: 75 })
+      .toBuffer()
+  ).toString('base64');
   const tdb = await sqliteDatabase();
   try {
     // Each app reads the same database: the two students enrolled once, a different environment each time.
@@ -84,7 +100,7 @@ test('MATCH_THRESHOLD and MATCH_MARGIN from the environment decide what /api/rec
         const r = await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: probe } });
         assert.equal(r.statusCode, 200, r.body);
         const a = await t.db.selectFrom('attempts').select(['distance', 'second_distance']).orderBy('id', 'desc').executeTakeFirstOrThrow();
-        return { status: r.json().status as string, distance: a.distance!, second: a.second_distance! };
+        return { status: r.json<PassAnswerJson>().status, distance: a.distance!, second: a.second_distance! };
       } finally {
         await t.close();
       }

@@ -14,7 +14,24 @@ async function addStudent(db: Db): Promise<number> {
   const now = new Date().toISOString();
   const row = await db
     .insertInto('students')
-    .values({ matricula: '00777', lastname: 'Race', firstname: 'Test', lotin: null, short: null, group: null, identifier: null, date_of_birth: null, passport_number: null, file_path: null, embedding: new Uint8Array(512), face_quality: null, face_score: 0.9, face_width: 120, created_at: now, updated_at: now })
+    .values({
+      matricula: '00777',
+      lastname: 'Race',
+      firstname: 'Test',
+      lotin: null,
+      short: null,
+      group: null,
+      identifier: null,
+      date_of_birth: null,
+      passport_number: null,
+      file_path: null,
+      embedding: new Uint8Array(512),
+      face_quality: null,
+      face_score: 0.9,
+      face_width: 120,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -59,7 +76,12 @@ for (const kind of databaseKinds) {
         const calls = dbs.map(async (db, i) => {
           await start;
           return recordFirstPass(db, {
-            student_id: studentId, timestamp: `${day}T08:00:${String(i).padStart(2, '0')}.000Z`, pass_date: day, source: 'camera', station: `door-${i}`, distance: 0.3,
+            student_id: studentId,
+            timestamp: `${day}T08:00:${String(i).padStart(2, '0')}.000Z`,
+            pass_date: day,
+            source: 'camera',
+            station: `door-${i}`,
+            distance: 0.3,
           });
         });
         go();
@@ -77,7 +99,10 @@ for (const kind of databaseKinds) {
           assert.equal(r.pass.station, rows[0]!.station);
         }
       }
-      const all = await dbs[0]!.selectFrom('passes').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const all = await dbs[0]!
+        .selectFrom('passes')
+        .select(({ fn }) => fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(all.n), 3, 'one pass per day, three days');
     } finally {
       await Promise.all(dbs.map((db) => db.destroy()));

@@ -9,6 +9,7 @@ import { databaseKinds, sqliteDatabase, tempDir } from './helpers/db.js';
 import { ADMIN_TOKEN, startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
+import type { ErrorJson, PassAnswerJson } from './helpers/answers.js';
 import { parseReportQuery } from '../src/passes/report.js';
 import { AppError } from '../src/errors.js';
 
@@ -22,7 +23,14 @@ before(async () => {
   people = await makeIdPhotos(engine, [3, 6]);
   const boxes = new Map<number, Awaited<ReturnType<FaceEngine['describe']>>>();
   for (const s of [3, 6]) boxes.set(s, await engine.describe(sampleBytes(s), { purpose: 'probe', describe: 'all' }));
-  frames = await Promise.all(people.map(async (p) => sharp(await cropFace(sampleBytes(p.sample), boxes.get(p.sample)!.faces[p.face]!.box, 0.45)).resize(480).jpeg({ quality: 80 }).toBuffer()));
+  frames = await Promise.all(
+    people.map(async (p) =>
+      sharp(await cropFace(sampleBytes(p.sample), boxes.get(p.sample)!.faces[p.face]!.box, 0.45))
+        .resize(480)
+        .jpeg({ quality: 80 })
+        .toBuffer(),
+    ),
+  );
   work = tempDir();
 });
 
@@ -39,12 +47,19 @@ for (const kind of databaseKinds) {
       await enrol(t, engine, people.slice(0, 2), fs.mkdtempSync(`${work}/c-`));
       const image = frames[0]!.toString('base64');
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => t.app.inject({ method: 'POST', url: '/api/recognize', remoteAddress: `10.0.1.${i + 1}`, payload: { image, source: 'camera', station: `door-${i % 2}` } })),
+        Array.from({ length: 20 }, (_, i) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/api/recognize',
+            remoteAddress: `10.0.1.${i + 1}`,
+            payload: { image, source: 'camera', station: `door-${i % 2}` },
+          }),
+        ),
       );
-      const statuses = results.map((r) => r.json().status as string);
+      const statuses = results.map((r) => r.json<PassAnswerJson>().status);
       assert.equal(statuses.filter((s) => s === 'ok').length, 1, statuses.join(','));
       assert.equal(statuses.filter((s) => s === 'already_passed').length, 19);
-      const passIds = new Set(results.map((r) => r.json().pass.id));
+      const passIds = new Set(results.map((r) => r.json<PassAnswerJson>().pass.id));
       assert.equal(passIds.size, 1, 'all answers point at the one first pass');
       const rows = await t.db.selectFrom('passes').selectAll().execute();
       assert.equal(rows.length, 1);
@@ -63,7 +78,8 @@ test('day boundary: 23:59 and 00:01 local are two days in TIMEZONE even on the s
   const t = await startApp(tdb, engine, { TIMEZONE: 'Asia/Tashkent' }, () => now);
   try {
     await enrol(t, engine, people.slice(0, 1), fs.mkdtempSync(`${work}/d-`));
-    const send = async () => (await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frames[0]!.toString('base64') } })).json();
+    const send = async () =>
+      (await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frames[0]!.toString('base64') } })).json<PassAnswerJson>();
     const a = await send();
     assert.equal(a.status, 'ok');
     assert.equal(a.pass.date, '2026-06-10');
@@ -98,16 +114,29 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
     await enrol(t, engine, people, fs.mkdtempSync(`${work}/r-`));
     for (const [i, f] of frames.entries()) {
       now = new Date(Date.UTC(2026, 5, 10, 4, 30 + i));
-      assert.equal((await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: f.toString('base64'), station: 'A' } })).json().status, 'ok');
+      assert.equal(
+        (await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: f.toString('base64'), station: 'A' } })).json<PassAnswerJson>().status,
+        'ok',
+      );
     }
     now = new Date('2026-06-11T05:00:00Z');
-    assert.equal((await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frames[0]!.toString('base64') } })).json().status, 'ok');
+    assert.equal(
+      (await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frames[0]!.toString('base64') } })).json<PassAnswerJson>().status,
+      'ok',
+    );
     // Many more passes than one page of the report query, straight into the table.
     const sid = (await t.db.selectFrom('students').select('id').where('matricula', '=', '001001').executeTakeFirstOrThrow()).id;
     const bulk = Array.from({ length: 2500 }, (_, i) => ({
-      student_id: sid, timestamp: new Date(Date.UTC(2019, 0, 1) + i * 86_400_000).toISOString(), pass_date: new Date(Date.UTC(2019, 0, 1) + i * 86_400_000).toISOString().slice(0, 10), source: 'web',
+      student_id: sid,
+      timestamp: new Date(Date.UTC(2019, 0, 1) + i * 86_400_000).toISOString(),
+      pass_date: new Date(Date.UTC(2019, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
+      source: 'web',
     }));
-    for (let i = 0; i < bulk.length; i += 500) await t.db.insertInto('passes').values(bulk.slice(i, i + 500)).execute();
+    for (let i = 0; i < bulk.length; i += 500)
+      await t.db
+        .insertInto('passes')
+        .values(bulk.slice(i, i + 500))
+        .execute();
 
     assert.equal((await t.app.inject({ method: 'GET', url: '/admin/export_report' })).statusCode, 401);
     const get = (q: string) => t.app.inject({ method: 'GET', url: `/admin/export_report${q}`, headers: { 'x-admin-token': ADMIN_TOKEN } });
@@ -117,7 +146,20 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
     assert.match(String(res.headers['content-disposition']), /attachment; filename="passes_2026-06-10\.xlsx"/);
     const ws = await readXlsx(res.rawPayload);
     const header = (ws.getRow(1).values as unknown[]).slice(1);
-    assert.deepEqual(header, ['№ зачётки (Matricula)', 'Фамилия', 'Имя', 'ФИО латиницей', 'Группа', 'Идентификатор', 'Дата и время прохода', 'Номер паспорта', 'Способ', 'Пункт пропуска', 'Причина (вручную)', 'Расстояние']);
+    assert.deepEqual(header, [
+      '№ зачётки (Matricula)',
+      'Фамилия',
+      'Имя',
+      'ФИО латиницей',
+      'Группа',
+      'Идентификатор',
+      'Дата и время прохода',
+      'Номер паспорта',
+      'Способ',
+      'Пункт пропуска',
+      'Причина (вручную)',
+      'Расстояние',
+    ]);
     assert.equal(ws.name, 'Проходы');
     assert.equal(ws.rowCount, 1 + frames.length);
     const col = (name: string) => header.indexOf(name) + 1;
@@ -150,7 +192,7 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
     for (const bad of ['?date=2026-13-01', '?date=yesterday', '?from=2026-02-30', '?date=2026-06-10&from=2026-06-01', '?from=2026-06-11&to=2026-06-10']) {
       const r = await get(bad);
       assert.equal(r.statusCode, 400, bad);
-      assert.equal(r.json().error, 'bad_request');
+      assert.equal(r.json<ErrorJson>().error, 'bad_request');
     }
   } finally {
     await t.close();
@@ -160,7 +202,10 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
 
 test('report query parsing: defaults; from later than to is refused, not swapped', () => {
   assert.deepEqual(parseReportQuery({}, '2026-01-02'), { from: '2026-01-02', to: '2026-01-02' });
-  assert.throws(() => parseReportQuery({ from: '2026-01-05', to: '2026-01-01' }, '2026-01-02'), (e: unknown) => e instanceof AppError && e.code === 'bad_request' && /позже/.test(e.message));
+  assert.throws(
+    () => parseReportQuery({ from: '2026-01-05', to: '2026-01-01' }, '2026-01-02'),
+    (e: unknown) => e instanceof AppError && e.code === 'bad_request' && /позже/.test(e.message),
+  );
   assert.deepEqual(parseReportQuery({ from: '2026-01-01' }, '2026-01-09'), { from: '2026-01-01', to: '2026-01-09' });
   assert.deepEqual(parseReportQuery({ date: '2026-01-01', group: ' ИТ-21 ' }, '2026-01-09'), { from: '2026-01-01', to: '2026-01-01', group: 'ИТ-21' });
 });

@@ -10,6 +10,7 @@ import { databaseKinds, tempDir } from './helpers/db.js';
 import { ADMIN_TOKEN, startApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, studentRow, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
+import type { CancelJson, ErrorJson, PassAnswerJson, StudentCardJson, StudentSearchJson } from './helpers/answers.js';
 
 let engine: FaceEngine;
 let people: IdPhoto[];
@@ -20,7 +21,10 @@ before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
   people = await makeIdPhotos(engine, [3, 6]);
   const seen = await engine.describe(sampleBytes(people[0]!.sample), { purpose: 'probe', describe: 'all' });
-  frame = await sharp(await cropFace(sampleBytes(people[0]!.sample), seen.faces[people[0]!.face]!.box, 0.45)).resize(480).jpeg({ quality: 80 }).toBuffer();
+  frame = await sharp(await cropFace(sampleBytes(people[0]!.sample), seen.faces[people[0]!.face]!.box, 0.45))
+    .resize(480)
+    .jpeg({ quality: 80 })
+    .toBuffer();
   work = tempDir();
 });
 
@@ -37,88 +41,117 @@ for (const kind of databaseKinds) {
     const t = await startApp(tdb, engine, { TIMEZONE: 'Asia/Tashkent' });
     try {
       // Фёдорова's only photo is someone else's (a reused file): the camera never names her; the operator admits her by hand.
-      await enrol(t, engine, people.slice(0, 3), fs.mkdtempSync(`${work}/w-`), [studentRow(50, `${people[2]!.key}.jpg`, { Lastname: 'Фёдорова', Firstname: 'Алёна', Group: 'ФИ-11' })]);
+      await enrol(t, engine, people.slice(0, 3), fs.mkdtempSync(`${work}/w-`), [
+        studentRow(50, `${people[2]!.key}.jpg`, { Lastname: 'Фёдорова', Firstname: 'Алёна', Group: 'ФИ-11' }),
+      ]);
       const find = (q: string) => t.app.inject({ method: 'GET', url: `/api/students?q=${encodeURIComponent(q)}` });
       for (const q of ['Федорова', 'ФЁДОРОВА', 'федор', 'алена', '001050']) {
         const r = await find(q);
         assert.equal(r.statusCode, 200, r.body);
-        assert.equal(r.json().total, 1, q);
-        const s = r.json().students[0];
+        const found = r.json<StudentSearchJson>();
+        assert.equal(found.total, 1, q);
+        const s = found.students[0]!;
         assert.deepEqual([s.lastname, s.firstname, s.matricula, s.passed_today], ['Фёдорова', 'Алёна', '001050', null], q);
         assert.equal(s.photo_url, `/api/students/${s.id}/photo`);
         assert.equal(s.passport_number, undefined, 'no passport number in the station search');
         assert.equal(s.date_of_birth, undefined);
       }
-      const id: number = (await find('Федорова')).json().students[0].id;
-      for (const [q, code] of [['ф', 400], ['', 400]] as const) assert.equal((await find(q)).statusCode, code, q);
+      const id = (await find('Федорова')).json<StudentSearchJson>().students[0]!.id;
+      for (const [q, code] of [
+        ['ф', 400],
+        ['', 400],
+      ] as const)
+        assert.equal((await find(q)).statusCode, code, q);
       assert.equal((await t.app.inject({ method: 'GET', url: '/api/students?q=aa&q=bb' })).statusCode, 400, 'a repeated parameter');
       assert.equal((await t.anon({ method: 'GET', url: '/api/students?q=Федорова' })).statusCode, 401);
 
       const manual = (body: unknown) => t.app.inject({ method: 'POST', url: '/api/passes', payload: body as Record<string, unknown> });
       assert.equal((await t.anon({ method: 'POST', url: '/api/passes', payload: { student_id: id } })).statusCode, 401);
-      for (const bad of [{}, { student_id: 'abc' }, { student_id: 0 }, { student_id: 1.5 }, { student_id: id, reason: 'x'.repeat(201) }, { student_id: id, reason: { text: 'x' } }]) {
+      for (const bad of [
+        {},
+        { student_id: 'abc' },
+        { student_id: 0 },
+        { student_id: 1.5 },
+        { student_id: id, reason: 'x'.repeat(201) },
+        { student_id: id, reason: { text: 'x' } },
+      ]) {
         const r = await manual(bad);
         assert.equal(r.statusCode, 400, JSON.stringify(bad));
-        assert.equal(r.json().error, 'bad_request');
+        assert.equal(r.json<ErrorJson>().error, 'bad_request');
       }
       assert.equal((await manual({ student_id: 999_999 })).statusCode, 404);
       for (const raw of ['[]', 'null', '"x"']) {
         const r = await t.app.inject({ method: 'POST', url: '/api/passes', headers: { 'content-type': 'application/json' }, payload: raw });
-        assert.deepEqual([r.statusCode, r.json().message], [400, 'Тело запроса должно быть объектом JSON'], raw);
+        assert.deepEqual([r.statusCode, r.json<ErrorJson>().message], [400, 'Тело запроса должно быть объектом JSON'], raw);
       }
       const first = await manual({ student_id: id, reason: '  \u202EПаспорт проверен  ', station: 'Дверь 1' });
       assert.equal(first.statusCode, 200, first.body);
-      const a = first.json();
+      const a = first.json<PassAnswerJson>();
       assert.equal(a.status, 'ok');
       assert.equal(a.student.lastname, 'Фёдорова');
       assert.deepEqual([a.pass.source, a.pass.reason, a.pass.station, a.distance, a.match_quality], ['manual', 'Паспорт проверен', 'Дверь 1', null, null]);
       assert.equal(a.student.passport_number, undefined);
-      const second = (await manual({ student_id: id, station: 'Дверь 2' })).json();
+      const second = (await manual({ student_id: id, station: 'Дверь 2' })).json<PassAnswerJson>();
       assert.equal(second.status, 'already_passed');
       assert.equal(second.first_pass_time, a.pass.time);
       assert.equal(second.pass.id, a.pass.id);
-      assert.equal((await find('Федорова')).json().students[0].passed_today, a.pass.time);
+      assert.equal((await find('Федорова')).json<StudentSearchJson>().students[0]!.passed_today, a.pass.time);
 
       // Cancel: admin only, a reason, once.
-      const cancel = (pid: number, body: unknown, headers: Record<string, string> = admin) => t.app.inject({ method: 'POST', url: `/admin/passes/${pid}/cancel`, headers, payload: body as Record<string, unknown> });
+      const cancel = (pid: number, body: unknown, headers: Record<string, string> = admin) =>
+        t.app.inject({ method: 'POST', url: `/admin/passes/${pid}/cancel`, headers, payload: body as Record<string, unknown> });
       assert.equal((await cancel(a.pass.id, { reason: 'ошибка' }, {})).statusCode, 401);
       assert.equal((await cancel(a.pass.id, { reason: '   ' })).statusCode, 400);
       assert.equal((await cancel(a.pass.id, {})).statusCode, 400);
       assert.equal((await cancel(987_654, { reason: 'ошибка' })).statusCode, 404);
       const c = await cancel(a.pass.id, { reason: 'Пропущена не та студентка' });
       assert.equal(c.statusCode, 200, c.body);
-      assert.deepEqual([c.json().pass.cancelled, c.json().pass.cancel_reason, c.json().pass.cancelled_by], [true, 'Пропущена не та студентка', 'admin']);
+      assert.deepEqual(
+        [c.json<CancelJson>().pass.cancelled, c.json<CancelJson>().pass.cancel_reason, c.json<CancelJson>().pass.cancelled_by],
+        [true, 'Пропущена не та студентка', 'admin'],
+      );
       const again = await cancel(a.pass.id, { reason: 'ещё раз' });
       assert.equal(again.statusCode, 409);
-      assert.equal(again.json().error, 'conflict');
+      assert.equal(again.json<ErrorJson>().error, 'conflict');
 
       // After the cancellation she has not passed today, and passes again.
-      assert.equal((await find('Федорова')).json().students[0].passed_today, null);
-      const re = (await manual({ student_id: id })).json();
+      assert.equal((await find('Федорова')).json<StudentSearchJson>().students[0]!.passed_today, null);
+      const re = (await manual({ student_id: id })).json<PassAnswerJson>();
       assert.equal(re.status, 'ok');
       assert.notEqual(re.pass.id, a.pass.id);
-      assert.equal((await manual({ student_id: id })).json().status, 'already_passed');
+      assert.equal((await manual({ student_id: id })).json<PassAnswerJson>().status, 'already_passed');
 
       const card = await t.app.inject({ method: 'GET', url: `/admin/students/${id}`, headers: admin });
       assert.equal(card.statusCode, 200, card.body);
-      assert.equal(card.json().student.lastname, 'Фёдорова');
-      assert.equal(card.json().student.passport_number, undefined);
-      assert.deepEqual(card.json().passes.map((p: { id: number; cancelled: boolean; source_label: string }) => [p.id, p.cancelled, p.source_label]), [[re.pass.id, false, 'вручную'], [a.pass.id, true, 'вручную']]);
+      const cardJson = card.json<StudentCardJson>();
+      assert.equal(cardJson.student.lastname, 'Фёдорова');
+      assert.equal(cardJson.student.passport_number, undefined);
+      assert.deepEqual(
+        cardJson.passes.map((p) => [p.id, p.cancelled, p.source_label]),
+        [
+          [re.pass.id, false, 'вручную'],
+          [a.pass.id, true, 'вручную'],
+        ],
+      );
       assert.equal((await t.app.inject({ method: 'GET', url: `/admin/students/${id}` })).statusCode, 401);
       assert.equal((await t.app.inject({ method: 'GET', url: '/admin/students/99999', headers: admin })).statusCode, 404);
 
       // The camera: a real face, with the operator's word for the match.
       const cam = await t.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: frame.toString('base64'), source: 'camera' } });
-      assert.equal(cam.json().status, 'ok', cam.body);
-      assert.ok(['reliable', 'borderline'].includes(cam.json().match_quality), cam.body);
-      assert.equal(typeof cam.json().distance, 'number');
+      const camJson = cam.json<PassAnswerJson>();
+      assert.equal(camJson.status, 'ok', cam.body);
+      assert.ok(camJson.match_quality === 'reliable' || camJson.match_quality === 'borderline', cam.body);
+      assert.equal(typeof camJson.distance, 'number');
 
       // Report: the standing passes (not the cancelled one), and who did not pass.
       const rep = await t.app.inject({ method: 'GET', url: '/admin/export_report', headers: admin });
       assert.equal(rep.statusCode, 200);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(rep.rawPayload as unknown as ArrayBuffer);
-      assert.deepEqual(wb.worksheets.map((w) => w.name), ['Проходы', 'Не прошли']);
+      assert.deepEqual(
+        wb.worksheets.map((w) => w.name),
+        ['Проходы', 'Не прошли'],
+      );
       const passes = wb.getWorksheet('Проходы')!;
       const head = (passes.getRow(1).values as unknown[]).slice(1);
       const rows = Array.from({ length: passes.rowCount - 1 }, (_, i) => passes.getRow(i + 2));
@@ -127,8 +160,18 @@ for (const kind of databaseKinds) {
       assert.equal(fed.getCell(head.indexOf('Способ') + 1).value, 'вручную');
       assert.equal(rows.find((r) => r !== fed)!.getCell(head.indexOf('Способ') + 1).value, 'камера');
       const absent = wb.getWorksheet('Не прошли')!;
-      assert.deepEqual((absent.getRow(1).values as unknown[]).slice(1), ['№ зачётки (Matricula)', 'Фамилия', 'Имя', 'ФИО латиницей', 'Группа', 'Идентификатор']);
-      assert.deepEqual(Array.from({ length: absent.rowCount - 1 }, (_, i) => absent.getRow(i + 2).getCell(2).value), absentOrder(3));
+      assert.deepEqual((absent.getRow(1).values as unknown[]).slice(1), [
+        '№ зачётки (Matricula)',
+        'Фамилия',
+        'Имя',
+        'ФИО латиницей',
+        'Группа',
+        'Идентификатор',
+      ]);
+      assert.deepEqual(
+        Array.from({ length: absent.rowCount - 1 }, (_, i) => absent.getRow(i + 2).getCell(2).value),
+        absentOrder(3),
+      );
       // The sheet template, admin only.
       assert.equal((await t.app.inject({ method: 'GET', url: '/admin/template.xlsx' })).statusCode, 401);
       const tpl = await t.app.inject({ method: 'GET', url: '/admin/template.xlsx', headers: admin });

@@ -8,6 +8,7 @@ import { FaceEngine } from '../src/face/engine.js';
 import { maskPassport, maskUrl } from '../src/privacy.js';
 import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { ADMIN_TOKEN, startApp } from './helpers/app.js';
+import type { LoadJson, PassAnswerJson } from './helpers/answers.js';
 import { makeIdPhotos, studentRow, writeSheet } from './helpers/students.js';
 import { systemClock } from '../src/time.js';
 
@@ -34,23 +35,32 @@ test('logs never hold tokens, images, whole passport numbers or search terms', a
     const rows = people.map((_, i) => studentRow(i, `${i}.jpg`));
     rows[2]!['Passport number'] = rows[0]!['Passport number']!; // a slip in the sheet: one passport twice
     await writeSheet(path.join(docs, 'list of students.xlsx'), rows);
-    const passports = rows.map((r) => String(r['Passport number']));
+    // studentRow writes the passport as text (AB0…).
+    const passports = rows.map((r) => {
+      const v = r['Passport number'];
+      if (typeof v !== 'string') throw new Error('studentRow gives the passport as text');
+      return v;
+    });
 
     const t = await startApp(tdb, engine, { STATION_TOKEN, FACE_ID_DOCS: docs, LOG_LEVEL: 'info' }, systemClock, { write: (l: string) => void lines.push(l) });
     try {
       const admin = { 'x-admin-token': ADMIN_TOKEN };
       const load = await t.app.inject({ method: 'POST', url: '/admin/load_excel', headers: admin });
       assert.equal(load.statusCode, 200, load.body);
-      assert.equal(load.json().added, people.length);
+      assert.equal(load.json<LoadJson>().added, people.length);
       const image = people[0]!.bytes.toString('base64');
       const rec = await t.app.inject({ method: 'POST', url: '/api/recognize', headers: { authorization: `Bearer ${STATION_TOKEN}` }, payload: { image } });
-      assert.equal(rec.json().status, 'ok');
-      assert.equal(rec.json().student.passport_number, undefined, 'never the whole number (F1)');
-      assert.equal(rec.json().student.passport_masked, `${passports[0]!.slice(0, 2)}******${passports[0]!.slice(-2)}`);
+      const answer = rec.json<PassAnswerJson>();
+      assert.equal(answer.status, 'ok');
+      assert.equal(answer.student.passport_number, undefined, 'never the whole number (F1)');
+      assert.equal(answer.student.passport_masked, `${passports[0]!.slice(0, 2)}******${passports[0]!.slice(-2)}`);
       assert.equal((await t.app.inject({ method: 'GET', url: `/admin/students?q=${passports[1]}`, headers: admin })).statusCode, 200);
       assert.equal((await t.app.inject({ method: 'GET', url: '/admin/export_report', headers: admin })).statusCode, 200);
       assert.equal((await t.app.inject({ method: 'GET', url: '/admin/load_status', headers: { 'x-admin-token': 'a-wrong-token-0000' } })).statusCode, 401);
-      assert.equal((await t.app.inject({ method: 'POST', url: '/api/recognize', headers: { 'x-station-token': 'a-wrong-station-token' }, payload: { image } })).statusCode, 401);
+      assert.equal(
+        (await t.app.inject({ method: 'POST', url: '/api/recognize', headers: { 'x-station-token': 'a-wrong-station-token' }, payload: { image } })).statusCode,
+        401,
+      );
     } finally {
       await t.close();
     }

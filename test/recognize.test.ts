@@ -8,6 +8,7 @@ import { sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
 import { multipart, startApp, type TestApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, studentRow, type IdPhoto } from './helpers/students.js';
 import { cropFace, landscape, sampleBytes } from './helpers/faces.js';
+import type { ErrorJson, PassAnswerJson } from './helpers/answers.js';
 
 let engine: FaceEngine;
 let tdb: TestDatabase;
@@ -46,10 +47,13 @@ const post = (payload: object | Buffer, headers: Record<string, string> = {}) =>
 test('an enrolled face → ok with the right student and a new pass; again → already_passed with the first pass', async () => {
   const who = enrolled[0]!;
   const probe = await probeOf(who);
-  const form = multipart([{ name: 'image', filename: 'frame.jpg', type: 'image/jpeg', data: probe }, { name: 'station', data: 'Ауд. 101' }]);
+  const form = multipart([
+    { name: 'image', filename: 'frame.jpg', type: 'image/jpeg', data: probe },
+    { name: 'station', data: 'Ауд. 101' },
+  ]);
   const first = await post(form.body, form.headers);
   assert.equal(first.statusCode, 200, first.body);
-  const a = first.json();
+  const a = first.json<PassAnswerJson>();
   assert.equal(a.status, 'ok');
   assert.equal(a.student.matricula, '001000');
   assert.equal(a.student.lastname, 'Иванова-0');
@@ -59,7 +63,7 @@ test('an enrolled face → ok with the right student and a new pass; again → a
   assert.equal(a.student.passport_masked, 'AB******60');
   assert.doesNotMatch(first.body, /AB01234560|file_path|date_of_birth|passport_number/);
   assert.equal(a.student.photo_url, `/api/students/${a.student.id}/photo`);
-  assert.ok(a.distance > 0 && a.distance <= 0.45, String(a.distance));
+  assert.ok(a.distance !== null && a.distance > 0 && a.distance <= 0.45, String(a.distance));
   assert.equal(a.pass.source, 'web');
   assert.equal(a.pass.station, 'Ауд. 101');
   assert.match(a.pass.date, /^\d{4}-\d{2}-\d{2}$/);
@@ -69,7 +73,7 @@ test('an enrolled face → ok with the right student and a new pass; again → a
   // Same person, another frame (Base64 JSON), from the camera page.
   const second = await post({ image: (await probeOf(who, 560, 85)).toString('base64'), source: 'camera', station: 'Ауд. 101' });
   assert.equal(second.statusCode, 200);
-  const b = second.json();
+  const b = second.json<PassAnswerJson>();
   assert.equal(b.status, 'already_passed');
   assert.match(b.message, /Студент уже проходил сегодня/);
   assert.equal(b.student.id, a.student.id);
@@ -91,13 +95,13 @@ test('every enrolled person is recognised from a data-URL frame, and raw image b
     const probe = await probeOf(p, 400, 70);
     const res = await post({ image: `data:image/jpeg;base64,${probe.toString('base64')}`, source: 'camera' });
     assert.equal(res.statusCode, 200, `${p.key}: ${res.body}`);
-    const body = res.json();
+    const body = res.json<PassAnswerJson>();
     assert.equal(body.status, 'ok', `${p.key}: ${res.body}`);
     assert.equal(body.student.matricula, `00${1000 + enrolled.indexOf(p)}`, p.key);
     assert.equal(body.pass.source, 'camera');
   }
   const raw = await post(await probeOf(enrolled[1]!), { 'content-type': 'image/jpeg' });
-  assert.equal(raw.json().status, 'already_passed');
+  assert.equal(raw.json<PassAnswerJson>().status, 'already_passed');
 });
 
 test('a face that was never enrolled → not_found with no student data', async () => {
@@ -109,16 +113,23 @@ test('a face that was never enrolled → not_found with no student data', async 
 });
 
 test('group photo → multiple_faces, landscape → no_face, nothing recorded', async () => {
-  const before = await t.db.selectFrom('passes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const before = await t.db
+    .selectFrom('passes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const group = await post({ image: sampleBytes(1).toString('base64') });
   assert.equal(group.statusCode, 422);
-  assert.equal(group.json().error, 'multiple_faces');
-  assert.equal(group.json().status, 'multiple_faces');
-  assert.match(group.json().message, /несколько лиц/);
+  const groupJson = group.json<ErrorJson>();
+  assert.equal(groupJson.error, 'multiple_faces');
+  assert.equal(groupJson.status, 'multiple_faces');
+  assert.match(groupJson.message, /несколько лиц/);
   const none = await post({ image: (await landscape()).toString('base64') });
   assert.equal(none.statusCode, 422);
-  assert.equal(none.json().error, 'no_face');
-  const after = await t.db.selectFrom('passes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  assert.equal(none.json<ErrorJson>().error, 'no_face');
+  const after = await t.db
+    .selectFrom('passes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   assert.equal(Number(after.n), Number(before.n));
 });
 
@@ -138,7 +149,7 @@ test('bad requests get 4xx JSON with a Russian message', async () => {
   for (const [name, payload, headers, status, error] of cases) {
     const res = await post(payload, headers);
     assert.equal(res.statusCode, status, `${name}: ${res.body.slice(0, 200)}`);
-    const body = res.json();
+    const body = res.json<ErrorJson>();
     assert.equal(body.error, error, name);
     assert.match(body.message, /[а-яА-Я]/, `${name}: Russian message`);
   }
@@ -153,7 +164,7 @@ test('a look-alike within the margin makes the answer not_found (never a guess b
   try {
     const twin = enrolled[3]!;
     // The same face enrolled twice under two identities: the nearest and the second nearest are equally close.
-    await enrol(t2, engine, [twin], dir, [studentRow(77, `${twin.key}.jpg`, { Matricula: 'TWIN', 'Идентификатор': 'TWIN-ID' })]);
+    await enrol(t2, engine, [twin], dir, [studentRow(77, `${twin.key}.jpg`, { Matricula: 'TWIN', Идентификатор: 'TWIN-ID' })]);
     const res = await t2.app.inject({ method: 'POST', url: '/api/recognize', payload: { image: (await probeOf(twin)).toString('base64') } });
     assert.deepEqual(res.json(), { status: 'not_found', message: 'Лицо не найдено' });
     const attempt = await t2.db.selectFrom('attempts').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
@@ -172,5 +183,16 @@ test('every attempt is in the audit log with status, distance and station, and n
   for (const s of ['ok', 'already_passed', 'not_found', 'multiple_faces', 'no_face', 'bad_image']) assert.ok(statuses.has(s), `audit has ${s}`);
   const ok = rows.find((r) => r.status === 'ok' && r.station === 'Ауд. 101')!;
   assert.ok(ok.student_id && ok.distance! > 0 && ok.duration_ms! >= 0);
-  assert.deepEqual(Object.keys(ok).sort(), ['distance', 'duration_ms', 'faces', 'id', 'second_distance', 'source', 'station', 'status', 'student_id', 'timestamp']);
+  assert.deepEqual(Object.keys(ok).sort(), [
+    'distance',
+    'duration_ms',
+    'faces',
+    'id',
+    'second_distance',
+    'source',
+    'station',
+    'status',
+    'student_id',
+    'timestamp',
+  ]);
 });

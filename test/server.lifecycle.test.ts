@@ -14,7 +14,11 @@ import { freePort } from './helpers/ports.js';
 const start = (dir: string, port: number) => startServerProcess(port, { DATA_DIR: dir });
 
 const recognize = (port: number) =>
-  fetch(`http://127.0.0.1:${port}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN }, body: JSON.stringify({ image: sampleBytes(2).toString('base64') }) });
+  fetch(`http://127.0.0.1:${port}/api/recognize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-station-token': STATION_TOKEN },
+    body: JSON.stringify({ image: sampleBytes(2).toString('base64') }),
+  });
 
 test('SIGTERM drains: a recognition in flight still gets its answer, then the process exits 0', async () => {
   const dir = tempDir();
@@ -24,12 +28,13 @@ test('SIGTERM drains: a recognition in flight still gets its answer, then the pr
     await s.ready;
     const inflight = recognize(port);
     // SIGTERM once the server has the request (its log says so), not after a guessed sleep.
-    while (!/"msg":"incoming request"[^\n]*\/api\/recognize|\/api\/recognize[^\n]*"msg":"incoming request"/.test(s.output())) await new Promise((r) => setTimeout(r, 5));
+    while (!/"msg":"incoming request"[^\n]*\/api\/recognize|\/api\/recognize[^\n]*"msg":"incoming request"/.test(s.output()))
+      await new Promise((r) => setTimeout(r, 5));
     s.child.kill('SIGTERM');
     const res = await inflight;
     assert.equal(res.status, 422, 'the group photo was answered (multiple_faces), not cut off');
     assert.equal(((await res.json()) as { error: string }).error, 'multiple_faces');
-    const [code] = await once(s.child, 'exit');
+    const [code] = (await once(s.child, 'exit')) as [number | null];
     assert.equal(code, 0, s.output());
     assert.match(s.output(), /draining/);
   } finally {

@@ -26,7 +26,10 @@ test('first start without tokens: makes and prints them once, then every /api/* 
       station = PAIR_LINE.exec(s.output())?.[1] ?? '';
       assert.ok(admin && station && admin !== station, `tokens printed at first start:\n${s.output()}`);
       // The JSON log never carries them.
-      const logLines = s.output().split('\n').filter((l) => l.startsWith('{'));
+      const logLines = s
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       assert.ok(logLines.length > 0 && logLines.every((l) => !l.includes(admin) && !l.includes(station)));
 
       const open = await fetch(`${s.base}/api/health`);
@@ -41,11 +44,19 @@ test('first start without tokens: makes and prints them once, then every /api/* 
         assert.equal(res.status, 401, url);
         assert.equal(((await res.json()) as { error: string }).error, 'unauthorized');
       }
-      const anonRecognize = await fetch(`${s.base}/api/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"image":"AAAA"}' });
+      const anonRecognize = await fetch(`${s.base}/api/recognize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"image":"AAAA"}',
+      });
       assert.equal(anonRecognize.status, 401);
       assert.equal((await fetch(`${s.base}/api/passes/recent`, { headers: { 'x-station-token': station } })).status, 200);
       assert.equal((await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': admin } })).status, 200);
-      assert.equal((await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': station } })).status, 401, 'the station token is not an admin token');
+      assert.equal(
+        (await fetch(`${s.base}/admin/load_status`, { headers: { 'x-admin-token': station } })).status,
+        401,
+        'the station token is not an admin token',
+      );
     } finally {
       await s.stop();
     }

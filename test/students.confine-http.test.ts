@@ -67,9 +67,9 @@ test('HTTP loads (server folder and uploaded sheet without zip): nothing outside
   const tdb = await sqliteDatabase();
   const t = await startApp(tdb, engine, { FACE_ID_DOCS: docs, DATA_DIR: path.join(work, 'data') });
   try {
-    const check = async (res: Awaited<ReturnType<typeof t.app.inject>>, how: string) => {
+    const check = (res: Awaited<ReturnType<typeof t.app.inject>>, how: string) => {
       assert.equal(res.statusCode, 200, res.body);
-      const s = res.json() as { added: number; updated: number; rows: Row[]; by_reason: Record<string, number> };
+      const s = res.json<{ added: number; updated: number; rows: Row[]; by_reason: Record<string, number> }>();
       assert.equal(s.added + s.updated, 2, `${how}: only the two photos inside are enrolled: ${JSON.stringify(s.rows)}`);
       const failed = s.rows.filter((r) => r.status === 'failed');
       assert.equal(failed.length, outside.length * 2, JSON.stringify(s.rows));
@@ -83,9 +83,12 @@ test('HTTP loads (server folder and uploaded sheet without zip): nothing outside
       assert.doesNotMatch(message!, /passwd|shadow|outside|найден|прочитать|\//, 'nothing about the file');
     };
     const admin = { 'x-admin-token': ADMIN_TOKEN };
-    await check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', headers: admin }), 'FACE_ID_DOCS sheet');
-    const form = multipart([{ name: 'force', data: 'true' }, { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(path.join(docs, 'list of students.xlsx')) }]);
-    await check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, ...admin } }), 'uploaded sheet');
+    check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', headers: admin }), 'FACE_ID_DOCS sheet');
+    const form = multipart([
+      { name: 'force', data: 'true' },
+      { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(path.join(docs, 'list of students.xlsx')) },
+    ]);
+    check(await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, ...admin } }), 'uploaded sheet');
 
     const students = await t.db.selectFrom('students').select(['id', 'file_path']).execute();
     assert.deepEqual(students.map((s) => s.file_path).sort(), ['good.jpg', path.join(docs, 'top.jpg')].sort());

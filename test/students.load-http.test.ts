@@ -16,6 +16,8 @@ import { zipBytes } from './helpers/zip.js';
 import { ADMIN_TOKEN, multipart, startApp } from './helpers/app.js';
 import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
+import type { ErrorJson, LoadJson, LoadStatusJson } from './helpers/answers.js';
+import type { LoadSummary } from '../src/students/loader.js';
 
 let fixture: IdPhotoFixture | undefined;
 let engine: FaceEngine;
@@ -69,58 +71,82 @@ test('POST /admin/load_excel: 401 without token, upload .xlsx + .zip, paths cann
       { name: '/abs/evil.jpg', data: photos[0]!.bytes },
       { name: 'link.jpg', data: Buffer.from('/etc/hostname'), symlink: true },
     ]);
-    const form = () => multipart([
-      { name: 'force', data: 'false' },
-      { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(xlsx) },
-      { name: 'photos', filename: 'photos.zip', type: 'application/zip', data: zip },
-    ]);
+    const form = () =>
+      multipart([
+        { name: 'force', data: 'false' },
+        { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(xlsx) },
+        { name: 'photos', filename: 'photos.zip', type: 'application/zip', data: zip },
+      ]);
 
     const noToken = await t.app.inject({ method: 'POST', url: '/admin/load_excel', ...form() });
     assert.equal(noToken.statusCode, 401);
-    assert.equal(noToken.json().error, 'unauthorized');
+    assert.equal(noToken.json<ErrorJson>().error, 'unauthorized');
     const wrong = await t.app.inject({ method: 'POST', url: '/admin/load_excel', ...form(), headers: { ...form().headers, 'x-admin-token': 'nope' } });
     assert.equal(wrong.statusCode, 401);
 
     const f = form();
     const [first, second] = await Promise.all([
       t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: f.body, headers: { ...f.headers, authorization: `Bearer ${ADMIN_TOKEN}` } }),
-      new Promise((r) => setTimeout(r, 300)).then(() => t.app.inject({ method: 'POST', url: '/admin/load_excel', ...form(), headers: { ...form().headers, 'x-admin-token': ADMIN_TOKEN } })),
+      new Promise((r) => setTimeout(r, 300)).then(() =>
+        t.app.inject({ method: 'POST', url: '/admin/load_excel', ...form(), headers: { ...form().headers, 'x-admin-token': ADMIN_TOKEN } }),
+      ),
     ]);
     assert.equal(first.statusCode, 200, first.body);
     assert.equal(second.statusCode, 409, 'a second load while one runs');
-    assert.equal(second.json().error, 'conflict');
-    const s = first.json();
+    assert.equal(second.json<ErrorJson>().error, 'conflict');
+    const s = first.json<LoadJson>();
     assert.equal(s.added, photos.length);
     // A path climbing out of the zip is refused as such; a name the zip lacks is not found.
-    assert.deepEqual(s.rows.filter((r: { status: string }) => r.status === 'failed').map((r: { reason: string }) => r.reason), ['path_outside_docs', 'file_not_found']);
+    assert.deepEqual(
+      s.rows.filter((r) => r.status === 'failed').map((r) => r.reason),
+      ['path_outside_docs', 'file_not_found'],
+    );
     assert.equal(t.ctx.index.size, photos.length, 'the running server recognises the new students at once');
     assert.ok(!fs.existsSync(path.join(work, 'evil.jpg')));
 
     const status = await t.app.inject({ method: 'GET', url: '/admin/load_status', headers: { 'x-admin-token': ADMIN_TOKEN } });
-    assert.equal(status.json().running, false);
-    assert.equal(status.json().index_size, photos.length);
-    const finished = new Date(status.json().last_load_at);
+    const st = status.json<LoadStatusJson>();
+    assert.equal(st.running, false);
+    assert.equal(st.index_size, photos.length);
+    const finished = new Date(st.last_load_at);
     assert.ok(Date.now() - finished.getTime() < 60_000, 'the load just finished is the last one');
-    assert.match(status.json().last_load_local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-    assert.equal(status.json().last_load_local, `${localDate(finished, 'Asia/Tashkent')} ${localTime(finished, 'Asia/Tashkent')}`, 'on the exam centre\'s clock (UTC+5), not UTC');
+    assert.match(st.last_load_local, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(
+      st.last_load_local,
+      `${localDate(finished, 'Asia/Tashkent')} ${localTime(finished, 'Asia/Tashkent')}`,
+      "on the exam centre's clock (UTC+5), not UTC",
+    );
 
     // No body: the configured Face ID docs; missing → 404 with a clear message; then present → loads.
     const none = await t.app.inject({ method: 'POST', url: '/admin/load_excel?force=true', headers: { 'x-admin-token': ADMIN_TOKEN } });
     assert.equal(none.statusCode, 404);
-    assert.match(none.json().message, /list of students\.xlsx/);
+    assert.match(none.json<ErrorJson>().message, /list of students\.xlsx/);
     fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
     for (const p of photos) fs.writeFileSync(path.join(docs, 'photos', `${p.key}.jpg`), p.bytes);
-    await writeSheet(path.join(docs, 'list of students.xlsx'), photos.map((p, i) => studentRow(i, `${p.key}.jpg`)));
+    await writeSheet(
+      path.join(docs, 'list of students.xlsx'),
+      photos.map((p, i) => studentRow(i, `${p.key}.jpg`)),
+    );
     const forced = await t.app.inject({ method: 'POST', url: '/admin/load_excel?force=true', headers: { 'x-admin-token': ADMIN_TOKEN } });
     assert.equal(forced.statusCode, 200, forced.body);
-    assert.equal(forced.json().updated, photos.length);
+    assert.equal(forced.json<LoadJson>().updated, photos.length);
 
     const bad = multipart([{ name: 'file', filename: 'x.xlsx', data: 'not excel' }]);
-    const badRes = await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: bad.body, headers: { ...bad.headers, 'x-admin-token': ADMIN_TOKEN } });
+    const badRes = await t.app.inject({
+      method: 'POST',
+      url: '/admin/load_excel',
+      payload: bad.body,
+      headers: { ...bad.headers, 'x-admin-token': ADMIN_TOKEN },
+    });
     assert.equal(badRes.statusCode, 400);
-    assert.equal(badRes.json().error, 'bad_excel');
+    assert.equal(badRes.json<ErrorJson>().error, 'bad_excel');
     const noFile = multipart([{ name: 'force', data: 'true' }]);
-    const noFileRes = await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: noFile.body, headers: { ...noFile.headers, 'x-admin-token': ADMIN_TOKEN } });
+    const noFileRes = await t.app.inject({
+      method: 'POST',
+      url: '/admin/load_excel',
+      payload: noFile.body,
+      headers: { ...noFile.headers, 'x-admin-token': ADMIN_TOKEN },
+    });
     assert.equal(noFileRes.statusCode, 400);
   } finally {
     await t.close();
@@ -134,7 +160,7 @@ test('admin endpoints are disabled (403) when ADMIN_TOKEN is unset', async () =>
   try {
     const res = await t.app.inject({ method: 'POST', url: '/admin/load_excel', headers: { 'x-admin-token': 'anything-at-all' } });
     assert.equal(res.statusCode, 403);
-    assert.match(res.json().message, /ADMIN_TOKEN/);
+    assert.match(res.json<ErrorJson>().message, /ADMIN_TOKEN/);
   } finally {
     await t.close();
     await tdb.drop();
@@ -147,8 +173,8 @@ function runCli(args: string[], env: Record<string, string>): { child: ReturnTyp
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out, done: once(child, 'exit').then(([code]) => code as number) };
 }
 
@@ -159,13 +185,24 @@ test('CLI: progress and summary, --json, exit codes, and kill -9 mid-load then r
   for (const p of photos) fs.writeFileSync(path.join(docs, 'photos', `${p.key}.jpg`), p.bytes);
   // 150 students (photos reused under different ids) so the load spans several batches.
   const N = 150;
-  await writeSheet(path.join(docs, 'list of students.xlsx'), Array.from({ length: N }, (_, i) => studentRow(i, `${photos[i % photos.length]!.key}.jpg`)));
+  await writeSheet(
+    path.join(docs, 'list of students.xlsx'),
+    Array.from({ length: N }, (_, i) => studentRow(i, `${photos[i % photos.length]!.key}.jpg`)),
+  );
   const env = { FACE_ID_DOCS: docs, DATA_DIR: data, DATABASE_URL: '' };
 
   const killed = runCli([], env);
   const db = await createDb({ kind: 'sqlite', file: path.join(data, 'database.db') });
   try {
-    const count = async () => Number((await db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('students')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const deadline = Date.now() + 120_000;
     while ((await count()) === 0) {
       assert.ok(Date.now() < deadline, killed.output());
@@ -181,14 +218,22 @@ test('CLI: progress and summary, --json, exit codes, and kill -9 mid-load then r
     assert.match(rerun.output(), /Итог загрузки/);
     assert.match(rerun.output(), /строк\/с/, 'progress lines');
     assert.equal(await count(), N);
-    const distinct = await db.selectFrom('students').select((eb) => eb.fn.count<number>('matricula').distinct().as('n')).executeTakeFirstOrThrow();
+    const distinct = await db
+      .selectFrom('students')
+      .select((eb) => eb.fn.count<number>('matricula').distinct().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(distinct.n), N);
-    const orphans = await db.selectFrom('students').leftJoin('student_photos', 'student_photos.student_id', 'students.id').where('student_photos.student_id', 'is', null).select('students.id').execute();
+    const orphans = await db
+      .selectFrom('students')
+      .leftJoin('student_photos', 'student_photos.student_id', 'students.id')
+      .where('student_photos.student_id', 'is', null)
+      .select('students.id')
+      .execute();
     assert.equal(orphans.length, 0, 'every student has its photo: nothing half-written');
 
     const json = runCli(['--json'], env);
     assert.equal(await json.done, 0);
-    const summary = JSON.parse(json.output().slice(json.output().indexOf('{')));
+    const summary = JSON.parse(json.output().slice(json.output().indexOf('{'))) as LoadSummary;
     assert.equal(summary.added, 0);
     assert.equal(summary.skipped, N);
 

@@ -11,6 +11,7 @@ import { FaceEngine } from '../src/face/engine.js';
 import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { ADMIN_TOKEN, startApp } from './helpers/app.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
+import type { ErrorJson, LoadJson, LoadRowsJson } from './helpers/answers.js';
 import { systemClock } from '../src/time.js';
 
 let engine: FaceEngine;
@@ -41,7 +42,9 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
   const outside = Math.ceil(M / 3);
   const rows = [
     ...photos.map((_, i) => studentRow(i, `${i}.jpg`)),
-    ...Array.from({ length: M }, (_, i) => studentRow(100 + i, i % 3 === 0 ? `/etc/no-${i}.jpg` : `missing-${i}.jpg`, { Matricula: `M${String(i).padStart(7, '0')}`, 'Идентификатор': `I${i}` })),
+    ...Array.from({ length: M }, (_, i) =>
+      studentRow(100 + i, i % 3 === 0 ? `/etc/no-${i}.jpg` : `missing-${i}.jpg`, { Matricula: `M${String(i).padStart(7, '0')}`, Идентификатор: `I${i}` }),
+    ),
     studentRow(99, 'missing-formula.jpg', { Matricula: FORMULA }),
   ];
   await writeSheet(path.join(docs, 'list of students.xlsx'), rows);
@@ -49,7 +52,9 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
 
   const lines: string[] = [];
   const tdb = await sqliteDatabase();
-  const t = await startApp(tdb, engine, { FACE_ID_DOCS: docs, DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'info' }, systemClock, { write: (l: string) => void lines.push(l) });
+  const t = await startApp(tdb, engine, { FACE_ID_DOCS: docs, DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'info' }, systemClock, {
+    write: (l: string) => void lines.push(l),
+  });
   const admin = { 'x-admin-token': ADMIN_TOKEN };
   try {
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -71,15 +76,17 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     delay.disable();
     const maxDelayMs = delay.max / 1e6;
     const maxHealthMs = Math.max(...health);
-    ctx.diagnostic(`${N} rows (${sheetMb.toFixed(1)} MB .xlsx): load ${Math.round(loadMs)} ms; ${health.length} health calls, max ${Math.round(maxHealthMs)} ms, ` +
-      `p50 ${Math.round(health.sort((a, b) => a - b)[health.length >> 1]!)} ms; event-loop delay max ${Math.round(maxDelayMs)} ms, mean ${Math.round(delay.mean / 1e6)} ms; response ${(res.rawPayload.length / 1024).toFixed(0)} KB`);
+    ctx.diagnostic(
+      `${N} rows (${sheetMb.toFixed(1)} MB .xlsx): load ${Math.round(loadMs)} ms; ${health.length} health calls, max ${Math.round(maxHealthMs)} ms, ` +
+        `p50 ${Math.round(health.sort((a, b) => a - b)[health.length >> 1]!)} ms; event-loop delay max ${Math.round(maxDelayMs)} ms, mean ${Math.round(delay.mean / 1e6)} ms; response ${(res.rawPayload.length / 1024).toFixed(0)} KB`,
+    );
     assert.ok(health.length >= 10, `health was asked during the load (${health.length} times)`);
     assert.ok(maxHealthMs < 1000, `health answered within 1 s during the load (max ${Math.round(maxHealthMs)} ms)`);
     assert.ok(maxDelayMs < 1000, `event loop never blocked for 1 s (max ${Math.round(maxDelayMs)} ms)`);
 
     assert.equal(res.statusCode, 200, res.body.slice(0, 500));
     assert.ok(res.rawPayload.length < 200 * 1024, `small response: ${res.rawPayload.length} bytes`);
-    const s = res.json();
+    const s = res.json<LoadJson>();
     assert.equal(s.total_rows, N);
     assert.equal(s.added, photos.length);
     assert.equal(s.failed, N - photos.length);
@@ -95,9 +102,9 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
 
     const full = await t.app.inject({ method: 'GET', url: '/admin/load_rows', headers: admin });
     assert.equal(full.statusCode, 200);
-    const report = full.json();
+    const report = full.json<LoadRowsJson>();
     assert.equal(report.rows.length, s.rows_total);
-    assert.equal(report.rows.filter((r: { reason: string }) => r.reason === 'file_not_found').length, M - outside + 1);
+    assert.equal(report.rows.filter((r) => r.reason === 'file_not_found').length, M - outside + 1);
     assert.deepEqual(report.by_reason, s.by_reason);
 
     const xlsx = await t.app.inject({ method: 'GET', url: '/admin/load_rows?format=xlsx', headers: admin });
@@ -107,17 +114,17 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const ws = wb.worksheets[0]!;
     assert.equal(ws.rowCount, 1 + s.rows_total);
-    const formulaRow = report.rows.findIndex((r: { matricula: string }) => r.matricula === FORMULA);
+    const formulaRow = report.rows.findIndex((r) => r.matricula === FORMULA);
     assert.equal(ws.getRow(2 + formulaRow).getCell(2).value, `'${FORMULA}`, 'sheet text in the row report is defused');
     assert.deepEqual((ws.getRow(1).values as unknown[]).slice(1), ['Строка', '№ зачётки (Matricula)', 'Статус', 'Причина', 'Код причины', 'Подробности']);
-    const missing = ws.getRow(2 + report.rows.findIndex((r: { reason: string }) => r.reason === 'file_not_found'));
+    const missing = ws.getRow(2 + report.rows.findIndex((r) => r.reason === 'file_not_found'));
     assert.deepEqual([missing.getCell(3).value, missing.getCell(5).value], ['ошибка', 'file_not_found']);
-    assert.match(String(missing.getCell(4).value), /[а-я]/, 'the reason in Russian beside its code');
+    assert.match(missing.getCell(4).text, /[а-я]/, 'the reason in Russian beside its code');
 
     assert.equal((await t.app.inject({ method: 'GET', url: '/admin/load_rows' })).statusCode, 401);
     const bad = await t.app.inject({ method: 'GET', url: '/admin/load_rows?format=csv', headers: admin });
     assert.equal(bad.statusCode, 400);
-    assert.equal(bad.json().error, 'bad_request');
+    assert.equal(bad.json<ErrorJson>().error, 'bad_request');
   } finally {
     await t.close();
     await tdb.drop();
@@ -130,8 +137,8 @@ test('GET /admin/load_rows before any load: 404 with a message', async () => {
   try {
     const res = await t.app.inject({ method: 'GET', url: '/admin/load_rows', headers: { 'x-admin-token': ADMIN_TOKEN } });
     assert.equal(res.statusCode, 404);
-    assert.equal(res.json().error, 'not_found');
-    assert.match(res.json().message, /загрузок ещё не было/);
+    assert.equal(res.json<ErrorJson>().error, 'not_found');
+    assert.match(res.json<ErrorJson>().message, /загрузок ещё не было/);
   } finally {
     await t.close();
     await tdb.drop();

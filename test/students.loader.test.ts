@@ -29,8 +29,13 @@ export async function buildDocs(dir: string, ids: IdPhoto[]): Promise<StudentShe
   });
   // Cell types a real sheet has: numeric ids with a 000… format, big numbers, Excel dates, ISO text dates.
   rows[0] = studentRow(0, `${ids[0]!.key}.jpg`, { Matricula: { value: 123, numFmt: '000000' }, 'Passport number': { value: 1234567, numFmt: '000000000' } });
-  rows[1] = studentRow(1, `photos/${ids[1]!.key}.jpg`, { 'Идентификатор': 1234567890123, 'Date of birth': new Date(Date.UTC(2003, 11, 31)) });
-  rows[2] = studentRow(2, path.join(photosDir, `${ids[2]!.key}.jpg`), { 'Date of birth': '2004-02-29', Lastname: 'Ўролов', Firstname: 'Шоҳрух', Lotin: "O'rolov Shohrux" });
+  rows[1] = studentRow(1, `photos/${ids[1]!.key}.jpg`, { Идентификатор: 1234567890123, 'Date of birth': new Date(Date.UTC(2003, 11, 31)) });
+  rows[2] = studentRow(2, path.join(photosDir, `${ids[2]!.key}.jpg`), {
+    'Date of birth': '2004-02-29',
+    Lastname: 'Ўролов',
+    Firstname: 'Шоҳрух',
+    Lotin: "O'rolov Shohrux",
+  });
   rows[3] = studentRow(3, `${path.basename(dir)}/photos/${ids[3]!.key}.jpg`, { 'Date of birth': { formula: 'DATE(2002,5,6)', result: '06.05.2002' } });
   fs.writeFileSync(path.join(photosDir, 'group.jpg'), sampleBytes(3));
   fs.writeFileSync(path.join(photosDir, 'landscape.jpg'), await landscape());
@@ -42,11 +47,19 @@ export async function buildDocs(dir: string, ids: IdPhoto[]): Promise<StudentShe
     studentRow(103, 'text.jpg'),
     studentRow(104, `${ids[4]!.key}.jpg`, { 'Date of birth': '31.02.2004' }),
     studentRow(105, `${ids[5]!.key}.jpg`, { Matricula: '001005' }), // same Matricula as row 7
-    studentRow(106, `${ids[6]!.key}.jpg`, { Matricula: null, 'Идентификатор': null }),
+    studentRow(106, `${ids[6]!.key}.jpg`, { Matricula: null, Идентификатор: null }),
     {}, // an empty row in the middle is ignored
   );
   // Bidi controls (a U+202E would show the name reversed) are removed from every text cell.
-  rows.push(studentRow(107, `${ids[7]!.key}.jpg`, { Lastname: '  \u202EПробелов\u202C  ', Firstname: '\u2066Анна\u2069\u200E', Group: '\u200FИТ-21\u061C', Lotin: '\u202AProbelov\u202B \u202DAnna\u2067\u2068', 'Date of birth': null }));
+  rows.push(
+    studentRow(107, `${ids[7]!.key}.jpg`, {
+      Lastname: '  \u202EПробелов\u202C  ',
+      Firstname: '\u2066Анна\u2069\u200E',
+      Group: '\u200FИТ-21\u061C',
+      Lotin: '\u202AProbelov\u202B \u202DAnna\u2067\u2068',
+      'Date of birth': null,
+    }),
+  );
   await writeSheet(path.join(dir, 'list of students.xlsx'), rows);
   return rows;
 }
@@ -73,8 +86,17 @@ after(async () => {
 
 function run(db: Db, index: FaceIndex, force = false, source = path.join(docs, 'list of students.xlsx')): Promise<LoadSummary> {
   return loadStudents({
-    db, engine, roster: { index, lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: engine.model.calibrated!.threshold - engine.model.calibrated!.margin, quality: 'warn', maxImageBytes: 15 << 20, source, fileLabel: source,
-    photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs }, force, log: quiet,
+    db,
+    engine,
+    roster: { index, lookalikes: new Lookalikes(), modelId: engine.model.id },
+    lookalikeRadius: engine.model.calibrated!.threshold - engine.model.calibrated!.margin,
+    quality: 'warn',
+    maxImageBytes: 15 << 20,
+    source,
+    fileLabel: source,
+    photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs },
+    force,
+    log: quiet,
   });
 }
 
@@ -107,15 +129,28 @@ for (const kind of databaseKinds) {
       // The look-alike audit lists the pair with both rows and photos; neither is searchable by name.
       const pair = s.lookalikes.find((p) => p.students.some((x) => x.row === 28));
       assert.ok(pair, JSON.stringify(s.lookalikes));
-      assert.deepEqual(pair.students.map((x) => x.row).sort((a, b) => a! - b!), [9, 28]);
+      assert.deepEqual(
+        pair.students.map((x) => x.row).sort((a, b) => a! - b!),
+        [9, 28],
+      );
       assert.ok(pair.distance < 0.05, 'the same photo twice');
       assert.match(pair.students[0]!.photo_url, /^\/api\/students\/\d+\/photo$/);
       // Both students of a look-alike pair are warned: row 20's group face is row 7's person, row 28 reuses row 9's photo.
-      assert.deepEqual(s.rows.filter((x) => x.reason === 'similar_face').map((x) => x.row).sort((a, b) => a - b), [7, 9, 20, 28]);
+      assert.deepEqual(
+        s.rows
+          .filter((x) => x.reason === 'similar_face')
+          .map((x) => x.row)
+          .sort((a, b) => a - b),
+        [7, 9, 20, 28],
+      );
       // Besides these, only the quality gate's warnings (poor_photo: half-turned demo faces and the like).
       const others = Object.entries(r).filter(([, v]) => !v.split(',').every((x) => x === 'poor_photo' || x === 'similar_face'));
       assert.equal(others.length, 7, JSON.stringify(r));
-      for (const w of s.rows.filter((x) => x.reason === 'poor_photo')) assert.match(w.message, /^фото плохо подходит для распознавания: (голова повёрнута|голова наклонена вверх или вниз|фото размыто|фото слишком тёмное|фото пересвечено|лицо слишком маленькое \(\d+ пикс\.\))/);
+      for (const w of s.rows.filter((x) => x.reason === 'poor_photo'))
+        assert.match(
+          w.message,
+          /^фото плохо подходит для распознавания: (голова повёрнута|голова наклонена вверх или вниз|фото размыто|фото слишком тёмное|фото пересвечено|лицо слишком маленькое \(\d+ пикс\.\))/,
+        );
 
       const byM = async (m: string) => db.selectFrom('students').selectAll().where('matricula', '=', m).executeTakeFirstOrThrow();
       const a = await byM('000123');
@@ -131,7 +166,11 @@ for (const kind of databaseKinds) {
       assert.deepEqual([c.lastname, c.firstname, c.lotin, c.date_of_birth], ['Ўролов', 'Шоҳрух', "O'rolov Shohrux", '2004-02-29']);
       assert.equal((await byM('001003')).date_of_birth, '2002-05-06');
       const trimmed = await byM('001107');
-      assert.deepEqual([trimmed.lastname, trimmed.firstname, trimmed.group, trimmed.lotin], ['Пробелов', 'Анна', 'ИТ-21', 'Probelov Anna'], 'no bidi controls left');
+      assert.deepEqual(
+        [trimmed.lastname, trimmed.firstname, trimmed.group, trimmed.lotin],
+        ['Пробелов', 'Анна', 'ИТ-21', 'Probelov Anna'],
+        'no bidi controls left',
+      );
       assert.equal(trimmed.date_of_birth, null);
       assert.equal((await byM('001005')).file_path, `${photos[5]!.key}.jpg`, 'first of two rows with one Matricula wins');
 
@@ -157,7 +196,10 @@ for (const kind of databaseKinds) {
       const forced = await run(db, index, true);
       assert.equal(forced.added, 0);
       assert.equal(forced.updated, 20);
-      const count = await db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const count = await db
+        .selectFrom('students')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(count.n), 20);
       assert.equal(index.size, 20);
     } finally {
@@ -170,7 +212,11 @@ for (const kind of databaseKinds) {
 test('a sheet with a misspelled or missing column fails with a message naming it', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'bad.xlsx');
-  await writeSheet(file, [studentRow(1, 'x.jpg')], ['Matricula', 'Lastname', 'Firstnme', 'Lotin', 'Short', 'Group', 'Идентификатор', 'Date of birth', 'Passport number']);
+  await writeSheet(
+    file,
+    [studentRow(1, 'x.jpg')],
+    ['Matricula', 'Lastname', 'Firstnme', 'Lotin', 'Short', 'Group', 'Идентификатор', 'Date of birth', 'Passport number'],
+  );
   const tdb = await databaseKinds[0]!.make();
   const db = await createDb(tdb.config);
   try {
@@ -184,7 +230,11 @@ test('a sheet with a misspelled or missing column fails with a message naming it
     });
     // Header names tolerate case, order and surrounding spaces.
     const ok = path.join(dir, 'ok.xlsx');
-    await writeSheet(ok, [], [' file path', 'MATRICULA ', 'lastname', 'Firstname', 'Lotin', 'Short', 'Group', 'идентификатор', 'Date  of birth', 'Passport number']);
+    await writeSheet(
+      ok,
+      [],
+      [' file path', 'MATRICULA ', 'lastname', 'Firstname', 'Lotin', 'Short', 'Group', 'идентификатор', 'Date  of birth', 'Passport number'],
+    );
     assert.equal((await run(db, new FaceIndex(), false, ok)).total_rows, 0);
     fs.writeFileSync(path.join(dir, 'not.xlsx'), 'plain text');
     await assert.rejects(run(db, new FaceIndex(), false, path.join(dir, 'not.xlsx')), (e: unknown) => e instanceof AppError && e.code === 'bad_excel');
@@ -206,8 +256,17 @@ test('a photo under 48×48 fails its own row (image_too_small); the other rows s
   const db = await createDb(tdb.config);
   try {
     const s = await loadStudents({
-      db, engine, roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: 0.3, quality: 'warn', maxImageBytes: 15 << 20, source: file, fileLabel: file,
-      photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: quiet,
+      db,
+      engine,
+      roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id },
+      lookalikeRadius: 0.3,
+      quality: 'warn',
+      maxImageBytes: 15 << 20,
+      source: file,
+      fileLabel: file,
+      photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir },
+      force: false,
+      log: quiet,
     });
     assert.equal(s.added, 1, JSON.stringify(s.rows));
     assert.equal(s.failed, 1);

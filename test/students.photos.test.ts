@@ -55,7 +55,15 @@ test('confined: a normal file inside is found, by bare name, with its folder, or
 });
 
 test('confined: ../ paths never leave the folder (candidates and resolution)', async () => {
-  for (const p of ['../secret.jpg', '../../secret.jpg', '../outside/secret.jpg', '../../outside/secret.jpg', '..\\..\\outside\\secret.jpg', 'x/../../../outside/secret.jpg', '../../../../../../etc/passwd']) {
+  for (const p of [
+    '../secret.jpg',
+    '../../secret.jpg',
+    '../outside/secret.jpg',
+    '../../outside/secret.jpg',
+    '..\\..\\outside\\secret.jpg',
+    'x/../../../outside/secret.jpg',
+    '../../../../../../etc/passwd',
+  ]) {
     const c = photoCandidates(p, loc);
     for (const f of c) assert.ok(within(loc.confineTo!, f), `${p}: candidate ${f} outside ${loc.confineTo}`);
     assert.equal(await resolvePhoto(p, loc), undefined, p);

@@ -30,14 +30,18 @@ after(async () => {
   await fixture?.close();
 });
 
-test('the template read back with exceljs: first sheet has the 10 headers in the loader\'s spelling and one example row', async () => {
+test("the template read back with exceljs: first sheet has the 10 headers in the loader's spelling and one example row", async () => {
   assert.equal(TEMPLATE_FILE_NAME, 'list of students.xlsx');
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   const ws = wb.worksheets[0]!;
   assert.equal(ws.name, 'Студенты');
   const header = (ws.getRow(1).values as unknown[]).slice(1);
-  assert.deepEqual(header, COLUMNS.map(([name]) => name), 'exact header names, in order');
+  assert.deepEqual(
+    header,
+    COLUMNS.map(([name]) => name),
+    'exact header names, in order',
+  );
   assert.equal(ws.actualRowCount, 2, 'header + one example row');
   const example = ws.getRow(2);
   const cell = (name: string) => example.getCell(COLUMNS.findIndex(([n]) => n === name) + 1);
@@ -53,7 +57,7 @@ test('the template read back with exceljs: first sheet has the 10 headers in the
   // The second sheet explains every column.
   const help = wb.getWorksheet('Пояснения')!;
   const explained = new Set<string>();
-  help.eachRow((r) => explained.add(String(r.getCell(1).value)));
+  help.eachRow((r) => explained.add(r.getCell(1).text));
   for (const [name] of COLUMNS) assert.ok(explained.has(name), `«${name}» explained`);
 
   // The loader's own parser: no missing column, the example row parses as one good student.
@@ -75,14 +79,27 @@ for (const kind of databaseKinds) {
     fs.writeFileSync(file, bytes);
     const tdb = await kind.make();
     const db = await createDb(tdb.config);
-    const load = (force: boolean) => loadStudents({
-      db, engine, roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id }, lookalikeRadius: 0.3, quality: 'warn', maxImageBytes: 15 << 20,
-      source: file, fileLabel: file, photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs }, force, log: { info: () => {}, warn: () => {} },
-    });
+    const load = (force: boolean) =>
+      loadStudents({
+        db,
+        engine,
+        roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id },
+        lookalikeRadius: 0.3,
+        quality: 'warn',
+        maxImageBytes: 15 << 20,
+        source: file,
+        fileLabel: file,
+        photos: { photosDir: path.join(docs, 'photos'), faceIdDocs: docs },
+        force,
+        log: { info: () => {}, warn: () => {} },
+      });
     try {
       const missing = await load(false);
       assert.equal(missing.total_rows, 1);
-      assert.deepEqual(missing.rows.map((r) => r.reason), ['file_not_found']);
+      assert.deepEqual(
+        missing.rows.map((r) => r.reason),
+        ['file_not_found'],
+      );
       assert.match(missing.hint ?? '', /Ни одного фото из таблицы не найдено.*нет ни одного фото.*«photos\/00012345\.jpg»/);
       fs.writeFileSync(path.join(docs, 'photos', '00012345.jpg'), fixture!.photos[0]!.bytes);
       const loaded = await load(false);

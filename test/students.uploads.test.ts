@@ -15,6 +15,7 @@ import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
 import { startServerProcess } from './helpers/server-process.js';
 import { freePort } from './helpers/ports.js';
+import type { LoadJson } from './helpers/answers.js';
 
 let fixture: IdPhotoFixture | undefined;
 let engine: FaceEngine;
@@ -42,7 +43,10 @@ async function zipOf(entries: { name: string; data: Buffer }[]): Promise<Buffer>
 /** An upload of `n` students (photos repeated), as the admin page sends it. */
 async function uploadForm(n: number): Promise<{ body: Buffer; headers: Record<string, string> }> {
   const xlsx = path.join(work, `upload-${n}.xlsx`);
-  await writeSheet(xlsx, Array.from({ length: n }, (_, i) => studentRow(i, `photos/${photos[i % photos.length]!.key}.jpg`)));
+  await writeSheet(
+    xlsx,
+    Array.from({ length: n }, (_, i) => studentRow(i, `photos/${photos[i % photos.length]!.key}.jpg`)),
+  );
   const zip = await zipOf(photos.map((p) => ({ name: `photos/${p.key}.jpg`, data: p.bytes })));
   return multipart([
     { name: 'file', filename: 'students.xlsx', data: fs.readFileSync(xlsx) },
@@ -65,22 +69,32 @@ test('an upload lands under DATA_DIR/uploads (0700) while it loads and is remove
     const form = await uploadForm(photos.length);
     let done = false;
     const seen = new Set<string>();
-    const load = t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, 'x-admin-token': ADMIN_TOKEN } }).finally(() => (done = true));
+    const load = t.app
+      .inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, 'x-admin-token': ADMIN_TOKEN } })
+      .finally(() => (done = true));
     while (!done) {
       for (const f of filesUnder(uploads)) seen.add(f);
       await new Promise((r) => setTimeout(r, 2));
     }
     const res = await load;
     assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().added, photos.length);
+    assert.equal(res.json<LoadJson>().added, photos.length);
     const sheet = [...seen].find((f) => /^load-\d+-[^/]+\/students\.xlsx$/.test(f));
     assert.ok(sheet, `the sheet was kept under DATA_DIR/uploads during the load: ${[...seen].join(', ')}`);
-    assert.ok([...seen].some((f) => /^load-\d+-[^/]+\/photos\/.+\.jpg$/.test(f)), 'and the photos too');
+    assert.ok(
+      [...seen].some((f) => /^load-\d+-[^/]+\/photos\/.+\.jpg$/.test(f)),
+      'and the photos too',
+    );
     assert.equal(fs.statSync(uploads).mode & 0o777, 0o700);
     assert.deepEqual(fs.readdirSync(uploads), [], 'nothing left after the load');
 
     const bad = multipart([{ name: 'file', filename: 'x.xlsx', data: 'not excel' }]);
-    const refused = await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: bad.body, headers: { ...bad.headers, 'x-admin-token': ADMIN_TOKEN } });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/admin/load_excel',
+      payload: bad.body,
+      headers: { ...bad.headers, 'x-admin-token': ADMIN_TOKEN },
+    });
     assert.equal(refused.statusCode, 400);
     assert.deepEqual(fs.readdirSync(uploads), [], 'nothing left after a refused load');
   } finally {
@@ -89,7 +103,7 @@ test('an upload lands under DATA_DIR/uploads (0700) while it loads and is remove
   }
 });
 
-test('sweepUploads removes leftovers of dead processes and of this pid, keeps a running load\'s folder', async () => {
+test("sweepUploads removes leftovers of dead processes and of this pid, keeps a running load's folder", async () => {
   const { sweepUploads, newUploadDir } = await import('../src/students/uploads.js');
   const data = path.join(work, 'data-sweep');
   const mine = newUploadDir(data); // as if a previous process with this pid (a container restart) left it
@@ -104,7 +118,10 @@ test('sweepUploads removes leftovers of dead processes and of this pid, keeps a 
   const running = path.join(data, 'uploads', `load-${process.ppid}-def456`); // a live process (the test runner)
   fs.mkdirSync(running);
   const messages: string[] = [];
-  assert.equal(sweepUploads(data, (m) => messages.push(m)), 3);
+  assert.equal(
+    sweepUploads(data, (m) => messages.push(m)),
+    3,
+  );
   assert.deepEqual(fs.readdirSync(path.join(data, 'uploads')), [path.basename(running)]);
   assert.match(messages.join('\n'), /removed 3 upload folder/);
   assert.equal(sweepUploads(path.join(work, 'no-such-data-dir')), 0, 'no uploads folder: nothing to do');
@@ -130,7 +147,9 @@ test('kill -9 during an HTTP load leaves the upload under DATA_DIR; the next sta
   try {
     await first.ready;
     const form = await uploadForm(60);
-    const load = fetch(`${first.base}/admin/load_excel`, { method: 'POST', headers: { ...form.headers, 'x-admin-token': ADMIN_TOKEN }, body: form.body }).catch(() => null);
+    const load = fetch(`${first.base}/admin/load_excel`, { method: 'POST', headers: { ...form.headers, 'x-admin-token': ADMIN_TOKEN }, body: form.body }).catch(
+      () => null,
+    );
     const deadline = Date.now() + 60_000;
     while (!filesUnder(uploads).some((f) => f.endsWith('students.xlsx'))) {
       assert.ok(Date.now() < deadline, first.output());
@@ -143,7 +162,10 @@ test('kill -9 during an HTTP load leaves the upload under DATA_DIR; the next sta
     await first.stop();
   }
   const left = filesUnder(uploads);
-  assert.ok(left.some((f) => f.endsWith('students.xlsx')), `the killed load left its upload: ${left.join(', ')}`);
+  assert.ok(
+    left.some((f) => f.endsWith('students.xlsx')),
+    `the killed load left its upload: ${left.join(', ')}`,
+  );
 
   const second = startServerProcess(await freePort(), env);
   try {

@@ -89,7 +89,10 @@ test('zipPhotoLocations: steps into folders that only wrap one folder, never int
   // Never stepped into: a lone photos/ folder (its File paths say photos/…), or a folder beside files.
   const lone = await extracted([{ name: 'photos/a.jpg', data: bytes }]);
   assert.equal(lone.loc.confineTo, path.resolve(lone.dest));
-  const mixed = await extracted([{ name: 'x/a.jpg', data: bytes }, { name: 'b.jpg', data: bytes }]);
+  const mixed = await extracted([
+    { name: 'x/a.jpg', data: bytes },
+    { name: 'b.jpg', data: bytes },
+  ]);
   assert.equal(mixed.loc.confineTo, path.resolve(mixed.dest));
   const wrapped = await extracted([{ name: 'Face ID docs/photos/a.jpg', data: bytes }]);
   assert.equal(wrapped.loc.confineTo, path.join(wrapped.dest, 'Face ID docs'));
@@ -137,13 +140,16 @@ async function upload(t: TestApp, sheet: Buffer, zip?: Buffer): Promise<Summary>
   ]);
   const res = await t.app.inject({ method: 'POST', url: '/admin/load_excel', payload: form.body, headers: { ...form.headers, 'x-admin-token': ADMIN_TOKEN } });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json() as Summary;
+  return res.json<Summary>();
 }
 
 /** The sheet: one row per photo, each File path written another of the README's ways. */
 async function sheetBytes(name: (p: IdPhoto) => string = (p) => `${p.key}.jpg`): Promise<Buffer> {
   const file = path.join(work, `sheet-${Math.random().toString(16).slice(2)}.xlsx`);
-  await writeSheet(file, photos.map((p, i) => studentRow(i, spellings(name(p))[i % 6]!)));
+  await writeSheet(
+    file,
+    photos.map((p, i) => studentRow(i, spellings(name(p))[i % 6]!)),
+  );
   return fs.readFileSync(file);
 }
 
@@ -185,10 +191,10 @@ test('not one photo found: the summary says what layout was expected, what the z
     const s = await upload(t, sheet, await zipOf(photos.map((p, i) => ({ name: `Face ID docs/photos/IMG_${i}.jpg`, data: p.bytes }))));
     assert.equal(s.by_reason.file_not_found, photos.length);
     assert.ok(s.hint, 'a hint when nothing was found');
-    assert.match(s.hint!, /нет в архиве/);
-    assert.match(s.hint!, new RegExp(`В архиве ${photos.length} фото, например: «Face ID docs/photos/IMG_0\\.jpg»`));
-    assert.match(s.hint!, new RegExp(`В таблице File path, например: «${photos[0]!.key}\\.jpg»`));
-    assert.match(s.hint!, /zip папки photos.*zip всей папки «Face ID docs»/);
+    assert.match(s.hint, /нет в архиве/);
+    assert.match(s.hint, new RegExp(`В архиве ${photos.length} фото, например: «Face ID docs/photos/IMG_0\\.jpg»`));
+    assert.match(s.hint, new RegExp(`В таблице File path, например: «${photos[0]!.key}\\.jpg»`));
+    assert.match(s.hint, /zip папки photos.*zip всей папки «Face ID docs»/);
 
     // One photo found among many missing: no hint (the rows say which are missing).
     const one = await upload(t, sheet, await zipOf([{ name: `photos/${photos[0]!.key}.jpg`, data: photos[0]!.bytes }]));

@@ -66,10 +66,13 @@ async function zipOf(entries: ZipEntry[]): Promise<Buffer> {
 
 /** Every file under `dir`, relative, sorted (symlinks listed too, never followed). */
 function walk(dir: string, base = dir): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
-    const full = path.join(dir, d.name);
-    return d.isDirectory() ? walk(full, base) : [path.relative(base, full)];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => {
+      const full = path.join(dir, d.name);
+      return d.isDirectory() ? walk(full, base) : [path.relative(base, full)];
+    })
+    .sort();
 }
 
 /** parent/upload.zip and the target parent/out: anything written outside `out` shows up in parent. */
@@ -112,7 +115,10 @@ test('../, a/../../, absolute, C:\\ and C:/, backslash, symlink, non-image and d
 
 test('duplicate names: the second copy is skipped and never overwrites the first', async () => {
   const first = crypto.randomBytes(500);
-  const { dest, result } = await extract([{ name: 'photos/a.jpg', data: first }, { name: 'photos/a.jpg', data: crypto.randomBytes(700) }]);
+  const { dest, result } = await extract([
+    { name: 'photos/a.jpg', data: first },
+    { name: 'photos/a.jpg', data: crypto.randomBytes(700) },
+  ]);
   // Skipped, not a failed upload: the rest of the archive still loads.
   assert.deepEqual(await result, { written: 1, ignored: 1 });
   assert.deepEqual(fs.readFileSync(path.join(dest, 'photos/a.jpg')), first);
@@ -132,7 +138,10 @@ test('an entry declaring more than the per-file cap is refused before anything i
 });
 
 test('a stored entry whose header under-states its size yields only the declared bytes', async () => {
-  const { dest, result } = await extract([{ name: 'photos/short.jpg', data: crypto.randomBytes(5000), compress: false, declare: 100 }, { name: 'photos/next.jpg' }]);
+  const { dest, result } = await extract([
+    { name: 'photos/short.jpg', data: crypto.randomBytes(5000), compress: false, declare: 100 },
+    { name: 'photos/next.jpg' },
+  ]);
   const r = await result.catch((e: unknown) => e);
   if (r instanceof Error) assert.ok(r instanceof AppError, String(r));
   const f = path.join(dest, 'photos/short.jpg');

@@ -19,10 +19,10 @@ import { startServerProcess } from './helpers/server-process.js';
 import { STATION_TOKEN } from './helpers/app.js';
 import { cameraFrame, startServedApp } from './helpers/served.js';
 import { launchChromium, screenshot } from './helpers/chromium.js';
+import type { PageWindow } from './helpers/page-dom.js';
 
-// Evaluated in the page, not in Node.
-declare const document: any;
-declare const window: any;
+// Evaluated in the page, not in Node (helpers/page-dom.ts types the slice of the DOM used).
+declare const window: PageWindow & { readonly isSecureContext: boolean };
 
 const HOST = 'exam-pc.test';
 const work = tempDir();
@@ -35,11 +35,13 @@ after(async () => {
 /** GET over HTTPS to 127.0.0.1 as `HOST`, trusting only `ca`. */
 function httpsGet(port: number, urlPath: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port, path: urlPath, ca, servername: HOST, headers: { host: `${HOST}:${port}` } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    https
+      .get({ host: '127.0.0.1', port, path: urlPath, ca, servername: HOST, headers: { host: `${HOST}:${port}` } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -65,7 +67,11 @@ test('certificates: the server certificate names the hosts and addresses and is 
 });
 
 test('config: TLS_CERT without TLS_KEY, an unreadable file, or HTTP_REDIRECT_PORT without TLS stop the start with a message', () => {
-  const bad = (env: Record<string, string>, re: RegExp) => assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  const bad = (env: Record<string, string>, re: RegExp) =>
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+    );
   bad({ TLS_CERT: '/etc/hostname' }, /TLS_CERT and TLS_KEY/);
   bad({ TLS_CERT: path.join(work, 'missing.crt'), TLS_KEY: path.join(work, 'missing.key') }, /TLS_CERT=.*cannot be read/);
   bad({ HTTP_REDIRECT_PORT: '8080' }, /HTTP_REDIRECT_PORT/);
@@ -74,7 +80,9 @@ test('config: TLS_CERT without TLS_KEY, an unreadable file, or HTTP_REDIRECT_POR
 test('npm run cert, then TLS_CERT/TLS_KEY: HTTPS on PORT for a LAN name, plain HTTP redirected (real process)', { timeout: 180_000 }, async () => {
   const out = path.join(work, 'tls');
   // The CLI as the README runs it (built by `npm test` first).
-  const printed = execFileSync(process.execPath, [path.join(projectRoot, 'dist/src/cli/cert.js'), '--host', HOST, '--ip', '192.168.1.10', '--out', out], { encoding: 'utf8' });
+  const printed = execFileSync(process.execPath, [path.join(projectRoot, 'dist/src/cli/cert.js'), '--host', HOST, '--ip', '192.168.1.10', '--out', out], {
+    encoding: 'utf8',
+  });
   assert.match(printed, /TLS_CERT=.*server\.crt/);
   for (const f of ['ca.crt', 'ca.key', 'server.crt', 'server.key']) assert.ok(fs.existsSync(path.join(out, f)), f);
   assert.equal(fs.statSync(path.join(out, 'server.key')).mode & 0o077, 0, 'the key is private');
@@ -83,15 +91,22 @@ test('npm run cert, then TLS_CERT/TLS_KEY: HTTPS on PORT for a LAN name, plain H
   assert.equal(fs.readFileSync(path.join(out, 'ca.crt'), 'utf8'), firstCa, 'a second run keeps the authority the stations trust');
 
   const [port, redirectPort] = [await freePort(), await freePort()];
-  const srv = startServerProcess(port, { DATA_DIR: path.join(work, 'data'), TLS_CERT: path.join(out, 'server.crt'), TLS_KEY: path.join(out, 'server.key'), HTTP_REDIRECT_PORT: String(redirectPort) });
+  const srv = startServerProcess(port, {
+    DATA_DIR: path.join(work, 'data'),
+    TLS_CERT: path.join(out, 'server.crt'),
+    TLS_KEY: path.join(out, 'server.key'),
+    HTTP_REDIRECT_PORT: String(redirectPort),
+  });
   try {
     await srv.ready;
     const health = await httpsGet(port, '/api/health', firstCa);
     assert.equal(health.status, 200);
-    assert.equal(JSON.parse(health.body).status, 'ok');
+    assert.equal((JSON.parse(health.body) as { status: string }).status, 'ok');
     // Only the local authority vouches for it: without it the handshake fails.
     await assert.rejects(httpsGet(port, '/api/health', (await makeCertificates({ hosts: [HOST], ips: [] })).caCert));
-    const redirected = await new Promise<http.IncomingMessage>((resolve, reject) => http.get({ host: '127.0.0.1', port: redirectPort, path: '/admin?x=1', headers: { host: `${HOST}:${redirectPort}` } }, resolve).on('error', reject));
+    const redirected = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: redirectPort, path: '/admin?x=1', headers: { host: `${HOST}:${redirectPort}` } }, resolve).on('error', reject),
+    );
     assert.equal(redirected.statusCode, 301);
     assert.equal(redirected.headers.location, `https://${HOST}:${port}/admin?x=1`);
     redirected.resume();
@@ -109,14 +124,20 @@ test('Chromium: the checkpoint page at https://exam-pc.test (not localhost) gets
     const addr = app.t.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
     // Chromium trusts this server's key for the test (as a station trusts the installed ca.crt) and resolves the LAN name to 127.0.0.1.
-    const spki = crypto.createHash('sha256').update(new X509Certificate(set.cert).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-    const page = await launchChromium(browsers, app.work, await cameraFrame(app.engine, app.people[0]!), 'https', undefined, [`--host-resolver-rules=MAP ${HOST} 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`]);
+    const spki = crypto
+      .createHash('sha256')
+      .update(new X509Certificate(set.cert).publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64');
+    const page = await launchChromium(browsers, app.work, await cameraFrame(app.engine, app.people[0]!), 'https', undefined, [
+      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
+      `--ignore-certificate-errors-spki-list=${spki}`,
+    ]);
     await page.goto(`https://${HOST}:${port}/#pair=${STATION_TOKEN}`);
     assert.equal(await page.evaluate(() => window.isSecureContext), true, 'a secure context: the browser may give the camera');
     await page.getByRole('button', { name: 'Открыть камеру' }).click();
-    await page.waitForFunction(() => document.getElementById('video').videoWidth > 0, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => window.document.getElementById('video').videoWidth > 0, undefined, { timeout: 15_000 });
     await page.getByRole('button', { name: 'Сделать фото' }).click();
-    await page.waitForFunction(() => /Проход разрешён/.test(document.getElementById('result')?.innerText ?? ''), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => /Проход разрешён/.test(window.document.getElementById('result').innerText), undefined, { timeout: 30_000 });
     assert.match(await page.locator('#result').innerText(), /Иванова-0 Анна/);
     await screenshot(page, 'https-checkpoint');
   } finally {

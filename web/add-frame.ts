@@ -10,9 +10,13 @@ export function offerAddFace(id: number, frame: Blob | null, seq: number): void 
   const box = el('div', null, 'add-face');
   const button = el('button', 'Добавить снимок к фото студента', 'secondary');
   button.type = 'button';
-  const note = el('div', frame
-    ? 'Снимок с камеры станет ещё одним фото этого студента — в следующий раз камера узнает его лучше'
-    : 'Камера сделает снимок сейчас: студент должен смотреть в камеру', 'add-face-note muted');
+  const note = el(
+    'div',
+    frame
+      ? 'Снимок с камеры станет ещё одним фото этого студента — в следующий раз камера узнает его лучше'
+      : 'Камера сделает снимок сейчас: студент должен смотреть в камеру',
+    'add-face-note muted',
+  );
   button.addEventListener('click', () => void addFace(id, frame, button, note, seq));
   box.append(button, note);
   addToCard(box);

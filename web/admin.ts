@@ -36,7 +36,12 @@ async function downloadReport(ev: Event): Promise<void> {
   if (from) q.set('from', from);
   if (to) q.set('to', to);
   if (group) q.set('group', group);
-  const name = await downloadFile(`/admin/export_report?${q}`, `passes_${from || 'today'}${to && to !== from ? `_${to}` : ''}.xlsx`, 'report-message', 'report-link');
+  const name = await downloadFile(
+    `/admin/export_report?${q}`,
+    `passes_${from || 'today'}${to && to !== from ? `_${to}` : ''}.xlsx`,
+    'report-message',
+    'report-link',
+  );
   if (name) setMessage('report-message', `Отчёт скачан: ${name}`, 'ok');
 }
 
@@ -50,7 +55,10 @@ async function showPairing(): Promise<void> {
     const link = $('pairing-link') as HTMLInputElement;
     link.value = p.url;
     link.hidden = false;
-    setMessage('pairing-message', 'Откройте эту ссылку (или отсканируйте QR-код) в браузере пункта пропуска: токен сохранится в нём. Не пересылайте ссылку посторонним.');
+    setMessage(
+      'pairing-message',
+      'Откройте эту ссылку (или отсканируйте QR-код) в браузере пункта пропуска: токен сохранится в нём. Не пересылайте ссылку посторонним.',
+    );
   } catch (e) {
     setMessage('pairing-message', e instanceof HttpError ? e.body.message : 'Ошибка', 'error');
   }
@@ -66,7 +74,9 @@ function tokenFromLink(): void {
 
 wireStudentDialog();
 $('template-button').addEventListener('click', () => {
-  void downloadFile('/admin/template.xlsx', 'list of students.xlsx', 'template-message').then((name) => name && setMessage('template-message', `Шаблон скачан: ${name}`, 'ok'));
+  void downloadFile('/admin/template.xlsx', 'list of students.xlsx', 'template-message').then(
+    (name) => name && setMessage('template-message', `Шаблон скачан: ${name}`, 'ok'),
+  );
 });
 $('login-form').addEventListener('submit', (e) => void login(e));
 $('upload-form').addEventListener('submit', (e) => void upload(e));

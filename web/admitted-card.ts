@@ -15,9 +15,24 @@ export interface Student {
   photo_url: string;
   passport_masked?: string | null;
 }
-interface Pass { id: number; date: string; time: string; station: string | null; source?: string; reason?: string | null }
+interface Pass {
+  id: number;
+  date: string;
+  time: string;
+  station: string | null;
+  source?: string;
+  reason?: string | null;
+}
 type MatchQuality = 'reliable' | 'borderline' | null;
-export type Admitted = { status: 'ok' | 'already_passed'; message: string; student: Student; pass: Pass; first_pass_time?: string; distance: number | null; match_quality?: MatchQuality };
+export type Admitted = {
+  status: 'ok' | 'already_passed';
+  message: string;
+  student: Student;
+  pass: Pass;
+  first_pass_time?: string;
+  distance: number | null;
+  match_quality?: MatchQuality;
+};
 
 /** The operator's reading of the match (the distance itself stays in the audit log and on the admin page). */
 const QUALITY: Record<string, { text: string; cls: string }> = {
@@ -41,7 +56,7 @@ function figure(caption: string): { fig: HTMLElement; img: HTMLImageElement } {
 
 /** «камера, Ауд. 204» — how and where the pass was recorded. */
 function passOrigin(p: Pass): string {
-  return [p.source ? SOURCE_LABELS[p.source] ?? p.source : null, p.station].filter(Boolean).join(', ');
+  return [p.source ? (SOURCE_LABELS[p.source] ?? p.source) : null, p.station].filter(Boolean).join(', ');
 }
 
 /** Shows the admitted / already-passed card for answer `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
@@ -49,9 +64,15 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   const s = r.student;
   const manualPass = r.status === 'ok' && r.pass.source === 'manual';
   const firstTime = r.first_pass_time ?? r.pass.time;
-  const p = r.status === 'ok'
-    ? show('ok', manualPass ? 'Пропущен вручную' : 'Проход разрешён', manualPass ? 'Проход записан оператором после проверки документов' : null, true)
-    : show('already', 'Студент уже проходил сегодня', `Первый проход сегодня в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`, true);
+  if (r.status === 'ok')
+    show('ok', manualPass ? 'Пропущен вручную' : 'Проход разрешён', manualPass ? 'Проход записан оператором после проверки документов' : null, true);
+  else
+    show(
+      'already',
+      'Студент уже проходил сегодня',
+      `Первый проход сегодня в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`,
+      true,
+    );
   const quality = r.match_quality ? QUALITY[r.match_quality] : undefined;
   if (quality && r.status === 'ok') addToCard(el('div', quality.text, `quality ${quality.cls}`));
   const body = el('div', null, 'student');

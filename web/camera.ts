@@ -27,7 +27,8 @@ export async function startCamera(): Promise<void> {
 export function cameraError(e: unknown): [string, string] {
   const name = (e as DOMException)?.name;
   if (!navigator.mediaDevices?.getUserMedia) return ['Камера недоступна', 'Откройте страницу по HTTPS или на этом компьютере (localhost)'];
-  if (name === 'NotAllowedError' || name === 'SecurityError') return ['Доступ к камере запрещён', 'Разрешите камеру в настройках браузера и нажмите «Открыть камеру» ещё раз'];
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return ['Доступ к камере запрещён', 'Разрешите камеру в настройках браузера и нажмите «Открыть камеру» ещё раз'];
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return ['Камера не найдена', 'Подключите камеру и нажмите «Открыть камеру»'];
   if (name === 'NotReadableError' || name === 'AbortError') return ['Камера занята другой программой', 'Закройте её и нажмите «Открыть камеру»'];
   return ['Не удалось открыть камеру', `Причина: ${name ?? 'неизвестна'}. Нажмите «Открыть камеру» ещё раз`];

@@ -7,7 +7,10 @@ export interface ApiError {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly body: ApiError) {
+  constructor(
+    readonly status: number,
+    readonly body: ApiError,
+  ) {
     super(body.message);
   }
 }
@@ -45,7 +48,8 @@ export async function api<T>(url: string, init: RequestInit & { token?: string |
     return (await res.blob()) as unknown as T;
   }
   const body = (await res.json()) as T & Partial<ApiError>;
-  if (!res.ok && !(res.status === 422 && body.status)) throw new HttpError(res.status, { error: body.error ?? 'http', message: body.message ?? `Ошибка ${res.status}` });
+  if (!res.ok && !(res.status === 422 && body.status))
+    throw new HttpError(res.status, { error: body.error ?? 'http', message: body.message ?? `Ошибка ${res.status}` });
   return body;
 }
 

@@ -3,10 +3,29 @@ import { $, el } from './common.js';
 import { downloadFile } from './admin-api.js';
 import { renderPairs, type Pair } from './lookalikes.js';
 
-interface RowReport { row: number; matricula: string | null; status: string; reason: string; message: string }
+interface RowReport {
+  row: number;
+  matricula: string | null;
+  status: string;
+  reason: string;
+  message: string;
+}
 export interface Summary {
-  total_rows: number; added: number; updated: number; skipped: number; failed: number; warnings: number; duration_ms: number; photos_per_second: number; index_size: number;
-  rows: RowReport[]; lookalikes: Pair[]; lookalikes_total: number; by_reason?: Record<string, number>; rows_total?: number; rows_truncated?: boolean;
+  total_rows: number;
+  added: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  warnings: number;
+  duration_ms: number;
+  photos_per_second: number;
+  index_size: number;
+  rows: RowReport[];
+  lookalikes: Pair[];
+  lookalikes_total: number;
+  by_reason?: Record<string, number>;
+  rows_total?: number;
+  rows_truncated?: boolean;
   /** When not one photo was found: the folder layout expected and what is there. */
   hint?: string;
 }
@@ -60,7 +79,14 @@ function reasonCell(tag: 'td' | 'span', code: string): HTMLElement {
 export function renderSummary(s: Summary): void {
   const box = $('summary');
   const counts = el('div', null, 'counts');
-  for (const [label, n] of [['Строк', s.total_rows], ['Добавлено', s.added], ['Обновлено', s.updated], ['Пропущено', s.skipped], ['Ошибок', s.failed], ['Предупреждений', s.warnings]] as const) {
+  for (const [label, n] of [
+    ['Строк', s.total_rows],
+    ['Добавлено', s.added],
+    ['Обновлено', s.updated],
+    ['Пропущено', s.skipped],
+    ['Ошибок', s.failed],
+    ['Предупреждений', s.warnings],
+  ] as const) {
     const c = el('div', null, 'count');
     c.append(el('div', String(n), 'count-n'), el('div', label, 'count-label'));
     counts.append(c);
@@ -81,7 +107,13 @@ export function renderSummary(s: Summary): void {
   table.append(head);
   for (const r of listed) {
     const tr = el('tr', null, `row-${r.status}`);
-    tr.append(el('td', String(r.row)), el('td', r.matricula ?? '—'), el('td', STATUSES[r.status] ?? r.status), reasonCell('td', r.reason), el('td', details(r)));
+    tr.append(
+      el('td', String(r.row)),
+      el('td', r.matricula ?? '—'),
+      el('td', STATUSES[r.status] ?? r.status),
+      reasonCell('td', r.reason),
+      el('td', details(r)),
+    );
     table.append(tr);
   }
   const more = s.rows_truncated ? [el('p', `Показаны ${s.rows.length} строк из ${s.rows_total ?? '?'} (сначала ошибки). Полный список строк: `, 'muted')] : [];
@@ -94,8 +126,14 @@ export function renderSummary(s: Summary): void {
   const pairs = el('div', null, 'lookalikes');
   renderPairs(pairs, s.lookalikes);
   const hint = s.hint ? [el('p', s.hint, 'message message-error load-hint')] : [];
-  box.replaceChildren(counts, ...hint, el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'),
-    ...(reasons.childElementCount ? [el('h3', 'Причины'), reasons] : []), ...(listed.length ? [table] : []), ...more,
-    ...(s.lookalikes_total ? [el('h3', `Похожие лица: ${s.lookalikes_total} пар (камера не назовёт ни одного из пары)`), pairs] : []));
+  box.replaceChildren(
+    counts,
+    ...hint,
+    el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'),
+    ...(reasons.childElementCount ? [el('h3', 'Причины'), reasons] : []),
+    ...(listed.length ? [table] : []),
+    ...more,
+    ...(s.lookalikes_total ? [el('h3', `Похожие лица: ${s.lookalikes_total} пар (камера не назовёт ни одного из пары)`), pairs] : []),
+  );
   box.hidden = false;
 }

@@ -2,8 +2,17 @@
 import { $, el, HttpError, protectedImage } from './common.js';
 import { call, token } from './admin-api.js';
 
-interface PairStudent { id: number; name: string; matricula: string | null; row?: number | null; photo_url: string }
-export interface Pair { distance: number; students: PairStudent[] }
+interface PairStudent {
+  id: number;
+  name: string;
+  matricula: string | null;
+  row?: number | null;
+  photo_url: string;
+}
+export interface Pair {
+  distance: number;
+  students: PairStudent[];
+}
 
 /** Look-alike pairs, each with both enrolled photos side by side. */
 export function renderPairs(box: HTMLElement, pairs: Pair[]): void {
@@ -27,7 +36,9 @@ export function renderPairs(box: HTMLElement, pairs: Pair[]): void {
 export async function loadLookalikes(): Promise<void> {
   try {
     const r = await call<{ total: number; pairs: Pair[] }>('/admin/lookalikes?limit=100');
-    $('lookalikes-total').textContent = r.total ? `Пар: ${r.total}${r.total > r.pairs.length ? ` (показаны ${r.pairs.length} ближайших)` : ''}` : 'Похожих пар нет';
+    $('lookalikes-total').textContent = r.total
+      ? `Пар: ${r.total}${r.total > r.pairs.length ? ` (показаны ${r.pairs.length} ближайших)` : ''}`
+      : 'Похожих пар нет';
     renderPairs($('lookalikes'), r.pairs);
   } catch (e) {
     $('lookalikes-total').textContent = e instanceof HttpError ? e.body.message : 'Ошибка';

@@ -6,7 +6,9 @@ import { refreshRecent } from './recent-passes.js';
 import { isCurrent, nextCard, panel, releaseCard, showIdle } from './result-card.js';
 import { askForToken, settings } from './station.js';
 
-interface FoundStudent extends Student { passed_today: string | null }
+interface FoundStudent extends Student {
+  passed_today: string | null;
+}
 
 export const manual = $('manual');
 let passing = false;
@@ -82,7 +84,9 @@ export async function searchManual(): Promise<void> {
   }
   manualMessage('Поиск…');
   try {
-    const r = await api<{ total: number; students: FoundStudent[] }>(`/api/students?limit=10&q=${encodeURIComponent(q.slice(0, 100))}`, { token: settings().token });
+    const r = await api<{ total: number; students: FoundStudent[] }>(`/api/students?limit=10&q=${encodeURIComponent(q.slice(0, 100))}`, {
+      token: settings().token,
+    });
     if (seq !== searchSeq) return;
     clearResults();
     if (r.students.length === 0) {
@@ -106,7 +110,11 @@ function foundItem(s: FoundStudent): HTMLElement {
   const info = el('div', null, 'found-info');
   // Each «label number» stays on one line; the line breaks only between them.
   const ids = el('div', null, 'ids');
-  const parts = [s.group ? `группа ${s.group}` : null, s.matricula ? `Matricula ${s.matricula}` : null, s.identifier ? `Идентификатор ${s.identifier}` : null].filter((x): x is string => !!x);
+  const parts = [
+    s.group ? `группа ${s.group}` : null,
+    s.matricula ? `Matricula ${s.matricula}` : null,
+    s.identifier ? `Идентификатор ${s.identifier}` : null,
+  ].filter((x): x is string => !!x);
   parts.forEach((t, i) => ids.append(...(i ? [document.createTextNode(' · ')] : []), el('span', t, 'nowrap')));
   info.append(
     el('div', `${s.lastname} ${s.firstname}`, 'name'),

@@ -11,7 +11,11 @@ export async function refreshRecent(): Promise<void> {
       { token },
     );
     const list = $('recent-list');
-    list.replaceChildren(...r.passes.map((p) => el('li', `${p.time.slice(0, 5)} — ${p.lastname} ${p.firstname}${p.group ? `, ${p.group}` : ''}${p.source === 'manual' ? ' (вручную)' : ''}`)));
+    list.replaceChildren(
+      ...r.passes.map((p) =>
+        el('li', `${p.time.slice(0, 5)} — ${p.lastname} ${p.firstname}${p.group ? `, ${p.group}` : ''}${p.source === 'manual' ? ' (вручную)' : ''}`),
+      ),
+    );
     if (r.passes.length === 0) list.append(el('li', 'Сегодня проходов пока нет', 'muted'));
   } catch (e) {
     // the list is a convenience; an unpaired page learns here that it needs the token

@@ -65,7 +65,11 @@ export function addToCard(...nodes: HTMLElement[]): void {
 
 /** The neutral state between students: nothing on screen that belongs to the previous one. */
 export function showIdle(): void {
-  show('idle', 'Готово к следующему студенту', cameraOn() ? 'Попросите студента посмотреть в камеру и нажмите «Сделать фото» (или пробел)' : 'Нажмите «Открыть камеру»');
+  show(
+    'idle',
+    'Готово к следующему студенту',
+    cameraOn() ? 'Попросите студента посмотреть в камеру и нажмите «Сделать фото» (или пробел)' : 'Нажмите «Открыть камеру»',
+  );
 }
 
 /** A red card for a failed request; a 401 also opens the token field. */

@@ -2,11 +2,36 @@
 import { $, el, HttpError, protectedImage, ruDate } from './common.js';
 import { call, setMessage, token } from './admin-api.js';
 
-interface StudentFull { id: number; matricula: string | null; lastname: string; firstname: string; lotin: string | null; group: string | null; identifier: string | null; passport_masked: string | null; photo_url: string }
-interface AddedPhoto { id: number; added: string; added_by: string | null; photo_url: string }
+interface StudentFull {
+  id: number;
+  matricula: string | null;
+  lastname: string;
+  firstname: string;
+  lotin: string | null;
+  group: string | null;
+  identifier: string | null;
+  passport_masked: string | null;
+  photo_url: string;
+}
+interface AddedPhoto {
+  id: number;
+  added: string;
+  added_by: string | null;
+  photo_url: string;
+}
 interface PassRecord {
-  id: number; date: string; time: string; source: string; source_label?: string | null; station: string | null; reason: string | null; distance: number | null;
-  cancelled: boolean; cancelled_time: string | null; cancelled_by?: string | null; cancel_reason: string | null;
+  id: number;
+  date: string;
+  time: string;
+  source: string;
+  source_label?: string | null;
+  station: string | null;
+  reason: string | null;
+  distance: number | null;
+  cancelled: boolean;
+  cancelled_time: string | null;
+  cancelled_by?: string | null;
+  cancel_reason: string | null;
 }
 
 const dialog = $('student-dialog') as HTMLDialogElement;
@@ -76,14 +101,18 @@ function renderPasses(passes: PassRecord[]): void {
   for (const p of passes) {
     const li = el('li', null, `pass${p.cancelled ? ' pass-cancelled' : ''}`);
     li.dataset.id = String(p.id);
-    const what = [p.source_label || p.source, p.station, p.distance !== null && p.distance !== undefined ? `расстояние ${p.distance.toFixed(3)}` : null].filter(Boolean).join(' · ');
+    const what = [p.source_label || p.source, p.station, p.distance !== null && p.distance !== undefined ? `расстояние ${p.distance.toFixed(3)}` : null]
+      .filter(Boolean)
+      .join(' · ');
     const line = el('div', null, 'pass-line');
     line.append(el('span', `${ruDate(p.date)} ${p.time}`, 'pass-when'), el('span', what, 'pass-what'));
     li.append(line);
     if (p.reason) li.append(el('div', `Причина прохода: ${p.reason}`, 'pass-note'));
     if (p.cancelled) {
       const who = !p.cancelled_by || p.cancelled_by === 'admin' ? 'администратором' : p.cancelled_by;
-      li.append(el('div', `Отменён ${who}${p.cancelled_time ? ` ${ruDate(p.cancelled_time)}` : ''}. Причина отмены: ${p.cancel_reason || '—'}`, 'pass-cancel-note'));
+      li.append(
+        el('div', `Отменён ${who}${p.cancelled_time ? ` ${ruDate(p.cancelled_time)}` : ''}. Причина отмены: ${p.cancel_reason || '—'}`, 'pass-cancel-note'),
+      );
     } else {
       const b = el('button', 'Отменить проход', 'danger small');
       b.type = 'button';
@@ -99,21 +128,23 @@ function renderAddedPhotos(photos: AddedPhoto[]): void {
   for (const u of faceUrls) URL.revokeObjectURL(u);
   faceUrls = [];
   $('sd-faces-box').hidden = photos.length === 0;
-  $('sd-faces').replaceChildren(...photos.map((f) => {
-    const fig = el('figure', null, 'added-face');
-    const img = el('img');
-    img.alt = `Снимок, добавленный ${ruDate(f.added)}`;
-    const remove = el('button', 'Удалить снимок', 'danger small');
-    remove.type = 'button';
-    remove.addEventListener('click', () => void removeAddedPhoto(f.id, remove));
-    fig.append(img, el('figcaption', `добавлен ${ruDate(f.added)}${f.added_by ? `, ${f.added_by}` : ''}`), remove);
-    void protectedImage(f.photo_url, token(), 'x-admin-token').then((u) => {
-      if (!u) return;
-      faceUrls.push(u);
-      img.src = u;
-    });
-    return fig;
-  }));
+  $('sd-faces').replaceChildren(
+    ...photos.map((f) => {
+      const fig = el('figure', null, 'added-face');
+      const img = el('img');
+      img.alt = `Снимок, добавленный ${ruDate(f.added)}`;
+      const remove = el('button', 'Удалить снимок', 'danger small');
+      remove.type = 'button';
+      remove.addEventListener('click', () => void removeAddedPhoto(f.id, remove));
+      fig.append(img, el('figcaption', `добавлен ${ruDate(f.added)}${f.added_by ? `, ${f.added_by}` : ''}`), remove);
+      void protectedImage(f.photo_url, token(), 'x-admin-token').then((u) => {
+        if (!u) return;
+        faceUrls.push(u);
+        img.src = u;
+      });
+      return fig;
+    }),
+  );
 }
 
 async function removeAddedPhoto(id: number, button: HTMLButtonElement): Promise<void> {

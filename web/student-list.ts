@@ -3,7 +3,15 @@ import { $, el, HttpError, input, protectedImage } from './common.js';
 import { call, token } from './admin-api.js';
 import { openStudent } from './student-card.js';
 
-interface StudentItem { id: number; matricula: string | null; lastname: string; firstname: string; group: string | null; identifier: string | null; passed_today: string | null }
+interface StudentItem {
+  id: number;
+  matricula: string | null;
+  lastname: string;
+  firstname: string;
+  group: string | null;
+  identifier: string | null;
+  passed_today: string | null;
+}
 
 export async function searchStudents(ev?: Event): Promise<void> {
   ev?.preventDefault();
@@ -19,8 +27,12 @@ export async function searchStudents(ev?: Event): Promise<void> {
       card.dataset.id = String(s.id);
       const img = el('img');
       img.alt = '';
-      card.append(img, el('div', `${s.lastname} ${s.firstname}`, 'name'), el('div', [s.group, s.matricula ?? s.identifier].filter(Boolean).join(' · '), 'muted'),
-        el('div', s.passed_today ? `Прошёл сегодня в ${s.passed_today}` : 'Сегодня не проходил', 'pass-state'));
+      card.append(
+        img,
+        el('div', `${s.lastname} ${s.firstname}`, 'name'),
+        el('div', [s.group, s.matricula ?? s.identifier].filter(Boolean).join(' · '), 'muted'),
+        el('div', s.passed_today ? `Прошёл сегодня в ${s.passed_today}` : 'Сегодня не проходил', 'pass-state'),
+      );
       // A pass cancelled in the card changes «Прошёл сегодня»: the list is searched again.
       card.addEventListener('click', () => void openStudent(s.id, () => void searchStudents()));
       list.append(card);

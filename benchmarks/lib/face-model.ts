@@ -98,7 +98,14 @@ export async function fitFaceModel(datasets: string[]): Promise<FaceModel> {
         const pdir = path.join(dir, name);
         if (!fs.statSync(pdir).isDirectory()) continue;
         const files = fs.readdirSync(pdir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f));
-        const found = await Promise.all(files.map((f) => engine.describe(fs.readFileSync(path.join(pdir, f)), { purpose: 'enrol' }).then((r) => r.faces[0]?.descriptor, () => undefined)));
+        const found = await Promise.all(
+          files.map((f) =>
+            engine.describe(fs.readFileSync(path.join(pdir, f)), { purpose: 'enrol' }).then(
+              (r) => r.faces[0]?.descriptor,
+              () => undefined,
+            ),
+          ),
+        );
         const ds = found.filter((d): d is Float32Array => !!d).map((d) => Float64Array.from(d));
         if (ds.length) people.set(`${dir}/${name}`, ds);
       }

@@ -23,7 +23,7 @@ export interface BenchServer {
   station: Record<string, string>;
   /** The admin token header (health's figures, /admin/*). */
   admin: Record<string, string>;
-  health(): Promise<{ rss_mb: number; engine_tensors: number[]; index_size: number }>;
+  health: () => Promise<{ rss_mb: number; engine_tensors: number[]; index_size: number }>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +33,11 @@ export async function startBenchServer(students: number, port: number, env: Reco
   const bytes = sampleBytes(3);
   const meta = await sharp(bytes).metadata();
   const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[1]!;
-  const frame = await sharp(bytes).extract(grow(face.box, 0.6, meta.width!, meta.height!)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 85 }).toBuffer();
+  const frame = await sharp(bytes)
+    .extract(grow(face.box, 0.6, meta.width, meta.height))
+    .resize(640, 480, { fit: 'cover' })
+    .jpeg({ quality: 85 })
+    .toBuffer();
   const enrolled = (await engine.describe(frame, { purpose: 'probe' })).faces[0]!.descriptor!;
   await engine.close();
 
@@ -41,21 +45,50 @@ export async function startBenchServer(students: number, port: number, env: Reco
   const now = new Date().toISOString();
   const v = new Float32Array(128);
   for (let i = 0; i < students; i += 500) {
-    await db.insertInto('students').values(Array.from({ length: Math.min(500, students - i) }, (_, k) => {
-      const real = i + k === 0;
-      // Others are random faces around the enrolled one, far enough not to be confused with it.
-      if (!real) for (let j = 0; j < 128; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
-      return {
-        matricula: `B${i + k}`, lastname: real ? 'Enrolled' : `L${i + k}`, firstname: 'F', lotin: null, short: null, group: `G${(i + k) % 20}`, identifier: null,
-        date_of_birth: null, passport_number: `AA${1000000 + i + k}`, file_path: null, embedding_model: FACEAPI_MODEL.id, face_quality: null, embedding: encodeEmbedding(real ? enrolled : v), face_score: 0.9, face_width: 120,
-        created_at: now, updated_at: now,
-      };
-    })).execute();
+    await db
+      .insertInto('students')
+      .values(
+        Array.from({ length: Math.min(500, students - i) }, (_, k) => {
+          const real = i + k === 0;
+          // Others are random faces around the enrolled one, far enough not to be confused with it.
+          if (!real) for (let j = 0; j < 128; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
+          return {
+            matricula: `B${i + k}`,
+            lastname: real ? 'Enrolled' : `L${i + k}`,
+            firstname: 'F',
+            lotin: null,
+            short: null,
+            group: `G${(i + k) % 20}`,
+            identifier: null,
+            date_of_birth: null,
+            passport_number: `AA${1000000 + i + k}`,
+            file_path: null,
+            embedding_model: FACEAPI_MODEL.id,
+            face_quality: null,
+            embedding: encodeEmbedding(real ? enrolled : v),
+            face_score: 0.9,
+            face_width: 120,
+            created_at: now,
+            updated_at: now,
+          };
+        }),
+      )
+      .execute();
   }
   await db.destroy();
 
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/server.js')], {
-    env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: BENCH_ADMIN_TOKEN, STATION_TOKEN: BENCH_STATION_TOKEN, LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      DATA_DIR: dir,
+      DATABASE_URL: '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      STATION_TOKEN: BENCH_STATION_TOKEN,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -74,7 +107,12 @@ export async function startBenchServer(students: number, port: number, env: Reco
     frame,
     station: { 'x-station-token': env.STATION_TOKEN ?? BENCH_STATION_TOKEN },
     admin: { 'x-admin-token': env.ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN },
-    health: async () => (await (await fetch(`${base}/api/health`, { headers: { 'x-admin-token': env.ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN } })).json()) as { rss_mb: number; engine_tensors: number[]; index_size: number },
+    health: async () =>
+      (await (await fetch(`${base}/api/health`, { headers: { 'x-admin-token': env.ADMIN_TOKEN ?? BENCH_ADMIN_TOKEN } })).json()) as {
+        rss_mb: number;
+        engine_tensors: number[];
+        index_size: number;
+      },
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));

@@ -56,14 +56,25 @@ interface CacheLine {
  * photo) so a second calibration of the same sets with the same model costs nothing. Keys are
  * `purpose:key`.
  */
-export async function describeSet(engine: FaceEngine, dir: string, wanted: { photo: PhotoFile; purpose: Purpose }[], cacheFile: string, onProgress?: (done: number, total: number) => void): Promise<Map<string, Described>> {
+export async function describeSet(
+  engine: FaceEngine,
+  dir: string,
+  wanted: { photo: PhotoFile; purpose: Purpose }[],
+  cacheFile: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Map<string, Described>> {
   const out = new Map<string, Described>();
   const sizes = new Map<string, number>();
   if (fs.existsSync(cacheFile)) {
     for (const line of fs.readFileSync(cacheFile, 'utf8').split('\n')) {
       if (!line) continue;
       const c = JSON.parse(line) as CacheLine;
-      out.set(`${c.purpose}:${c.key}`, { widths: c.widths, ...(c.d ? { descriptor: floats(c.d) } : {}), ...(c.quality ? { quality: c.quality } : {}), ...(c.error ? { error: c.error } : {}) });
+      out.set(`${c.purpose}:${c.key}`, {
+        widths: c.widths,
+        ...(c.d ? { descriptor: floats(c.d) } : {}),
+        ...(c.quality ? { quality: c.quality } : {}),
+        ...(c.error ? { error: c.error } : {}),
+      });
       sizes.set(`${c.purpose}:${c.key}`, c.size);
     }
   }
@@ -75,7 +86,8 @@ export async function describeSet(engine: FaceEngine, dir: string, wanted: { pho
   });
   fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
   const cache = fs.createWriteStream(cacheFile, { flags: 'a' });
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
   const worker = async () => {
     while (next < todo.length) {
       const { photo, purpose } = todo[next++]!;
@@ -85,15 +97,23 @@ export async function describeSet(engine: FaceEngine, dir: string, wanted: { pho
         const r = await engine.describe(bytes, { purpose });
         const face = r.faces[0];
         const others = r.faces.slice(1).filter((f) => face && f.box.width >= 0.5 * face.box.width).length;
-        d = { widths: r.faces.map((f) => Math.round(f.box.width)), ...(face?.descriptor ? { descriptor: face.descriptor } : {}), ...(face?.quality ? { quality: { ...face.quality, others } } : {}) };
+        d = {
+          widths: r.faces.map((f) => Math.round(f.box.width)),
+          ...(face?.descriptor ? { descriptor: face.descriptor } : {}),
+          ...(face?.quality ? { quality: { ...face.quality, others } } : {}),
+        };
       } catch (e) {
         d = { widths: [], error: isAppError(e) ? e.code : String(e) };
       }
       out.set(`${purpose}:${photo.key}`, d);
       const line: CacheLine = {
-        key: photo.key, purpose, size: bytes.length, widths: d.widths,
+        key: photo.key,
+        purpose,
+        size: bytes.length,
+        widths: d.widths,
         ...(d.descriptor ? { d: Buffer.from(d.descriptor.buffer, d.descriptor.byteOffset, d.descriptor.byteLength).toString('base64') } : {}),
-        ...(d.quality ? { quality: d.quality } : {}), ...(d.error ? { error: d.error } : {}),
+        ...(d.quality ? { quality: d.quality } : {}),
+        ...(d.error ? { error: d.error } : {}),
       };
       cache.write(`${JSON.stringify(line)}\n`);
       onProgress?.(++done, todo.length);

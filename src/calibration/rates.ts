@@ -31,7 +31,12 @@ export interface Rates {
 }
 
 export function evaluate(trials: Trial[], threshold: number, margin: number): Rates {
-  let g = 0, imp = 0, correct = 0, wrong = 0, miss = 0, fp = 0;
+  let g = 0,
+    imp = 0,
+    correct = 0,
+    wrong = 0,
+    miss = 0,
+    fp = 0;
   for (const t of trials) {
     const d = decide(t.result, { threshold, margin });
     if (t.genuine) {
@@ -58,8 +63,14 @@ export function sweep(trials: Trial[], thresholds: readonly number[] = THRESHOLD
 /** Thresholds every `step` from where 1 % of right answers lie to where 5 % of strangers' nearest faces lie. */
 export function thresholdGrid(trials: Trial[], step = 0.005): number[] {
   const q = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
-  const lo = q(trials.filter((t) => t.genuine && t.result).map((t) => t.result!.best.distance), 0.01);
-  const hi = q(trials.filter((t) => !t.genuine && t.result).map((t) => t.result!.best.distance), 0.05);
+  const lo = q(
+    trials.filter((t) => t.genuine && t.result).map((t) => t.result!.best.distance),
+    0.01,
+  );
+  const hi = q(
+    trials.filter((t) => !t.genuine && t.result).map((t) => t.result!.best.distance),
+    0.05,
+  );
   const out: number[] = [];
   for (let x = Math.floor(lo / step) * step; x <= hi + 1e-9; x += step) out.push(Math.round(x * 1000) / 1000);
   return out;
@@ -94,9 +105,18 @@ export function recommend(rates: Rates[], maxFalse = 0.001): Rates | undefined {
 /** Distances that separate genuine from impostor trials (for the closing notes and the README). */
 export function distanceStats(trials: Trial[]): { genuineMedian: number; genuineP90: number; impostorMin: number; impostorP1: number; gapP10: number } {
   const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN);
-  const gen = trials.filter((t) => t.genuine && t.result && t.result.best.studentId === t.expected).map((t) => t.result!.best.distance).sort((a, b) => a - b);
-  const imp = trials.filter((t) => !t.genuine && t.result).map((t) => t.result!.best.distance).sort((a, b) => a - b);
+  const gen = trials
+    .filter((t) => t.genuine && t.result && t.result.best.studentId === t.expected)
+    .map((t) => t.result!.best.distance)
+    .sort((a, b) => a - b);
+  const imp = trials
+    .filter((t) => !t.genuine && t.result)
+    .map((t) => t.result!.best.distance)
+    .sort((a, b) => a - b);
   // For genuine probes: how much further the nearest *other* student is than the right one.
-  const gaps = trials.filter((t) => t.genuine && t.result && t.result.best.studentId === t.expected).map((t) => t.result!.secondDistance - t.result!.best.distance).sort((a, b) => a - b);
+  const gaps = trials
+    .filter((t) => t.genuine && t.result && t.result.best.studentId === t.expected)
+    .map((t) => t.result!.secondDistance - t.result!.best.distance)
+    .sort((a, b) => a - b);
   return { genuineMedian: q(gen, 0.5), genuineP90: q(gen, 0.9), impostorMin: imp[0] ?? NaN, impostorP1: q(imp, 0.01), gapP10: q(gaps, 0.1) };
 }

@@ -54,7 +54,13 @@ export const FMR_GRID = Array.from({ length: Math.round(FMR_MAX * 100) }, (_, i)
  * probes). One-photo strangers fill the gallery up to `gallery` faces; the rest probe as strangers.
  * `enrol:`-keyed descriptors are the loader's view of a photo, `probe:` the door's.
  */
-export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], described: Map<string, Described>, identity: IdentityOf, opts: ScaleOptions): ScaleTrials {
+export function scaleTrials(
+  people: PhotoFile[],
+  strangers: PhotoFile[],
+  described: Map<string, Described>,
+  identity: IdentityOf,
+  opts: ScaleOptions,
+): ScaleTrials {
   const byIdentity = new Map<string, PhotoFile[]>();
   for (const p of people) {
     const id = identity(p);
@@ -62,7 +68,14 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
     byIdentity.get(id)!.push(p);
   }
   const ids = [...byIdentity.keys()].sort();
-  const out: ScaleTrials = { trials: [], folds: [], skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0 }, impostorPairsWithin: FMR_GRID.map(() => 0), impostorPairs: 0, added: { added: 0, refusedGate: 0, refusedNear: 0 } };
+  const out: ScaleTrials = {
+    trials: [],
+    folds: [],
+    skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0 },
+    impostorPairsWithin: FMR_GRID.map(() => 0),
+    impostorPairs: 0,
+    added: { added: 0, refusedGate: 0, refusedNear: 0 },
+  };
   const enrolPhotos = opts.enrolPhotos ?? 1;
   const probeFrom = opts.probeFrom ?? enrolPhotos;
   const usable = (d: Described | undefined): d is Described & { descriptor: Float32Array } => {
@@ -85,7 +98,11 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
       galleryRow.set(identityKey, galleryRow.size + 1);
       index.upsert(galleryRow.size, d.descriptor);
       enrolledKey.push(key);
-      if (d.quality) enrolIssues.set(galleryRow.size, assessQuality(d.quality, d.quality.others).map((i) => i.issue));
+      if (d.quality)
+        enrolIssues.set(
+          galleryRow.size,
+          assessQuality(d.quality, d.quality.others).map((i) => i.issue),
+        );
       return true;
     };
     const held = new Set(ids.filter((_, i) => i % opts.folds === f));
@@ -121,14 +138,18 @@ export function scaleTrials(people: PhotoFile[], strangers: PhotoFile[], describ
         out.added.added++;
       }
     }
-    let genuine = 0, strangerProbes = 0;
+    let genuine = 0,
+      strangerProbes = 0;
     const probe = (p: PhotoFile, d: Described | undefined) => {
       if (!usable(d)) return;
       const expected = galleryRow.get(identity(p));
       const result: SearchResult | undefined = index.search(d.descriptor);
       out.trials.push({
-        genuine: expected !== undefined, ...(expected !== undefined ? { expected, enrolIssues: enrolIssues.get(expected) ?? [] } : {}), result,
-        probe: p.key, ...(result ? { nearest: enrolledKey[result.best.studentId] } : {}),
+        genuine: expected !== undefined,
+        ...(expected !== undefined ? { expected, enrolIssues: enrolIssues.get(expected) ?? [] } : {}),
+        result,
+        probe: p.key,
+        ...(result ? { nearest: enrolledKey[result.best.studentId] } : {}),
       });
       if (expected !== undefined) genuine++;
       else strangerProbes++;

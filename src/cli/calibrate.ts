@@ -25,7 +25,11 @@ function readDataset(dir: string): Person[] {
   for (const name of fs.readdirSync(dir).sort()) {
     const pdir = path.join(dir, name);
     if (!fs.statSync(pdir).isDirectory()) continue;
-    const photos = fs.readdirSync(pdir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => ({ label: `${name}/${f}`, bytes: fs.readFileSync(path.join(pdir, f)) }));
+    const photos = fs
+      .readdirSync(pdir)
+      .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+      .sort()
+      .map((f) => ({ label: `${name}/${f}`, bytes: fs.readFileSync(path.join(pdir, f)) }));
     if (photos.length > 0) people.push({ name, photos });
   }
   return people;
@@ -89,15 +93,22 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
   const peopleDir = path.resolve(String(values.people));
   const strangersDir = path.resolve(String(values.strangers));
   const opts = {
-    gallery: Number(values.gallery ?? 2500), folds: Number(values.folds ?? 3), minFacePx: config.minFacePx, multiFaceRatio: config.multiFaceRatio, dim: engine.dim,
+    gallery: Number(values.gallery ?? 2500),
+    folds: Number(values.folds ?? 3),
+    minFacePx: config.minFacePx,
+    multiFaceRatio: config.multiFaceRatio,
+    dim: engine.dim,
     probeStrangers: values['probe-strangers'] === true,
-    enrolPhotos: Number(values['enrol-photos'] ?? 1), probeFrom: Number(values['probe-from'] ?? values['enrol-photos'] ?? 1), addedRadius: config.matchThreshold,
+    enrolPhotos: Number(values['enrol-photos'] ?? 1),
+    probeFrom: Number(values['probe-from'] ?? values['enrol-photos'] ?? 1),
+    addedRadius: config.matchThreshold,
   };
   const identity = identityFrom(values['same-person'] as string | undefined);
   const people = readSet(peopleDir);
   const strangersAll = readSet(strangersDir);
   // A stranger who is one of the people (the same person in both sets) is not a stranger; repeats of one stranger count once.
-  const peopleSet = path.basename(peopleDir), strangerSet = path.basename(strangersDir);
+  const peopleSet = path.basename(peopleDir),
+    strangerSet = path.basename(strangersDir);
   const seen = new Set<string>();
   const strangers = strangersAll.filter((s) => {
     const id = identity(strangerSet, s.person);
@@ -119,7 +130,9 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
     else if (opts.probeStrangers) wanted.push({ photo: s, purpose: 'probe' });
   });
   process.stdout.write(`\n=== 1:N calibration, model ${engine.model.label} [${engine.model.id}]\n`);
-  process.stdout.write(`people: ${peopleDir} (${peopleIds.size} people, ${people.length} photos); strangers: ${strangersDir} (${strangers.length} people after ${strangersAll.length - strangers.length} repeats / people's photos left out)\n`);
+  process.stdout.write(
+    `people: ${peopleDir} (${peopleIds.size} people, ${people.length} photos); strangers: ${strangersDir} (${strangers.length} people after ${strangersAll.length - strangers.length} repeats / people's photos left out)\n`,
+  );
   const cacheDir = path.join(config.dataDir, 'calibration', engine.model.id);
   const t0 = performance.now();
   let last = 0;
@@ -130,17 +143,42 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
     }
   };
   const described = new Map([
-    ...(await describeSet(engine, peopleDir, wanted.filter((w) => isPerson.has(w.photo)), path.join(cacheDir, `people-${path.basename(peopleDir)}.jsonl`), progress)),
-    ...(await describeSet(engine, strangersDir, wanted.filter((w) => !isPerson.has(w.photo)), path.join(cacheDir, `strangers-${path.basename(strangersDir)}.jsonl`), progress)),
+    ...(await describeSet(
+      engine,
+      peopleDir,
+      wanted.filter((w) => isPerson.has(w.photo)),
+      path.join(cacheDir, `people-${path.basename(peopleDir)}.jsonl`),
+      progress,
+    )),
+    ...(await describeSet(
+      engine,
+      strangersDir,
+      wanted.filter((w) => !isPerson.has(w.photo)),
+      path.join(cacheDir, `strangers-${path.basename(strangersDir)}.jsonl`),
+      progress,
+    )),
   ]);
   const s = scaleTrials(people, strangers, described, idOf, opts);
   const f = s.folds;
   const sum = (k: keyof (typeof f)[number]) => f.reduce((n, x) => n + x[k], 0);
-  process.stdout.write(`${opts.folds} folds; per fold: gallery ${f.map((x) => x.gallery).join('/')} (${f.map((x) => x.enrolled).join('/')} people + one-photo strangers), `
-    + `genuine probes ${f.map((x) => x.genuine).join('/')}, stranger probes ${f.map((x) => x.strangers).join('/')} (people never enrolled: ${f.map((x) => x.strangerPeople).join('/')}, and one-photo strangers)\n`);
-  process.stdout.write(`in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled}\n`);
-  if ((opts.enrolPhotos ?? 1) > 1) process.stdout.write(`added photos (as from the door): ${s.added.added} added, ${s.added.refusedGate} refused by the gate, ${s.added.refusedNear} refused as too near another student\n`);
-  const summary = reportScale(process.stdout, s, { threshold: config.matchThreshold, margin: config.matchMargin }, Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02)), values.all === true);
+  process.stdout.write(
+    `${opts.folds} folds; per fold: gallery ${f.map((x) => x.gallery).join('/')} (${f.map((x) => x.enrolled).join('/')} people + one-photo strangers), ` +
+      `genuine probes ${f.map((x) => x.genuine).join('/')}, stranger probes ${f.map((x) => x.strangers).join('/')} (people never enrolled: ${f.map((x) => x.strangerPeople).join('/')}, and one-photo strangers)\n`,
+  );
+  process.stdout.write(
+    `in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled}\n`,
+  );
+  if ((opts.enrolPhotos ?? 1) > 1)
+    process.stdout.write(
+      `added photos (as from the door): ${s.added.added} added, ${s.added.refusedGate} refused by the gate, ${s.added.refusedNear} refused as too near another student\n`,
+    );
+  const summary = reportScale(
+    process.stdout,
+    s,
+    { threshold: config.matchThreshold, margin: config.matchMargin },
+    Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02)),
+    values.all === true,
+  );
   return { model: engine.model.id, folds: s.folds, skipped: s.skipped, ...summary };
 }
 
@@ -149,10 +187,21 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({
       options: {
-        dataset: { type: 'string', multiple: true }, samples: { type: 'boolean', default: false }, all: { type: 'boolean', default: false },
-        people: { type: 'string' }, strangers: { type: 'string' }, 'same-person': { type: 'string' }, gallery: { type: 'string' }, folds: { type: 'string' },
-        safety: { type: 'string' }, json: { type: 'string' }, workers: { type: 'string' }, 'probe-strangers': { type: 'boolean', default: false },
-        'enrol-photos': { type: 'string' }, 'probe-from': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        dataset: { type: 'string', multiple: true },
+        samples: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        people: { type: 'string' },
+        strangers: { type: 'string' },
+        'same-person': { type: 'string' },
+        gallery: { type: 'string' },
+        folds: { type: 'string' },
+        safety: { type: 'string' },
+        json: { type: 'string' },
+        workers: { type: 'string' },
+        'probe-strangers': { type: 'boolean', default: false },
+        'enrol-photos': { type: 'string' },
+        'probe-from': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
@@ -165,25 +214,36 @@ async function main(): Promise<number> {
   }
   readDotEnv();
   const config = loadConfig();
-  const engine = await FaceEngine.start({ workers: Number(values.workers ?? os.availableParallelism()), maxPixels: config.maxImagePixels, model: config.model });
+  const engine = await FaceEngine.start({
+    workers: Number(values.workers ?? os.availableParallelism()),
+    maxPixels: config.maxImagePixels,
+    model: config.model,
+  });
   const summary: Record<string, unknown> = {};
   try {
     if (values.people) summary.scale = await scale(values, engine, config);
     const sets: { name: string; people: () => Promise<Person[]> }[] = [];
-    for (const d of values.dataset ?? []) sets.push({ name: d, people: async () => readDataset(path.resolve(d)) });
-    if (values.samples || (sets.length === 0 && !values.people)) sets.unshift({ name: 'face-api demo photos (ID crops, probes = rescaled/re-encoded/mirrored crops)', people: () => samplePeople(engine) });
+    for (const d of values.dataset ?? []) sets.push({ name: d, people: () => Promise.resolve(readDataset(path.resolve(d))) });
+    if (values.samples || (sets.length === 0 && !values.people))
+      sets.unshift({ name: 'face-api demo photos (ID crops, probes = rescaled/re-encoded/mirrored crops)', people: () => samplePeople(engine) });
     for (const set of sets) {
       const people = await set.people();
       const { trials, skipped } = await trialsFor(engine, people);
       const rates = sweep(trials, thresholdGrid(trials, 0.01), [0, config.matchMargin]);
       const stats = distanceStats(trials);
       const genuine = trials.filter((t) => t.genuine).length;
-      process.stdout.write(`\n=== ${set.name}: ${people.length} people, ${genuine} genuine and ${trials.length - genuine} impostor trials (too few to calibrate a threshold: see --people/--strangers)\n`);
+      process.stdout.write(
+        `\n=== ${set.name}: ${people.length} people, ${genuine} genuine and ${trials.length - genuine} impostor trials (too few to calibrate a threshold: see --people/--strangers)\n`,
+      );
       if (skipped.length) process.stdout.write(`no face / unreadable (${skipped.length}): ${skipped.join('; ')}\n`);
-      process.stdout.write(`distances: genuine median ${stats.genuineMedian.toFixed(3)}, p90 ${stats.genuineP90.toFixed(3)}; nearest stranger ${stats.impostorMin.toFixed(3)} (p1 ${stats.impostorP1.toFixed(3)}); gap to the next student, genuine p10 ${stats.gapP10.toFixed(3)}\n`);
+      process.stdout.write(
+        `distances: genuine median ${stats.genuineMedian.toFixed(3)}, p90 ${stats.genuineP90.toFixed(3)}; nearest stranger ${stats.impostorMin.toFixed(3)} (p1 ${stats.impostorP1.toFixed(3)}); gap to the next student, genuine p10 ${stats.gapP10.toFixed(3)}\n`,
+      );
       printRates(process.stdout, 'rates per setting', values.all ? rates : rates.filter((r) => r.margin === 0 || r.margin === config.matchMargin));
       const at = evaluate(trials, config.matchThreshold, config.matchMargin);
-      process.stdout.write(`configured (MATCH_THRESHOLD=${config.matchThreshold} MATCH_MARGIN=${config.matchMargin}): correct ${(at.correct * 100).toFixed(1)}%, wrong person ${(at.wrongPerson * 100).toFixed(1)}%, strangers named ${(at.strangerMatched * 100).toFixed(1)}%\n`);
+      process.stdout.write(
+        `configured (MATCH_THRESHOLD=${config.matchThreshold} MATCH_MARGIN=${config.matchMargin}): correct ${(at.correct * 100).toFixed(1)}%, wrong person ${(at.wrongPerson * 100).toFixed(1)}%, strangers named ${(at.strangerMatched * 100).toFixed(1)}%\n`,
+      );
       summary[set.name] = { people: people.length, trials: trials.length, stats, configured: at };
     }
   } finally {

@@ -15,13 +15,24 @@ const usage = `usage: npm run cert -- [--host NAME ...] [--ip ADDRESS ...] [--ou
   --new-ca make a new authority (every station must then trust the new ca.crt)`;
 
 function lanAddresses(): string[] {
-  return Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
 }
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { host: { type: 'string', multiple: true }, ip: { type: 'string', multiple: true }, out: { type: 'string' }, 'new-ca': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      options: {
+        host: { type: 'string', multiple: true },
+        ip: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        'new-ca': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${usage}\n`);
     return 2;
@@ -38,7 +49,11 @@ async function main(): Promise<number> {
   const reuse = !values['new-ca'] && fs.existsSync(caCertFile) && fs.existsSync(caKeyFile);
   let set;
   try {
-    set = await makeCertificates({ hosts, ips, ...(reuse ? { ca: { cert: fs.readFileSync(caCertFile, 'utf8'), key: fs.readFileSync(caKeyFile, 'utf8') } } : {}) });
+    set = await makeCertificates({
+      hosts,
+      ips,
+      ...(reuse ? { ca: { cert: fs.readFileSync(caCertFile, 'utf8'), key: fs.readFileSync(caKeyFile, 'utf8') } } : {}),
+    });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${usage}\n`);
     return 2;
@@ -58,22 +73,27 @@ async function main(): Promise<number> {
   const key = write('server.key', set.key, 0o600);
   const x = new X509Certificate(set.cert);
   const ca = new X509Certificate(set.caCert);
-  process.stdout.write([
-    `Сертификат сервера / server certificate: ${x.subjectAltName}`,
-    `  действует до / valid until ${x.validTo}; центр сертификации / authority: ${reuse ? 'прежний / reused' : 'новый / new'} (${ca.fingerprint256.slice(0, 23)}…)`,
-    '',
-    'Запуск с HTTPS / start with HTTPS (or put the two lines into .env):',
-    `  TLS_CERT=${cert}`,
-    `  TLS_KEY=${key}`,
-    '',
-    `На каждом пункте пропуска один раз установите ${caCertFile} как доверенный корневой центр (README: «HTTPS без прокси»).`,
-    `Install ${caCertFile} once on every station as a trusted root authority (README: "HTTPS without a proxy"). Keep ca.key private.`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `Сертификат сервера / server certificate: ${x.subjectAltName}`,
+      `  действует до / valid until ${x.validTo}; центр сертификации / authority: ${reuse ? 'прежний / reused' : 'новый / new'} (${ca.fingerprint256.slice(0, 23)}…)`,
+      '',
+      'Запуск с HTTPS / start with HTTPS (or put the two lines into .env):',
+      `  TLS_CERT=${cert}`,
+      `  TLS_KEY=${key}`,
+      '',
+      `На каждом пункте пропуска один раз установите ${caCertFile} как доверенный корневой центр (README: «HTTPS без прокси»).`,
+      `Install ${caCertFile} once on every station as a trusted root authority (README: "HTTPS without a proxy"). Keep ca.key private.`,
+      '',
+    ].join('\n'),
+  );
   return 0;
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -76,9 +76,10 @@ export function formatSummary(s: LoadSummary, opts: { verbose?: boolean } = {}):
   out.push('', `Итог загрузки / load summary: ${s.file}`);
   out.push(`  строк в файле:   ${s.total_rows}`, `  добавлено:       ${s.added}`, `  обновлено:       ${s.updated}`);
   out.push(`  пропущено:       ${s.skipped}`, `  ошибок:          ${s.failed}`, `  предупреждений:  ${s.warnings}`);
-  const work = s.processed_rows > 0
-    ? `обработано строк с фото: ${s.processed_rows}, ${s.photos_described > 0 ? `${s.photos_per_second} фото/с` : 'ни одного фото не прочитано'}`
-    : 'фото не обрабатывались (нечего загружать: все строки пропущены или с ошибками в таблице)';
+  const work =
+    s.processed_rows > 0
+      ? `обработано строк с фото: ${s.processed_rows}, ${s.photos_described > 0 ? `${s.photos_per_second} фото/с` : 'ни одного фото не прочитано'}`
+      : 'фото не обрабатывались (нечего загружать: все строки пропущены или с ошибками в таблице)';
   out.push(`  время:           ${(s.duration_ms / 1000).toFixed(1)} с; ${work}; студентов в индексе: ${s.index_size}`);
   if (s.interrupted) out.push('  ПРЕРВАНО: загрузка остановлена; повторный запуск продолжит без дублей');
 
@@ -89,11 +90,14 @@ export function formatSummary(s: LoadSummary, opts: { verbose?: boolean } = {}):
     if (!g) groups.set(k, (g = { status: r.status, reason: r.reason, rows: [] }));
     g.rows.push(r);
   }
-  const ordered = [...groups.values()].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.rows.length - a.rows.length || a.reason.localeCompare(b.reason));
+  const ordered = [...groups.values()].sort(
+    (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.rows.length - a.rows.length || a.reason.localeCompare(b.reason),
+  );
   if (ordered.length) {
     out.push('  по причинам:');
     const w = Math.max(...ordered.map((g) => String(g.rows.length).length));
-    for (const g of ordered) out.push(`    ${STATUS_TEXT[g.status].padEnd(14)}  ${g.reason.padEnd(18)}  ${String(g.rows.length).padStart(w)}  ${reasonText(g.reason)}`);
+    for (const g of ordered)
+      out.push(`    ${STATUS_TEXT[g.status].padEnd(14)}  ${g.reason.padEnd(18)}  ${String(g.rows.length).padStart(w)}  ${reasonText(g.reason)}`);
   }
 
   // Without --verbose: `exists` rows are only counted, other reasons list their first rows.
@@ -107,17 +111,24 @@ export function formatSummary(s: LoadSummary, opts: { verbose?: boolean } = {}):
   const detail = s.rows.filter((r) => listed.has(r));
   if (detail.length) {
     out.push('', '  строка  Matricula     статус          причина             подробности');
-    for (const r of detail) out.push(`  ${String(r.row).padStart(6)}  ${(r.matricula ?? '—').padEnd(12)}  ${STATUS_TEXT[r.status].padEnd(14)}  ${r.reason.padEnd(18)}  ${r.message}`);
+    for (const r of detail)
+      out.push(`  ${String(r.row).padStart(6)}  ${(r.matricula ?? '—').padEnd(12)}  ${STATUS_TEXT[r.status].padEnd(14)}  ${r.reason.padEnd(18)}  ${r.message}`);
   }
   if (listed.size < s.rows.length) out.push(...(detail.length ? [] : ['']), ...more, '  все строки: --verbose, или итог в JSON: --out summary.json');
 
   if (s.lookalikes.length) {
-    out.push('', `  Похожие лица (${s.lookalikes_total} пар${s.lookalikes_total > s.lookalikes.length ? `, ближайшие ${s.lookalikes.length}` : ''}): камера не назовёт ни одного из пары, пока не загружено лучшее фото / look-alikes:`);
+    out.push(
+      '',
+      `  Похожие лица (${s.lookalikes_total} пар${s.lookalikes_total > s.lookalikes.length ? `, ближайшие ${s.lookalikes.length}` : ''}): камера не назовёт ни одного из пары, пока не загружено лучшее фото / look-alikes:`,
+    );
     const shown = opts.verbose ? s.lookalikes : s.lookalikes.slice(0, ROWS_PER_REASON);
     for (const p of shown) {
-      out.push(`    ${p.distance.toFixed(3)}  ${p.students.map((x) => `${x.name} (${x.matricula ?? '—'}${x.row !== null ? `, строка ${x.row}` : ''})`).join('  ↔  ')}`);
+      out.push(
+        `    ${p.distance.toFixed(3)}  ${p.students.map((x) => `${x.name} (${x.matricula ?? '—'}${x.row !== null ? `, строка ${x.row}` : ''})`).join('  ↔  ')}`,
+      );
     }
-    if (shown.length < s.lookalikes.length) out.push(`    … ещё ${s.lookalikes.length - shown.length} пар (все: --verbose или --out summary.json; и на странице администратора)`);
+    if (shown.length < s.lookalikes.length)
+      out.push(`    … ещё ${s.lookalikes.length - shown.length} пар (все: --verbose или --out summary.json; и на странице администратора)`);
   }
   if (s.hint) out.push('', `  Подсказка: ${s.hint}`);
   return `${out.join('\n')}\n`;
@@ -196,7 +207,9 @@ async function main(): Promise<number> {
     const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
     await rebuildIndex(db, roster);
     const summary = await loadStudents({
-      db, engine, roster,
+      db,
+      engine,
+      roster,
       lookalikeRadius: config.lookalikeDistance,
       quality: config.enrolQuality,
       maxImageBytes: config.maxImageBytes,
@@ -231,5 +244,11 @@ async function main(): Promise<number> {
 
 // Run as a program (not when a test imports formatSummary / progressLine).
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main().then((code) => process.exit(code));
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`Ошибка / error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

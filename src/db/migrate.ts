@@ -8,8 +8,8 @@ import * as m0004 from './migrations/0004_pass_workflow.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
-  up(db: Kysely<unknown>, kind: DbKind): Promise<void>;
-  down?(db: Kysely<unknown>, kind: DbKind): Promise<void>;
+  up: (db: Kysely<unknown>, kind: DbKind) => Promise<void>;
+  down?: (db: Kysely<unknown>, kind: DbKind) => Promise<void>;
 }
 
 const all: Record<string, DialectMigration> = {
@@ -21,7 +21,7 @@ const all: Record<string, DialectMigration> = {
 
 class Provider implements MigrationProvider {
   constructor(private readonly kind: DbKind) {}
-  async getMigrations(): Promise<Record<string, Migration>> {
+  getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
     for (const [name, m] of Object.entries(all)) {
       const { up, down } = m;
@@ -30,22 +30,27 @@ class Provider implements MigrationProvider {
         ...(down ? { down: (db: Kysely<unknown>) => down(db, this.kind) } : {}),
       };
     }
-    return out;
+    return Promise.resolve(out);
   }
 }
 
-export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<string[]> {
+/** Kysely's Migrator reports a failure as `unknown` (whatever the migration threw). */
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>, kind: DbKind): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new Provider(kind) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** Brings the schema to `name` exactly (tests of an upgrade from an older schema with rows in it). */
-export async function migrateTo(db: Kysely<any>, kind: DbKind, name: string): Promise<void> {
+export async function migrateTo<DB>(db: Kysely<DB>, kind: DbKind, name: string): Promise<void> {
   const { error } = await new Migrator({ db, provider: new Provider(kind) }).migrateTo(name);
-  if (error) throw error;
+  if (error) throw error instanceof Error ? error : new Error(`Database migration to ${name} failed: ${reason(error)}`);
 }

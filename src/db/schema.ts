@@ -126,7 +126,10 @@ export interface Database {
 
 export type StudentRow = Selectable<StudentsTable>;
 /** The sheet's ten columns as stored (identifiers as text, date of birth as ISO text). */
-export type StudentFields = Pick<StudentRow, 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'short' | 'group' | 'identifier' | 'date_of_birth' | 'passport_number' | 'file_path'>;
+export type StudentFields = Pick<
+  StudentRow,
+  'matricula' | 'lastname' | 'firstname' | 'lotin' | 'short' | 'group' | 'identifier' | 'date_of_birth' | 'passport_number' | 'file_path'
+>;
 /** Who a student is, as lists and the report show it. */
 export type StudentSummary = Pick<StudentRow, 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'>;
 export type NewStudent = Insertable<StudentsTable>;

@@ -6,6 +6,13 @@ export function foldForSearch(s: string): string {
 }
 
 /** What students.search_text holds: name, Latin name, group and both ids, folded. */
-export function searchText(s: { lastname: string; firstname: string; lotin: string | null; group: string | null; matricula: string | null; identifier: string | null }): string {
+export function searchText(s: {
+  lastname: string;
+  firstname: string;
+  lotin: string | null;
+  group: string | null;
+  matricula: string | null;
+  identifier: string | null;
+}): string {
   return foldForSearch([s.lastname, s.firstname, s.lotin, s.group, s.matricula, s.identifier].filter(Boolean).join(' '));
 }

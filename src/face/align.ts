@@ -27,15 +27,28 @@ export interface ChipTemplate {
 export function fitSimilarity(from: readonly Point[], to: readonly Point[]): Similarity {
   if (from.length !== to.length || from.length < 2) throw new Error('fitSimilarity needs two equal lists of at least 2 points');
   const n = from.length;
-  let fx = 0, fy = 0, gx = 0, gy = 0;
+  let fx = 0,
+    fy = 0,
+    gx = 0,
+    gy = 0;
   for (let i = 0; i < n; i++) {
-    fx += from[i]!.x; fy += from[i]!.y; gx += to[i]!.x; gy += to[i]!.y;
+    fx += from[i]!.x;
+    fy += from[i]!.y;
+    gx += to[i]!.x;
+    gy += to[i]!.y;
   }
-  fx /= n; fy /= n; gx /= n; gy /= n;
-  let dot = 0, cross = 0, norm = 0;
+  fx /= n;
+  fy /= n;
+  gx /= n;
+  gy /= n;
+  let dot = 0,
+    cross = 0,
+    norm = 0;
   for (let i = 0; i < n; i++) {
-    const px = from[i]!.x - fx, py = from[i]!.y - fy;
-    const qx = to[i]!.x - gx, qy = to[i]!.y - gy;
+    const px = from[i]!.x - fx,
+      py = from[i]!.y - fy;
+    const qx = to[i]!.x - gx,
+      qy = to[i]!.y - gy;
     dot += px * qx + py * qy;
     cross += px * qy - py * qx;
     norm += px * px + py * py;
@@ -65,18 +78,27 @@ export function warpChip(image: RgbImage, chipToImage: Similarity, size: number)
   const inv = 1 / (k * k);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      let r = 0, g = 0, bl = 0;
+      let r = 0,
+        g = 0,
+        bl = 0;
       for (let sv = 0; sv < k; sv++) {
         const cv = v + (sv + 0.5) / k - 0.5;
         for (let su = 0; su < k; su++) {
           const cu = u + (su + 0.5) / k - 0.5;
-          const x = a * cu - b * cv + tx, y = b * cu + a * cv + ty;
-          const x0 = Math.floor(x), y0 = Math.floor(y);
-          const fx = x - x0, fy = y - y0;
-          const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+          const x = a * cu - b * cv + tx,
+            y = b * cu + a * cv + ty;
+          const x0 = Math.floor(x),
+            y0 = Math.floor(y);
+          const fx = x - x0,
+            fy = y - y0;
+          const w00 = (1 - fx) * (1 - fy),
+            w10 = fx * (1 - fy),
+            w01 = (1 - fx) * fy,
+            w11 = fx * fy;
           const inside = x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height;
           if (inside) {
-            const p = (y0 * width + x0) * 3, q = p + width * 3;
+            const p = (y0 * width + x0) * 3,
+              q = p + width * 3;
             r += data[p]! * w00 + data[p + 3]! * w10 + data[q]! * w01 + data[q + 3]! * w11;
             g += data[p + 1]! * w00 + data[p + 4]! * w10 + data[q + 1]! * w01 + data[q + 4]! * w11;
             bl += data[p + 2]! * w00 + data[p + 5]! * w10 + data[q + 2]! * w01 + data[q + 5]! * w11;
@@ -103,8 +125,11 @@ export function mirrorChip(chip: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(chip.length);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      const s = (v * size + u) * 3, d = (v * size + (size - 1 - u)) * 3;
-      out[d] = chip[s]!; out[d + 1] = chip[s + 1]!; out[d + 2] = chip[s + 2]!;
+      const s = (v * size + u) * 3,
+        d = (v * size + (size - 1 - u)) * 3;
+      out[d] = chip[s]!;
+      out[d + 1] = chip[s + 1]!;
+      out[d + 2] = chip[s + 2]!;
     }
   }
   return out;
@@ -117,16 +142,16 @@ export function mirrorChip(chip: Uint8Array, size: number): Uint8Array {
  * and upper inner lip, not the eyebrows or the lower lip (those move with expression).
  */
 const DLIB_MEAN_X = [
-  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127,
-  0.490127, 0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606, 0.260918, 0.182743, 0.645647,
-  0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149, 0.340985, 0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159,
-  0.556721, 0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127, 0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
+  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127, 0.490127, 0.490127, 0.490127, 0.36688,
+  0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825, 0.334606, 0.260918, 0.182743, 0.645647, 0.714428, 0.793132, 0.858516, 0.79751, 0.719335,
+  0.254149, 0.340985, 0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159, 0.556721, 0.490127, 0.423532, 0.338094, 0.290379, 0.428096, 0.490127,
+  0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
 ];
 const DLIB_MEAN_Y = [
-  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805,
-  0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852, 0.231733, 0.245099, 0.244077, 0.231733,
-  0.179852, 0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405, 0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805,
-  0.902192, 0.909281, 0.902192, 0.864805, 0.784792, 0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
+  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352, 0.307009, 0.409805, 0.515625, 0.587326,
+  0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852, 0.231733, 0.245099, 0.244077, 0.231733, 0.179852, 0.178758, 0.216423, 0.244077,
+  0.245099, 0.780233, 0.745405, 0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805, 0.902192, 0.909281, 0.902192, 0.864805, 0.784792, 0.778746,
+  0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
 ];
 
 /** 68-point indices dlib aligns on: 27–54 and 60–64. */
@@ -155,9 +180,11 @@ export const ARCFACE_TEMPLATE: ChipTemplate = {
 };
 
 const mean = (pts: readonly Point[], from: number, to: number): Point => {
-  let x = 0, y = 0;
+  let x = 0,
+    y = 0;
   for (let i = from; i <= to; i++) {
-    x += pts[i]!.x; y += pts[i]!.y;
+    x += pts[i]!.x;
+    y += pts[i]!.y;
   }
   const n = to - from + 1;
   return { x: x / n, y: y / n };
@@ -169,7 +196,12 @@ export function fivePointsFrom68(pts: readonly Point[]): Point[] {
 }
 
 /** The chip for a model: landmarks (68-point layout) fitted onto the template, then warped. */
-export function alignedChip(image: RgbImage, landmarks68: readonly Point[], layout: 'dlib' | 'arcface', size?: number): { chip: Uint8Array; size: number; scale: number } {
+export function alignedChip(
+  image: RgbImage,
+  landmarks68: readonly Point[],
+  layout: 'dlib' | 'arcface',
+  size?: number,
+): { chip: Uint8Array; size: number; scale: number } {
   const template = layout === 'dlib' ? dlibTemplate(size) : ARCFACE_TEMPLATE;
   const src = layout === 'dlib' ? DLIB_ALIGN_POINTS.map((i) => landmarks68[i]!) : fivePointsFrom68(landmarks68);
   const t = fitSimilarity(template.points, src);

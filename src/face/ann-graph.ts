@@ -103,7 +103,7 @@ export class AnnGraph {
     let slice = 16;
     const buffer = new Float32Array(4096 * D);
     try {
-      for (let pos = 0; pos < ids.length; ) {
+      for (let pos = 0; pos < ids.length;) {
         await nextTurn();
         if (generation !== this.generation) return;
         const take = ids.subarray(pos, pos + slice);

@@ -28,17 +28,26 @@ interface NativeIndex {
   contains(keys: BigUint64Array): boolean[];
   size(): number;
 }
-type NativeIndexClass = new (dimensions: number, metric: string, quantization: string, connectivity: number, expansionAdd: number, expansionSearch: number, multi: boolean) => NativeIndex;
+type NativeIndexClass = new (
+  dimensions: number,
+  metric: string,
+  quantization: string,
+  connectivity: number,
+  expansionAdd: number,
+  expansionSearch: number,
+  multi: boolean,
+) => NativeIndex;
 
 function loadUsearch(): NativeIndexClass {
   const require = createRequire(import.meta.url);
   try {
     const main = require.resolve('usearch'); // <pkg>/javascript/dist/cjs/usearch.js
-    const binding = createRequire(main)('node-gyp-build')(path.resolve(path.dirname(main), '../../..')) as { CompiledIndex?: NativeIndexClass };
+    const nodeGypBuild = createRequire(main)('node-gyp-build') as (dir: string) => { CompiledIndex?: NativeIndexClass };
+    const binding = nodeGypBuild(path.resolve(path.dirname(main), '../../..'));
     if (typeof binding.CompiledIndex !== 'function') throw new Error('usearch native binding without CompiledIndex (package version changed?)');
     return binding.CompiledIndex;
   } catch (e) {
-    throw new Error(`INDEX_BACKEND=hnsw needs the optional package "usearch" (npm install usearch): ${(e as Error).message}`);
+    throw new Error(`INDEX_BACKEND=hnsw needs the optional package "usearch" (npm install usearch): ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -87,7 +96,16 @@ export function createHnsw(opts: HnswOptions = {}): AnnBackend {
   const dim = opts.dim ?? DESCRIPTOR_DIM;
   const scale = opts.i8Scale ?? I8_SCALE;
   const stored = (v: Float32Array) => (quantization === 'i8' ? quantizeI8(v, scale) : v);
-  const make = () => new Native(dim, 'l2sq', quantization, opts.connectivity ?? HNSW_DEFAULTS.connectivity, opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd, opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch, false);
+  const make = () =>
+    new Native(
+      dim,
+      'l2sq',
+      quantization,
+      opts.connectivity ?? HNSW_DEFAULTS.connectivity,
+      opts.expansionAdd ?? HNSW_DEFAULTS.expansionAdd,
+      opts.expansionSearch ?? HNSW_DEFAULTS.expansionSearch,
+      false,
+    );
   const threads = Math.max(1, os.availableParallelism());
   let index = make();
   // Keys are the index's row keys: a student's id, or minus an added photo's id (two's complement in 64 bits).

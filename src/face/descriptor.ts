@@ -19,7 +19,7 @@ function faceApiNet(): DescriptorNet {
     async describeChip(chip, size) {
       const t = tf.tensor3d(chip, [size, size, 3], 'int32');
       try {
-        return (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(t as never)) as Float32Array;
+        return (await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
       } finally {
         t.dispose();
       }
@@ -46,7 +46,10 @@ function loadOrt(): Ort {
   try {
     return createRequire(import.meta.url)('onnxruntime-node') as Ort;
   } catch (e) {
-    throw new Error(`FACE_MODEL needs the optional package onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node): ${(e as Error).message}`);
+    throw new Error(
+      `FACE_MODEL needs the optional package onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -54,7 +57,12 @@ function loadOrt(): Ort {
 async function onnxNet(file: string, input: OnnxInput): Promise<DescriptorNet> {
   const ort = loadOrt();
   // One thread: the pool already runs a worker per core.
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
   const inputName = session.inputNames[0]!;
   const shape = session.inputMetadata?.find((m) => m.name === inputName)?.shape ?? [];
   const nhwc = shape.length === 4 && shape[3] === 3;
@@ -64,11 +72,17 @@ async function onnxNet(file: string, input: OnnxInput): Promise<DescriptorNet> {
     const x = new Float32Array(3 * n);
     const k = 1 / input.std;
     for (let i = 0, o = 0; i < n; i++, o += 3) {
-      const c0 = (chip[o + r]! - input.mean) * k, c1 = (chip[o + 1]! - input.mean) * k, c2 = (chip[o + b]! - input.mean) * k;
+      const c0 = (chip[o + r]! - input.mean) * k,
+        c1 = (chip[o + 1]! - input.mean) * k,
+        c2 = (chip[o + b]! - input.mean) * k;
       if (nhwc) {
-        x[o] = c0; x[o + 1] = c1; x[o + 2] = c2;
+        x[o] = c0;
+        x[o + 1] = c1;
+        x[o + 2] = c2;
       } else {
-        x[i] = c0; x[n + i] = c1; x[2 * n + i] = c2;
+        x[i] = c0;
+        x[n + i] = c1;
+        x[2 * n + i] = c2;
       }
     }
     const out = await session.run({ [inputName]: new ort.Tensor('float32', x, nhwc ? [1, size, size, 3] : [1, 3, size, size]) });
@@ -87,7 +101,13 @@ export async function openDescriptorNet(model: FaceModelSpec): Promise<Descripto
 }
 
 /** The aligned chip of a face (kept for the quality gate) and its descriptor under the model's rules. */
-export async function describeFace(net: DescriptorNet, model: FaceModelSpec, image: RgbImage, landmarks68: readonly Point[], purpose: Purpose): Promise<{ descriptor: Float32Array; chip: Uint8Array; size: number; scale: number }> {
+export async function describeFace(
+  net: DescriptorNet,
+  model: FaceModelSpec,
+  image: RgbImage,
+  landmarks68: readonly Point[],
+  purpose: Purpose,
+): Promise<{ descriptor: Float32Array; chip: Uint8Array; size: number; scale: number }> {
   const aligned = alignedChip(image, landmarks68, model.layout);
   const d = await net.describeChip(aligned.chip, aligned.size);
   if (model.mirror === 'both' || (model.mirror === 'enrol' && purpose === 'enrol')) {

@@ -47,7 +47,7 @@ function detectorOptions(name: DetectorName): unknown {
 }
 
 async function run(input: Tensor3D, name: DetectorName): Promise<Detection[]> {
-  return faceapi.detectAllFaces(input as never, detectorOptions(name) as never);
+  return faceapi.detectAllFaces(input, detectorOptions(name) as never);
 }
 
 /**
@@ -56,7 +56,13 @@ async function run(input: Tensor3D, name: DetectorName): Promise<Detection[]> {
  * missed second face would hide a "multiple faces" frame). SSD's answer replaces tiny's only when
  * it finds more faces, so a normal one-face frame keeps the same detector as enrolment.
  */
-export async function detectFaces(input: Tensor3D, imageWidth: number, imageHeight: number, allowSsd: boolean, enrol: boolean): Promise<{ detections: Detection[]; detector: DetectorName }> {
+export async function detectFaces(
+  input: Tensor3D,
+  imageWidth: number,
+  imageHeight: number,
+  allowSsd: boolean,
+  enrol: boolean,
+): Promise<{ detections: Detection[]; detector: DetectorName }> {
   // Tiny sees a copy downscaled to its input size. Scaled down much more than 2×, faces of ~100 px
   // in a 640 px frame merge into one wrong box (measured: tiny-224 reported one face for a frame of
   // 5 people, tiny-320 found them), so the input is about half the image's long side, 224…416.
@@ -103,7 +109,7 @@ function suppressOverlaps(detections: Detection[]): Detection[] {
 export async function landmarksIn(input: Tensor3D, box: { x: number; y: number; width: number; height: number }): Promise<Landmarks> {
   const [crop] = await faceapi.extractFaceTensors(input as never, [new faceapi.Rect(box.x, box.y, box.width, box.height)]);
   try {
-    const raw = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop as never)) as Landmarks;
+    const raw = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop)) as Landmarks;
     return raw.shiftBy<Landmarks>(box.x, box.y);
   } finally {
     crop!.dispose();
@@ -118,10 +124,15 @@ export async function landmarksIn(input: Tensor3D, box: { x: number; y: number; 
  */
 export async function landmarksFor(input: Tensor3D, box: { x: number; y: number; width: number; height: number }): Promise<Landmarks> {
   const first = await landmarksIn(input, box);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const p of first.positions) {
-    x0 = Math.min(x0, p.x); x1 = Math.max(x1, p.x);
-    y0 = Math.min(y0, p.y); y1 = Math.max(y1, p.y);
+    x0 = Math.min(x0, p.x);
+    x1 = Math.max(x1, p.x);
+    y0 = Math.min(y0, p.y);
+    y1 = Math.max(y1, p.y);
   }
   const side = Math.max(x1 - x0, y1 - y0) * 1.1;
   const cx = (x0 + x1) / 2;

@@ -15,7 +15,12 @@ export function encodeEmbedding(descriptor: Float32Array): Buffer {
  * Decodes `dim` values (default: as many as the blob holds) into `target` at `offset` (no allocation)
  * or into a new array; a blob of another length throws (a descriptor of another model never slips in).
  */
-export function decodeEmbedding(blob: Uint8Array, dim = blob.byteLength / 4, target: Float32Array<ArrayBufferLike> = new Float32Array(dim), offset = 0): Float32Array<ArrayBufferLike> {
+export function decodeEmbedding(
+  blob: Uint8Array,
+  dim = blob.byteLength / 4,
+  target: Float32Array<ArrayBufferLike> = new Float32Array(dim),
+  offset = 0,
+): Float32Array<ArrayBufferLike> {
   if (!Number.isInteger(dim) || dim <= 0 || blob.byteLength !== dim * 4) throw new Error(`embedding blob has ${blob.byteLength} bytes, expected ${dim * 4}`);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   for (let i = 0; i < dim; i++) target[offset + i] = view.getFloat32(i * 4, true);

@@ -76,7 +76,14 @@ export class FaceEngine {
   static async start(options: EngineOptions): Promise<FaceEngine> {
     const workers = Math.max(1, options.workers);
     const engine = new FaceEngine({
-      jobTimeoutMs: 60_000, maxQueue: 256, model: FACEAPI_MODEL, interactiveQueue: 4 * workers, perClientQueue: 2, interactiveWaitMs: 10_000, doorReserveMs: 120_000, ...options,
+      jobTimeoutMs: 60_000,
+      maxQueue: 256,
+      model: FACEAPI_MODEL,
+      interactiveQueue: 4 * workers,
+      perClientQueue: 2,
+      interactiveWaitMs: 10_000,
+      doorReserveMs: 120_000,
+      ...options,
     });
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
     engine.readyFlag = true;

@@ -60,9 +60,12 @@ export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Pro
     throw new AppError('image_too_large', `Изображение слишком большое: ${meta.width}×${meta.height} пикселей`);
   }
   if (Math.min(meta.width, meta.height) < MIN_IMAGE_SIDE) {
-    throw new AppError('image_too_small', `Изображение слишком маленькое (${meta.width}×${meta.height}): нужен снимок не меньше ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} точек`);
+    throw new AppError(
+      'image_too_small',
+      `Изображение слишком маленькое (${meta.width}×${meta.height}): нужен снимок не меньше ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} точек`,
+    );
   }
-  return meta as sharp.Metadata & { width: number; height: number };
+  return meta;
 }
 
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {

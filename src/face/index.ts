@@ -256,7 +256,10 @@ export class FaceIndex {
   }
 
   private rerank(query: Float32Array, keys: number[]): SearchResult | undefined {
-    let best = Infinity, bestRow = -1, second = Infinity, secondRow = -1;
+    let best = Infinity,
+      bestRow = -1,
+      second = Infinity,
+      secondRow = -1;
     for (const key of keys) {
       const row = this.rowOf.get(key);
       if (row === undefined) continue;
@@ -288,18 +291,24 @@ export class FaceIndex {
   private exactSimd(scan: ScanMatrix, query: Float32Array): SearchResult {
     const d = scan.distances(query, this.n);
     const owners = this.owners;
-    let best = Infinity, bestRow = -1, second = Infinity, secondRow = -1;
+    let best = Infinity,
+      bestRow = -1,
+      second = Infinity,
+      secondRow = -1;
     for (let r = 0; r < d.length; r++) {
       const x = d[r]!;
       if (x < second) {
         const sameAsBest = bestRow >= 0 && owners[r] === owners[bestRow];
         if (x < best) {
           if (!sameAsBest) {
-            second = best; secondRow = bestRow;
+            second = best;
+            secondRow = bestRow;
           }
-          best = x; bestRow = r;
+          best = x;
+          bestRow = r;
         } else if (!sameAsBest) {
-          second = x; secondRow = r;
+          second = x;
+          secondRow = r;
         }
       }
     }
@@ -326,7 +335,8 @@ export class FaceIndex {
     for (let r = 0, base = 0; r < this.n; r++, base += D) {
       let s = 0;
       // Early abandon: once the partial sum passes the second best, this row cannot matter.
-      for (let j = 0; j < D; j += 8) { // D is a multiple of 8 (128, 512)
+      for (let j = 0; j < D; j += 8) {
+        // D is a multiple of 8 (128, 512)
         const d0 = v[base + j]! - query[j]!;
         const d1 = v[base + j + 1]! - query[j + 1]!;
         const d2 = v[base + j + 2]! - query[j + 2]!;

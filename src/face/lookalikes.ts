@@ -53,9 +53,12 @@ export class Lookalikes {
 
   link(p: LookalikePair): void {
     if (p.a === p.b) return;
-    for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) {
+    for (const [x, y] of [
+      [p.a, p.b],
+      [p.b, p.a],
+    ] as const) {
       let m = this.partners.get(x);
-      if (!m) this.partners.set(x, (m = new Map()));
+      if (!m) this.partners.set(x, (m = new Map<number, number>()));
       m.set(y, p.distance);
     }
   }

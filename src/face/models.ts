@@ -63,7 +63,7 @@ export const FACEAPI_MODEL: FaceModelSpec = {
   dim: 128,
   calibrated: { threshold: 0.45, margin: 0.12 },
   i8Scale: 160,
-  licence: 'MIT (@vladmandic/face-api); the descriptor is dlib\'s face recognition ResNet, released into the public domain by its author',
+  licence: "MIT (@vladmandic/face-api); the descriptor is dlib's face recognition ResNet, released into the public domain by its author",
 };
 
 /** Embeddings made before model ids were stored: face-api's descriptor of an axis-aligned box crop. */
@@ -119,7 +119,8 @@ export function resolveModel(setting: string, dataDir: string, root: string, inp
   }
   const sha256 = sha256File(file);
   const calibratedModel = KNOWN_ONNX.find((m) => m.sha256 === sha256);
-  if (known && !calibratedModel) throw new Error(`${file}: checksum ${sha256.slice(0, 16)}… is not the ${known.name} model's; run \`npm run model:add -- ${known.name}\` again`);
+  if (known && !calibratedModel)
+    throw new Error(`${file}: checksum ${sha256.slice(0, 16)}… is not the ${known.name} model's; run \`npm run model:add -- ${known.name}\` again`);
   const feed = { ...(calibratedModel?.input ?? ARCFACE_INPUT), ...input };
   return {
     // The input scaling changes every descriptor, so it is part of the id.

@@ -19,22 +19,27 @@ export interface FaceQuality {
 }
 
 const centre = (pts: readonly Point[], from: number, to: number): Point => {
-  let x = 0, y = 0;
+  let x = 0,
+    y = 0;
   for (let i = from; i <= to; i++) {
-    x += pts[i]!.x; y += pts[i]!.y;
+    x += pts[i]!.x;
+    y += pts[i]!.y;
   }
   return { x: x / (to - from + 1), y: y / (to - from + 1) };
 };
 
 /** Pose and eye distance from the 68 landmarks, measured along the eye line and across it (roll-free). */
 export function landmarkPose(pts: readonly Point[]): { yaw: number; pitch: number; eyeDistance: number } {
-  const le = centre(pts, 36, 41), re = centre(pts, 42, 47);
+  const le = centre(pts, 36, 41),
+    re = centre(pts, 42, 47);
   const eyeDistance = Math.hypot(re.x - le.x, re.y - le.y);
-  const ex = (re.x - le.x) / eyeDistance, ey = (re.y - le.y) / eyeDistance;
+  const ex = (re.x - le.x) / eyeDistance,
+    ey = (re.y - le.y) / eyeDistance;
   const nose = pts[30]!;
   const along = (p: Point) => (p.x - nose.x) * ex + (p.y - nose.y) * ey;
   const across = (p: Point) => -(p.x - nose.x) * ey + (p.y - nose.y) * ex;
-  const left = Math.abs(along(pts[1]!)), right = Math.abs(along(pts[15]!));
+  const left = Math.abs(along(pts[1]!)),
+    right = Math.abs(along(pts[15]!));
   const yaw = (left - right) / Math.max(1e-6, left + right);
   const eyeLine = across({ x: (le.x + re.x) / 2, y: (le.y + re.y) / 2 });
   const mouthLine = across({ x: (pts[48]!.x + pts[54]!.x) / 2, y: (pts[48]!.y + pts[54]!.y) / 2 });
@@ -46,8 +51,13 @@ export function landmarkPose(pts: readonly Point[]): { yaw: number; pitch: numbe
 export function chipStats(chip: Uint8Array, size: number): { sharpness: number; brightness: number; clipped: number } {
   const grey = new Float32Array(size * size);
   for (let i = 0; i < grey.length; i++) grey[i] = 0.299 * chip[i * 3]! + 0.587 * chip[i * 3 + 1]! + 0.114 * chip[i * 3 + 2]!;
-  const lo = Math.round(size * 0.2), hi = Math.round(size * 0.8);
-  let n = 0, sum = 0, clipped = 0, lap = 0, lap2 = 0;
+  const lo = Math.round(size * 0.2),
+    hi = Math.round(size * 0.8);
+  let n = 0,
+    sum = 0,
+    clipped = 0,
+    lap = 0,
+    lap2 = 0;
   for (let y = lo; y < hi; y++) {
     for (let x = lo; x < hi; x++) {
       const i = y * size + x;

@@ -6,6 +6,7 @@
 import { SCAN_WASM_BASE64 } from './scan-wasm.js';
 
 // The few WebAssembly JS API types used here (@types/node 20 does not declare them; lib "dom" is off).
+// eslint-disable-next-line @typescript-eslint/no-namespace -- ambient types for the global WebAssembly object, which is a namespace
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
@@ -48,7 +49,12 @@ export class ScanMatrix {
   private readonly outOffset: number;
   private readonly matrixOffset: number;
 
-  private constructor(memory: WebAssembly.Memory, private readonly fn: DistancesFn, readonly capacity: number, readonly dim: number) {
+  private constructor(
+    memory: WebAssembly.Memory,
+    private readonly fn: DistancesFn,
+    readonly capacity: number,
+    readonly dim: number,
+  ) {
     this.outOffset = dim * 4;
     this.matrixOffset = dim * 4 + capacity * 4;
     this.query = new Float32Array(memory.buffer, 0, dim);

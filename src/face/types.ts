@@ -63,8 +63,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: DescribeResult; numTensors: number }
-  | { id: number; ok: false; code: ErrorCode; message: string; detail?: string };
+  { id: number; ok: true; result: DescribeResult; numTensors: number } | { id: number; ok: false; code: ErrorCode; message: string; detail?: string };
 
 export interface WorkerInit {
   maxPixels: number;

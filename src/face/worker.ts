@@ -37,7 +37,13 @@ async function setup(): Promise<void> {
 }
 
 /** Fitness of a described face (face/quality.ts), always on dlib's 150 px chip so one set of limits fits every model. */
-function measureQuality(image: import('./image.js').RgbImage, landmarks: { x: number; y: number }[], boxWidth: number, scale: number, chip?: { chip: Uint8Array; size: number }): FaceQuality {
+function measureQuality(
+  image: import('./image.js').RgbImage,
+  landmarks: { x: number; y: number }[],
+  boxWidth: number,
+  scale: number,
+  chip?: { chip: Uint8Array; size: number },
+): FaceQuality {
   const pose = landmarkPose(landmarks);
   const c = chip ?? alignedChip(image, landmarks, 'dlib');
   return { faceWidth: boxWidth, eyeDistance: pose.eyeDistance / scale, yaw: pose.yaw, pitch: pose.pitch, ...chipStats(c.chip, c.size) };

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { rosterOf, type AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { requireAdmin } from './auth.js';
+import type { Guards } from './auth.js';
 import { multipartError } from './image-input.js';
 import { loadInProgress, loadStudents, type LoadProgress } from '../students/loader.js';
 import { extractPhotos } from '../students/zip.js';
@@ -16,7 +17,8 @@ import { cappedLog, capRows, rowsWorkbook, type FullRowReport } from '../student
 import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { lastLoadFinished, searchStudents, studentLabels } from '../students/repository.js';
-import { pageParams, schemas } from './schemas.js';
+import { pageParams } from './schemas/common.js';
+import { loadExcelSchema, loadRowsSchema, loadStatusSchema, lookalikesSchema, reportSchema, studentsSchema, templateSchema } from './schemas/admin.js';
 import { pairingRoutes } from './pairing.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
 import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
@@ -56,16 +58,16 @@ async function receive(req: FastifyRequest, maxBytes: number, dataDir: string): 
   return up;
 }
 
-export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const guard = requireAdmin(ctx.config.adminToken);
+export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guards): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const guard = guards.admin;
   let lastProgress: LoadProgress | undefined;
   let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
   studentCardRoutes(app, ctx, guard);
 
-  app.post('/admin/load_excel', { onRequest: guard, schema: schemas.loadExcel }, async (req) => {
+  app.post('/admin/load_excel', { onRequest: guard, schema: loadExcelSchema }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');
-    const query = req.query as Record<string, unknown>;
     let upload: Upload | undefined;
     if (req.isMultipart()) {
       upload = await receive(req, ctx.config.maxUploadBytes, ctx.config.dataDir);
@@ -74,7 +76,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         throw new AppError('bad_request', 'Не приложен файл Excel (поле file)');
       }
     }
-    const force = truthy(query.force) || upload?.force === true;
+    const force = truthy(req.query.force) || upload?.force === true;
     try {
       // Over HTTP a File path is read only inside FACE_ID_DOCS (or the uploaded zip's folder): path_outside_docs otherwise.
       let photos: PhotoLocations = { photosDir: path.join(ctx.config.faceIdDocs, 'photos'), faceIdDocs: ctx.config.faceIdDocs, root: ctx.config.faceIdDocs };
@@ -111,8 +113,17 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
         log,
       });
       log.end();
-      req.log.info({ added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed, by_reason: summary.by_reason }, 'load finished');
-      lastRows = { file: summary.file, finished_at: new Date().toISOString(), total_rows: summary.total_rows, by_reason: summary.by_reason, rows: summary.rows };
+      req.log.info(
+        { added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed, by_reason: summary.by_reason },
+        'load finished',
+      );
+      lastRows = {
+        file: summary.file,
+        finished_at: new Date().toISOString(),
+        total_rows: summary.total_rows,
+        by_reason: summary.by_reason,
+        rows: summary.rows,
+      };
       return capRows(summary);
     } finally {
       if (upload) fs.rmSync(upload.dir, { recursive: true, force: true });
@@ -120,10 +131,10 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // The last load's (in this process) full row report: JSON, or ?format=xlsx as a download.
-  app.get('/admin/load_rows', { onRequest: guard, schema: { querystring: { type: 'object', properties: { format: { type: 'string', enum: ['json', 'xlsx'] } }, additionalProperties: true } } }, async (req, reply) => {
+  app.get('/admin/load_rows', { onRequest: guard, schema: loadRowsSchema }, async (req, reply) => {
     if (!lastRows) throw new AppError('not_found', 'Отчёта о загрузке нет: после запуска сервера загрузок ещё не было');
     void reply.header('cache-control', 'no-store');
-    if ((req.query as { format?: string }).format !== 'xlsx') return lastRows;
+    if (req.query.format !== 'xlsx') return lastRows;
     const name = `load_rows_${lastRows.finished_at.slice(0, 19).replace(/[T:]/g, '-')}.xlsx`;
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
@@ -132,15 +143,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // An empty sheet with the ten columns and one example row, to fill in (the README links it too).
-  app.get('/admin/template.xlsx', { onRequest: guard }, async (_req, reply) => {
+  app.get('/admin/template.xlsx', { onRequest: guard, schema: templateSchema }, async (_req, reply) => {
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="${TEMPLATE_FILE_NAME}"`)
       .send(await templateWorkbook());
   });
 
-  app.get('/admin/export_report', { onRequest: guard, schema: schemas.report }, async (req, reply) => {
-    const filter = parseReportQuery(req.query as Record<string, unknown>, localDate(ctx.clock(), ctx.config.timezone));
+  app.get('/admin/export_report', { onRequest: guard, schema: reportSchema }, async (req, reply) => {
+    const filter = parseReportQuery(req.query, localDate(ctx.clock(), ctx.config.timezone));
     const name = reportFileName(filter);
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
@@ -149,10 +160,9 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       .send(writeReport(ctx.db, filter, ctx.config.timezone));
   });
 
-  app.get('/admin/students', { onRequest: guard, schema: schemas.students }, async (req) => {
+  app.get('/admin/students', { onRequest: guard, schema: studentsSchema }, async (req) => {
     const { limit, offset } = pageParams(req.query, 200, 50);
-    const { q } = req.query as { q?: string };
-    const query = (q ?? '').trim().slice(0, 100);
+    const query = (req.query.q ?? '').trim().slice(0, 100);
     const r = await searchStudents(ctx.db, query, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
     return {
       total: r.total,
@@ -160,7 +170,7 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
   });
 
-  app.get('/admin/load_status', { onRequest: guard }, async () => {
+  app.get('/admin/load_status', { onRequest: guard, schema: loadStatusSchema }, async () => {
     const last = await lastLoadFinished(ctx.db);
     return {
       running: loadInProgress(),
@@ -177,11 +187,14 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // The roster look-alike audit: pairs the camera cannot tell apart (neither is named until a better photo is loaded).
-  app.get('/admin/lookalikes', { onRequest: guard, schema: schemas.lookalikes }, async (req) => {
+  app.get('/admin/lookalikes', { onRequest: guard, schema: lookalikesSchema }, async (req) => {
     const { limit, offset } = pageParams(req.query, 500, 100);
     const all = ctx.lookalikes.pairs();
     const pairs = all.slice(offset, offset + limit);
-    const who = await studentLabels(ctx.db, pairs.flatMap((p) => [p.a, p.b]));
+    const who = await studentLabels(
+      ctx.db,
+      pairs.flatMap((p) => [p.a, p.b]),
+    );
     return {
       total: all.length,
       pairs: pairs.map((p) => ({

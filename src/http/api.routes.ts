@@ -1,9 +1,10 @@
 // Checkpoint API: POST /api/recognize, manual passes (search + POST /api/passes), the enrolled photo for the
 // operator, today's recent passes, the page's settings.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { requireStation } from './auth.js';
+import type { Guards } from './auth.js';
 import { parseStation, readImageRequest } from './image-input.js';
 import { manualPass } from '../passes/manual.js';
 import { stripBidi } from '../spreadsheet-text.js';
@@ -12,12 +13,22 @@ import { addVerifiedFace } from '../students/added-faces.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
 import { localDate, localTime } from '../time.js';
-import { intParam, schemas } from './schemas.js';
+import { idParam, intParam } from './schemas/common.js';
+import {
+  addFaceSchema,
+  manualPassSchema,
+  recentPassesSchema,
+  recognizeSchema,
+  settingsSchema,
+  stationSearchSchema,
+  studentPhotoSchema,
+} from './schemas/checkpoint.js';
 import { InflightLimiter } from './inflight.js';
 import { readImageHeader } from '../face/image.js';
 
-export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const guard = requireStation(ctx.config.stationToken, ctx.config.adminToken);
+export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guards): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const guard = guards.station;
   const maxBytes = ctx.config.maxImageBytes;
 
   // A raw image body (curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg') is accepted too.
@@ -26,66 +37,78 @@ export function apiRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   const inflight = new InflightLimiter({ perClient: ctx.config.recognizePerClient, total: ctx.config.recognizeMaxInflight });
-  app.post('/api/recognize', { onRequest: [guard, inflight.hook], bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
-    const input = await readImageRequest(req, maxBytes);
+  app.post('/api/recognize', { schema: recognizeSchema, onRequest: [guard, inflight.hook], bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+    const input = await readImageRequest(req, req.query, req.body, maxBytes);
     // Not an image, a pixel bomb or a 1×1 dot: refused from the header, before it takes a detector's turn.
     await readImageHeader(input.bytes, ctx.config.maxImagePixels);
     return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station, client: req.ip });
   });
 
-  app.get('/api/students/:id/photo', { onRequest: guard, schema: schemas.studentPhoto }, async (req, reply) => {
-    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+  app.get('/api/students/:id/photo', { onRequest: guard, schema: studentPhotoSchema }, async (req, reply) => {
+    const id = idParam(req.params);
     const photo = await studentPhoto(ctx.db, id);
     if (!photo) throw new AppError('not_found', 'Фото студента не найдено');
     return reply.type(photo.mime).header('cache-control', 'private, max-age=300').send(Buffer.from(photo.data));
   });
 
-  app.get('/api/passes/recent', { onRequest: guard, schema: schemas.recentPasses }, async (req) => {
-    const q = req.query as { station?: string };
-    const limit = intParam(req.query, 'limit', 1, 50, 10);
+  app.get('/api/passes/recent', { onRequest: guard, schema: recentPassesSchema }, async (req) => {
+    const q = req.query;
+    const limit = intParam(q.limit, 'limit', 1, 50, 10);
     const today = localDate(ctx.clock(), ctx.config.timezone);
     const rows = await recentPasses(ctx.db, today, q.station?.trim() || null, limit);
     return {
       date: today,
       passes: rows.map((r) => ({
-        id: r.id, student_id: r.student_id, lastname: r.lastname, firstname: r.firstname, group: r.group, matricula: r.matricula,
-        station: r.station, source: r.source, time: localTime(new Date(r.timestamp), ctx.config.timezone),
+        id: r.id,
+        student_id: r.student_id,
+        lastname: r.lastname,
+        firstname: r.firstname,
+        group: r.group,
+        matricula: r.matricula,
+        station: r.station,
+        source: r.source,
+        time: localTime(new Date(r.timestamp), ctx.config.timezone),
       })),
     };
   });
 
   // Manual pass, step 1: find the student by surname / Matricula / Идентификатор (any case, ё = е).
-  app.get('/api/students', { onRequest: guard, schema: schemas.stationSearch }, async (req) => {
-    const q = String((req.query as { q: string }).q).trim();
+  app.get('/api/students', { onRequest: guard, schema: stationSearchSchema }, async (req) => {
+    const q = req.query.q.trim();
     if ([...q].length < 2) throw new AppError('bad_request', 'Введите хотя бы 2 символа для поиска');
-    const limit = intParam(req.query, 'limit', 1, 20, 10);
+    const limit = intParam(req.query.limit, 'limit', 1, 20, 10);
     const r = await searchStudents(ctx.db, q, localDate(ctx.clock(), ctx.config.timezone), limit, 0);
     return {
       total: r.total,
       students: r.students.map(({ passed_at, ...s }) => ({
-        ...s, photo_url: `/api/students/${s.id}/photo`, passed_today: passed_at ? localTime(new Date(passed_at), ctx.config.timezone) : null,
+        ...s,
+        photo_url: `/api/students/${s.id}/photo`,
+        passed_today: passed_at ? localTime(new Date(passed_at), ctx.config.timezone) : null,
       })),
     };
   });
 
   // Manual pass, step 2: the operator checked the documents; the same answer as a recognition, source `manual`.
-  app.post('/api/passes', { onRequest: guard, schema: schemas.manualPass }, async (req) => {
-    const b = req.body as { student_id: number; reason?: string | null; station?: string | null };
-    if (!Number.isSafeInteger(b.student_id)) throw new AppError('bad_request', 'Неверный student_id: нужно целое число');
+  app.post('/api/passes', { onRequest: guard, schema: manualPassSchema }, async (req) => {
+    const b = req.body;
     const reason = typeof b.reason === 'string' && stripBidi(b.reason).trim() !== '' ? stripBidi(b.reason).trim().slice(0, 200) : null;
     const station = parseStation(b.station);
     return manualPass(ctx, { studentId: b.student_id, reason, station: station === null ? null : stripBidi(station) || null });
   });
 
   // «Добавить снимок к фото студента»: after a verified admission, the captured frame becomes one more face of the student.
-  app.post('/api/students/:id/faces', { onRequest: [guard, inflight.hook], schema: schemas.studentFaces, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
-    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
-    const input = await readImageRequest(req, maxBytes);
-    await readImageHeader(input.bytes, ctx.config.maxImagePixels);
-    const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip });
-    req.log.info({ student_id: id, face_id: added.id }, 'photo added to a student');
-    return { status: 'added', message: 'Снимок добавлен к фото студента', face: added };
-  });
+  app.post(
+    '/api/students/:id/faces',
+    { onRequest: [guard, inflight.hook], schema: addFaceSchema, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 },
+    async (req) => {
+      const id = idParam(req.params);
+      const input = await readImageRequest(req, req.query, req.body, maxBytes);
+      await readImageHeader(input.bytes, ctx.config.maxImagePixels);
+      const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip });
+      req.log.info({ student_id: id, face_id: added.id }, 'photo added to a student');
+      return { status: 'added' as const, message: 'Снимок добавлен к фото студента', face: added };
+    },
+  );
 
-  app.get('/api/settings', { onRequest: guard }, async () => ({ result_fade_s: ctx.config.resultFadeS }));
+  app.get('/api/settings', { onRequest: guard, schema: settingsSchema }, () => ({ result_fade_s: ctx.config.resultFadeS }));
 }

@@ -1,6 +1,6 @@
 // Admin and station tokens: header or Bearer, compared in constant time; admin disabled without a token.
 import crypto from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
 
 const digest = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest();
@@ -32,44 +32,51 @@ export function tokenFrom(req: FastifyRequest, header: string): string | undefin
 }
 
 /**
- * Wrong tokens per client address (TRUST_PROXY makes it the real client behind a proxy): after `max`
- * wrong tokens within `windowMs` further wrong or missing tokens get 429 until the window passes. The
- * right token always passes, so one person typing wrong tokens cannot lock the stations out; guessing
- * stays hopeless anyway (generated tokens are 256 random bits, set ones at least 12 characters).
+ * Wrong tokens per client address (TRUST_PROXY makes it the real client behind a proxy), counted by
+ * @fastify/rate-limit: after `max` wrong tokens within `windowMs` further wrong tokens get 429 until the
+ * window passes. Only a wrong token counts: the right token always passes (one person typing wrong tokens
+ * cannot lock the stations out), a missing one is a 401 (a page opened before pairing), a doubled header a
+ * 400. Guessing stays hopeless anyway (generated tokens are 256 random bits, set ones at least 12 characters).
  */
-export class FailureLimiter {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly max = 10, private readonly windowMs = 5 * 60_000) {}
+export class TokenFailures {
+  private readonly counter: ReturnType<FastifyInstance['createRateLimit']>;
 
-  blocked(key: string, now = Date.now()): boolean {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list.length >= this.max;
+  /** `app` has @fastify/rate-limit registered (app.ts, `global: false`: it limits nothing else). */
+  constructor(app: FastifyInstance, max = 10, windowMs = 5 * 60_000) {
+    this.counter = app.createRateLimit({ max, timeWindow: windowMs });
   }
 
-  fail(key: string, now = Date.now()): void {
-    const list = this.failures.get(key) ?? [];
-    list.push(now);
-    this.failures.set(key, list);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
+  /** Seconds until the client may try again when it has used up its wrong tokens; undefined when it has not. */
+  async blockedFor(req: FastifyRequest): Promise<number | undefined> {
+    const r = await this.counter(req, { increment: false });
+    return !r.isAllowed && r.remaining === 0 ? Math.max(1, r.ttlInSeconds) : undefined;
+  }
+
+  async fail(req: FastifyRequest): Promise<void> {
+    await this.counter(req);
   }
 }
 
-function check(limiter: FailureLimiter, req: FastifyRequest, given: string | undefined, ok: boolean, message: string): void {
+async function check(failures: TokenFailures, req: FastifyRequest, given: string | undefined, ok: boolean, message: string): Promise<void> {
   if (ok) return;
-  if (limiter.blocked(req.ip)) throw new AppError('too_many_requests', 'Слишком много неверных токенов. Повторите через несколько минут');
   // Only a wrong token counts; a request without one (a page opened before pairing) just gets 401.
-  if (given !== undefined) limiter.fail(req.ip);
+  if (given === undefined) throw new AppError('unauthorized', message);
+  const wait = await failures.blockedFor(req);
+  if (wait !== undefined) {
+    const e = new AppError('too_many_requests', 'Слишком много неверных токенов. Повторите через несколько минут');
+    e.retryAfterS = wait;
+    throw e;
+  }
+  await failures.fail(req);
   throw new AppError('unauthorized', message);
 }
 
-/** onRequest hook for /admin/*: 403 when admin is disabled, 401 without the right token, 429 after repeated failures. */
-export function requireAdmin(adminToken: string | undefined, limiter = new FailureLimiter()) {
+/** onRequest hook for /admin/*: 403 when admin is disabled, 401 without the right token, 429 after repeated wrong ones. */
+export function requireAdmin(adminToken: string | undefined, failures: TokenFailures) {
   return async (req: FastifyRequest): Promise<void> => {
     if (!adminToken) throw new AppError('forbidden', 'Администрирование отключено: на сервере не задан ADMIN_TOKEN');
     const given = tokenFrom(req, 'x-admin-token');
-    check(limiter, req, given, given !== undefined && tokensEqual(given, adminToken), 'Нужен верный токен администратора');
+    await check(failures, req, given, given !== undefined && tokensEqual(given, adminToken), 'Нужен верный токен администратора');
   };
 }
 
@@ -83,10 +90,22 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string | undefine
  * onRequest hook for /api/*: every client needs the station token (or the admin token). Without a
  * configured station token nothing passes (the server always provisions one, see tokens.ts).
  */
-export function requireStation(stationToken: string | undefined, adminToken: string | undefined, limiter = new FailureLimiter()) {
+export function requireStation(stationToken: string | undefined, adminToken: string | undefined, failures: TokenFailures) {
   return async (req: FastifyRequest): Promise<void> => {
     const given = tokenFrom(req, 'x-station-token') ?? tokenFrom(req, 'x-admin-token');
-    const ok = given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
-    check(limiter, req, given, ok, 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках');
+    const ok =
+      given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
+    await check(failures, req, given, ok, 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках');
   };
+}
+
+/** The two token checks, sharing one count of wrong tokens per client. */
+export interface Guards {
+  admin: onRequestAsyncHookHandler;
+  station: onRequestAsyncHookHandler;
+}
+
+export function makeGuards(app: FastifyInstance, adminToken: string | undefined, stationToken: string | undefined): Guards {
+  const failures = new TokenFailures(app);
+  return { admin: requireAdmin(adminToken, failures), station: requireStation(stationToken, adminToken, failures) };
 }

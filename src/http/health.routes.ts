@@ -1,5 +1,7 @@
 // GET /api/health: liveness for anyone (status, index size); the figures behind it for the admin token.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { healthSchema } from './schemas/checkpoint.js';
 import type { AppContext } from '../context.js';
 import { pingDb } from '../db/index.js';
 import type { AnnStatus } from '../face/ann-graph.js';
@@ -29,7 +31,7 @@ export interface HealthBody {
 }
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/api/health', async (req, reply) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/health', { schema: healthSchema }, async (req, reply) => {
     const db = await pingDb(ctx.db);
     const engineReady = ctx.engine.ready;
     const body: HealthBody = {

@@ -41,8 +41,19 @@ export function parseStation(v: unknown): string | null {
   return s === '' ? null : s;
 }
 
-export async function readImageRequest(req: FastifyRequest, maxBytes: number): Promise<ImageRequest> {
-  const query = (req.query ?? {}) as Record<string, unknown>;
+/** The query of a route that takes a photo (validated by its schema). */
+export interface ImageQuery {
+  source?: string;
+  station?: string;
+}
+
+/** A field of a parsed JSON body (the schema checked only `application/json` bodies; others are Buffers). */
+function field(body: object, name: string): unknown {
+  return Object.hasOwn(body, name) ? Reflect.get(body, name) : undefined;
+}
+
+/** The photo of a request, whichever of the three ways it came: `body` is what Fastify parsed (a Buffer, a JSON object or nothing). */
+export async function readImageRequest(req: FastifyRequest, query: ImageQuery, body: unknown, maxBytes: number): Promise<ImageRequest> {
   if (req.isMultipart()) {
     let bytes: Buffer | undefined;
     const fields: Record<string, unknown> = {};
@@ -65,15 +76,17 @@ export async function readImageRequest(req: FastifyRequest, maxBytes: number): P
     if (!bytes) throw new AppError('bad_request', 'Нет изображения: приложите файл в поле image');
     return { bytes, source: parseSource(fields.source ?? query.source), station: parseStation(fields.station ?? query.station) };
   }
-  const body = req.body;
   if (Buffer.isBuffer(body)) {
     if (body.length === 0) throw new AppError('bad_request', 'Пустой запрос: изображение не получено');
     if (body.length > maxBytes) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
     return { bytes: body, source: parseSource(query.source), station: parseStation(query.station) };
   }
   if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const b = body as Record<string, unknown>;
-    return { bytes: decodeBase64Image(b.image, maxBytes), source: parseSource(b.source ?? query.source), station: parseStation(b.station ?? query.station) };
+    return {
+      bytes: decodeBase64Image(field(body, 'image'), maxBytes),
+      source: parseSource(field(body, 'source') ?? query.source),
+      station: parseStation(field(body, 'station') ?? query.station),
+    };
   }
   throw new AppError('bad_request', 'Пустой запрос: отправьте фото (multipart, поле image) или JSON {"image": "<base64>"}');
 }

@@ -1,31 +1,41 @@
-// Security headers on every response (404s and errors too) and no state change from another site's page.
+// Security headers on every response (404s and errors too: @fastify/helmet) and no state change from
+// another site's page.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
 import { AppError } from '../errors.js';
 
-const CSP = [
-  "default-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob: mediastream:",
-  "style-src 'self'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
-
+/**
+ * The pages load only their own scripts, styles and images; the camera frame is a blob: / data: URL.
+ * Helmet's defaults are kept except: no `upgrade-insecure-requests` (the admin page is also opened over
+ * plain HTTP on a LAN address) and no HSTS (a station that once saw the HTTPS address would refuse the
+ * plain-HTTP one for a year, e.g. after the certificate is removed; HTTP_REDIRECT_PORT does the upgrade).
+ */
 export function securityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html')) reply.header('content-security-policy', CSP);
-    return payload;
+  // helmet is a global plugin: registered on the root, its hooks cover every route, 404s and errors.
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'blob:', 'data:'],
+        mediaSrc: ["'self'", 'blob:', 'mediastream:'],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+  });
+  // Helmet has no Permissions-Policy: the checkpoint needs the camera, nothing needs the microphone or location.
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.header('permissions-policy', 'camera=(self), microphone=(), geolocation=()');
+    done();
   });
 }
 
@@ -46,11 +56,11 @@ function sameHost(origin: string, host: string | undefined): boolean {
  * `Origin`. Clients that send neither (curl, scripts) still need their token.
  */
 export function rejectCrossSite(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+  app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
     const site = req.headers['sec-fetch-site'];
-    if (site === 'cross-site' || site === 'same-site') throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
     const origin = req.headers.origin;
-    if (origin !== undefined && !sameHost(origin, req.host)) throw new AppError('forbidden', 'Запрос с другого сайта отклонён');
+    const foreign = site === 'cross-site' || site === 'same-site' || (origin !== undefined && !sameHost(origin, req.host));
+    done(foreign ? new AppError('forbidden', 'Запрос с другого сайта отклонён') : undefined);
   });
 }

@@ -1,6 +1,7 @@
 // The admin's student card (who, every pass of theirs, cancelled ones included, and the photos added from
 // verified admissions), pass cancellation, and the added photos themselves (view, remove).
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { PassRow } from '../db/schema.js';
@@ -8,22 +9,33 @@ import { cancelPass, findStudent, studentPasses } from '../passes/repository.js'
 import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
-import { intParam, schemas } from './schemas.js';
+import { idParam } from './schemas/common.js';
+import { addedPhotoSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema } from './schemas/admin.js';
 import { stripBidi } from '../spreadsheet-text.js';
 import { addedFacePhoto, listAddedFaces, removeAddedFace } from '../students/added-faces.js';
 
-export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: onRequestHookHandler): void {
+export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tz = ctx.config.timezone;
   const local = (ts: Date | string) => `${localDate(new Date(ts), tz)} ${localTime(new Date(ts), tz)}`;
   const passView = (p: PassRow) => ({
-    id: p.id, student_id: p.student_id, date: p.pass_date, time: localTime(new Date(p.timestamp), tz), source: p.source, source_label: sourceLabel(p.source),
-    station: p.station, reason: p.reason ?? null, distance: p.distance === null ? null : Math.round(p.distance * 1000) / 1000,
+    id: p.id,
+    student_id: p.student_id,
+    date: p.pass_date,
+    time: localTime(new Date(p.timestamp), tz),
+    source: p.source,
+    source_label: sourceLabel(p.source),
+    station: p.station,
+    reason: p.reason ?? null,
+    distance: p.distance === null ? null : Math.round(p.distance * 1000) / 1000,
     cancelled: p.cancelled_at !== null && p.cancelled_at !== undefined,
-    cancelled_time: p.cancelled_at ? local(p.cancelled_at) : null, cancelled_by: p.cancelled_by ?? null, cancel_reason: p.cancel_reason ?? null,
+    cancelled_time: p.cancelled_at ? local(p.cancelled_at) : null,
+    cancelled_by: p.cancelled_by ?? null,
+    cancel_reason: p.cancel_reason ?? null,
   });
 
-  app.get('/admin/students/:id', { onRequest: guard, schema: schemas.studentCard }, async (req, reply) => {
-    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+  app.get('/admin/students/:id', { onRequest: guard, schema: studentCardSchema }, async (req, reply) => {
+    const id = idParam(req.params);
     const s = await findStudent(ctx.db, id);
     if (!s) throw new AppError('not_found', 'Студент не найден');
     void reply.header('cache-control', 'no-store');
@@ -31,9 +43,9 @@ export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: 
   });
 
   // A pass recorded for the wrong student, or by mistake: kept with who/when/why, no longer counted.
-  app.post('/admin/passes/:id/cancel', { onRequest: guard, schema: schemas.cancelPass }, async (req) => {
-    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
-    const reason = stripBidi((req.body as { reason: string }).reason).trim();
+  app.post('/admin/passes/:id/cancel', { onRequest: guard, schema: cancelPassSchema }, async (req) => {
+    const id = idParam(req.params);
+    const reason = stripBidi(req.body.reason).trim();
     if (reason === '') throw new AppError('bad_request', 'Укажите причину отмены прохода');
     const r = await cancelPass(ctx.db, id, reason, 'admin', ctx.clock().toISOString());
     if (!r) throw new AppError('not_found', 'Проход не найден');
@@ -42,16 +54,16 @@ export function studentCardRoutes(app: FastifyInstance, ctx: AppContext, guard: 
     return { pass: passView(r.pass) };
   });
 
-  app.get('/admin/student-faces/:id/photo', { onRequest: guard, schema: schemas.studentCard }, async (req, reply) => {
-    const photo = await addedFacePhoto(ctx, intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе'));
+  app.get('/admin/student-faces/:id/photo', { onRequest: guard, schema: addedPhotoSchema }, async (req, reply) => {
+    const photo = await addedFacePhoto(ctx, idParam(req.params));
     if (!photo) throw new AppError('not_found', 'Снимок не найден');
     return reply.type('image/jpeg').header('cache-control', 'private, max-age=300').send(Buffer.from(photo));
   });
 
-  app.delete('/admin/student-faces/:id', { onRequest: guard, schema: schemas.studentCard }, async (req) => {
-    const id = intParam(req.params, 'id', 1, 2_147_483_647, undefined, 'в адресе');
+  app.delete('/admin/student-faces/:id', { onRequest: guard, schema: removeAddedPhotoSchema }, async (req) => {
+    const id = idParam(req.params);
     if (!(await removeAddedFace(ctx, id))) throw new AppError('not_found', 'Снимок не найден');
     req.log.info({ face_id: id }, 'added photo removed');
-    return { status: 'removed', id };
+    return { status: 'removed' as const, id };
   });
 }

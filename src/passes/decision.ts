@@ -20,7 +20,8 @@ export function decide(result: SearchResult | undefined, rule: MatchRule, hasLoo
   const { best, secondDistance } = result;
   if (!(best.distance <= rule.threshold)) return { match: false, reason: 'too_far', distance: best.distance, secondDistance };
   // A tie is never a match, even with MATCH_MARGIN=0: two students equally near means "not sure".
-  if (!(secondDistance - best.distance >= rule.margin) || !(secondDistance > best.distance)) return { match: false, reason: 'ambiguous', distance: best.distance, secondDistance };
+  if (!(secondDistance - best.distance >= rule.margin) || !(secondDistance > best.distance))
+    return { match: false, reason: 'ambiguous', distance: best.distance, secondDistance };
   if (hasLookalike(best.studentId)) return { match: false, reason: 'lookalike', distance: best.distance, secondDistance };
   return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
 }

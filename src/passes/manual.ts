@@ -27,8 +27,15 @@ export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promi
   });
   const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную');
   await recordAttempt(ctx.db, {
-    timestamp: now.toISOString(), status: created ? 'manual' : 'manual_already_passed', student_id: student.id, distance: null, second_distance: null,
-    faces: null, source: 'manual', station: req.station, duration_ms: 0,
+    timestamp: now.toISOString(),
+    status: created ? 'manual' : 'manual_already_passed',
+    student_id: student.id,
+    distance: null,
+    second_distance: null,
+    faces: null,
+    source: 'manual',
+    station: req.station,
+    duration_ms: 0,
   }).catch(() => undefined);
   return answer;
 }

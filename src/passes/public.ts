@@ -6,7 +6,10 @@ import { localDate, localTime } from '../time.js';
 import type { findStudent } from './repository.js';
 
 /** Only the passport's first and last characters, to compare with the document in hand. */
-export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & { passport_masked: string | null; photo_url: string };
+export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & {
+  passport_masked: string | null;
+  photo_url: string;
+};
 
 export interface PublicPass {
   id: number;
@@ -32,20 +35,46 @@ export type PassAnswer = {
 
 export function publicPass(p: PassRow, timeZone: string): PublicPass {
   const ts = new Date(p.timestamp);
-  return { id: p.id, timestamp: ts.toISOString(), date: localDate(ts, timeZone), time: localTime(ts, timeZone), source: p.source, station: p.station, reason: p.reason ?? null };
+  return {
+    id: p.id,
+    timestamp: ts.toISOString(),
+    date: localDate(ts, timeZone),
+    time: localTime(ts, timeZone),
+    source: p.source,
+    station: p.station,
+    reason: p.reason ?? null,
+  };
 }
 
 export function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStudent>>>): PublicStudent {
   return {
-    id: s.id, matricula: s.matricula, lastname: s.lastname, firstname: s.firstname, lotin: s.lotin, group: s.group, identifier: s.identifier,
+    id: s.id,
+    matricula: s.matricula,
+    lastname: s.lastname,
+    firstname: s.firstname,
+    lotin: s.lotin,
+    group: s.group,
+    identifier: s.identifier,
     passport_masked: s.passport_number ? maskPassport(s.passport_number) : null,
     photo_url: `/api/students/${s.id}/photo`,
   };
 }
 
 /** The answer for a recorded (created) or found (already there) first pass of the day. */
-export function passAnswer(created: boolean, student: PublicStudent, pass: PublicPass, distance: number | null, quality: PassAnswer['match_quality'], okMessage: string): PassAnswer {
+export function passAnswer(
+  created: boolean,
+  student: PublicStudent,
+  pass: PublicPass,
+  distance: number | null,
+  quality: PassAnswer['match_quality'],
+  okMessage: string,
+): PassAnswer {
   const common = { student, pass, distance: distance === null ? null : Math.round(distance * 1000) / 1000, match_quality: quality };
   if (created) return { status: 'ok', message: okMessage, ...common };
-  return { status: 'already_passed', message: `Студент уже проходил сегодня (первый проход в ${pass.time.slice(0, 5)})`, first_pass_time: pass.time, ...common };
+  return {
+    status: 'already_passed',
+    message: `Студент уже проходил сегодня (первый проход в ${pass.time.slice(0, 5)})`,
+    first_pass_time: pass.time,
+    ...common,
+  };
 }

@@ -25,7 +25,11 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
   const t0 = performance.now();
   const now = ctx.clock();
   const audit: { status: string; student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null } = {
-    status: 'error', student_id: null, distance: null, second_distance: null, faces: null,
+    status: 'error',
+    student_id: null,
+    distance: null,
+    second_distance: null,
+    faces: null,
   };
   try {
     const result = await identify(ctx, req, now, audit);
@@ -36,12 +40,21 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
     throw e;
   } finally {
     await recordAttempt(ctx.db, {
-      timestamp: now.toISOString(), ...audit, source: req.source, station: req.station, duration_ms: Math.round(performance.now() - t0),
+      timestamp: now.toISOString(),
+      ...audit,
+      source: req.source,
+      station: req.station,
+      duration_ms: Math.round(performance.now() - t0),
     }).catch(() => undefined); // the audit log must never turn an answer into an error
   }
 }
 
-async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit: { student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null }): Promise<RecognizeResult> {
+async function identify(
+  ctx: AppContext,
+  req: RecognizeRequest,
+  now: Date,
+  audit: { student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null },
+): Promise<RecognizeResult> {
   const { config } = ctx;
   const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' }, { client: req.client ?? 'local' });
   const largest = described.faces[0];
@@ -56,7 +69,9 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
   if (bad === 'not_a_face') throw new AppError('no_face');
   if (bad === 'blurry') throw new AppError('face_unclear');
 
-  const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin }, (id) => ctx.lookalikes.has(id));
+  const decision = decide(ctx.index.search(largest.descriptor), { threshold: config.matchThreshold, margin: config.matchMargin }, (id) =>
+    ctx.lookalikes.has(id),
+  );
   audit.distance = decision.distance ?? null;
   const second = decision.secondDistance;
   audit.second_distance = second !== undefined && Number.isFinite(second) ? second : null;

@@ -51,13 +51,17 @@ function validDate(s: string): boolean {
 
 /** `date=` or `from`/`to` (YYYY-MM-DD, local dates), default today; `group` optional. */
 export function parseReportQuery(q: Record<string, unknown>, today: string): ReportFilter {
-  const str = (k: string) => (typeof q[k] === 'string' && (q[k] as string).trim() !== '' ? (q[k] as string).trim() : undefined);
+  const str = (k: string) => (typeof q[k] === 'string' && q[k].trim() !== '' ? q[k].trim() : undefined);
   const date = str('date');
   const from = str('from') ?? date ?? today;
   const to = str('to') ?? date ?? (str('from') ? today : from);
   if (date && (str('from') || str('to'))) throw new AppError('bad_request', 'Укажите либо date, либо from/to');
-  for (const [k, v] of [['from', from], ['to', to]] as const) {
-    if (!validDate(v)) throw new AppError('bad_request', `Неверная дата ${k === 'from' && date ? 'date' : k}=${JSON.stringify(v).slice(0, 30)}: нужен формат ГГГГ-ММ-ДД`);
+  for (const [k, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!validDate(v))
+      throw new AppError('bad_request', `Неверная дата ${k === 'from' && date ? 'date' : k}=${JSON.stringify(v).slice(0, 30)}: нужен формат ГГГГ-ММ-ДД`);
   }
   if (from > to) throw new AppError('bad_request', `Начало периода (from=${from}) позже конца (to=${to})`);
   const group = str('group');
@@ -92,14 +96,17 @@ function studentCells(r: StudentSummary): Record<(typeof STUDENT_COLUMNS)[number
 }
 
 const byGroupAndName = (a: AbsentRow, b: AbsentRow) =>
-  (a.group ?? '').localeCompare(b.group ?? '', 'ru') || a.lastname.localeCompare(b.lastname, 'ru') || a.firstname.localeCompare(b.firstname, 'ru') || a.id - b.id;
+  (a.group ?? '').localeCompare(b.group ?? '', 'ru') ||
+  a.lastname.localeCompare(b.lastname, 'ru') ||
+  a.firstname.localeCompare(b.firstname, 'ru') ||
+  a.id - b.id;
 
 export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Readable {
   const out = new PassThrough();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   wb.creator = 'exam-face-checkin';
   const ws = wb.addWorksheet(PASSES_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = REPORT_COLUMNS.map((c) => ({ ...c })) as Partial<ExcelJS.Column>[];
+  ws.columns = REPORT_COLUMNS.map((c) => ({ ...c }));
   void (async () => {
     try {
       styleHeader(ws);
@@ -108,8 +115,12 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
         // Text from the sheet or a station is defused (t); the date and the distance are ours and stay typed.
         ws.addRow({
           ...studentCells(r),
-          datetime: localWallClock(new Date(r.timestamp), timeZone), passport_number: t(r.passport_number), source: sourceLabel(r.source), station: t(r.station),
-          reason: t(r.reason), distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
+          datetime: localWallClock(new Date(r.timestamp), timeZone),
+          passport_number: t(r.passport_number),
+          source: sourceLabel(r.source),
+          station: t(r.station),
+          reason: t(r.reason),
+          distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();
         n++;
       }
@@ -121,7 +132,7 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
       for await (const r of absentRows(db, filter)) absent.push(r);
       absent.sort(byGroupAndName);
       const wa = wb.addWorksheet(ABSENT_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
-      wa.columns = ABSENT_COLUMNS.map((c) => ({ ...c })) as Partial<ExcelJS.Column>[];
+      wa.columns = ABSENT_COLUMNS.map((c) => ({ ...c }));
       styleHeader(wa);
       for (const r of absent) {
         wa.addRow(studentCells(r)).commit();

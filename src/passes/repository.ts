@@ -4,7 +4,15 @@ import type { NewAttempt, PassRow, StudentRow, StudentSummary } from '../db/sche
 
 export type PassSource = 'camera' | 'web' | 'manual';
 
-export type PassInsert = { student_id: number; timestamp: string; pass_date: string; source: PassSource; station: string | null; distance: number | null; reason?: string | null };
+export type PassInsert = {
+  student_id: number;
+  timestamp: string;
+  pass_date: string;
+  source: PassSource;
+  station: string | null;
+  distance: number | null;
+  reason?: string | null;
+};
 
 /**
  * Records the first pass of the day, or returns the one already there. The unique key
@@ -59,7 +67,23 @@ export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> 
 export async function findStudent(db: Db, id: number): Promise<Omit<StudentRow, 'embedding' | 'search_text' | 'embedding_model' | 'face_quality'> | undefined> {
   return db
     .selectFrom('students')
-    .select(['id', 'matricula', 'lastname', 'firstname', 'lotin', 'short', 'group', 'identifier', 'date_of_birth', 'passport_number', 'file_path', 'face_score', 'face_width', 'created_at', 'updated_at'])
+    .select([
+      'id',
+      'matricula',
+      'lastname',
+      'firstname',
+      'lotin',
+      'short',
+      'group',
+      'identifier',
+      'date_of_birth',
+      'passport_number',
+      'file_path',
+      'face_score',
+      'face_width',
+      'created_at',
+      'updated_at',
+    ])
     .where('id', '=', id)
     .executeTakeFirst();
 }
@@ -106,8 +130,20 @@ export async function* reportRows(db: Db, f: ReportFilter, pageSize = 1000): Asy
       .selectFrom('passes')
       .innerJoin('students', 'students.id', 'passes.student_id')
       .select([
-        'passes.id as pass_id', 'passes.timestamp', 'passes.pass_date', 'passes.source', 'passes.station', 'passes.distance', 'passes.reason',
-        'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier', 'students.passport_number',
+        'passes.id as pass_id',
+        'passes.timestamp',
+        'passes.pass_date',
+        'passes.source',
+        'passes.station',
+        'passes.distance',
+        'passes.reason',
+        'students.matricula',
+        'students.lastname',
+        'students.firstname',
+        'students.lotin',
+        'students.group',
+        'students.identifier',
+        'students.passport_number',
       ])
       .where('passes.pass_date', '>=', f.from)
       .where('passes.pass_date', '<=', f.to)
@@ -134,9 +170,19 @@ export async function* absentRows(db: Db, f: ReportFilter, pageSize = 1000): Asy
     let q = db
       .selectFrom('students')
       .select(['students.id', 'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier'])
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('passes').select('passes.id').whereRef('passes.student_id', '=', 'students.id')
-          .where('passes.pass_date', '>=', f.from).where('passes.pass_date', '<=', f.to).where('passes.cancelled_at', 'is', null))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('passes')
+              .select('passes.id')
+              .whereRef('passes.student_id', '=', 'students.id')
+              .where('passes.pass_date', '>=', f.from)
+              .where('passes.pass_date', '<=', f.to)
+              .where('passes.cancelled_at', 'is', null),
+          ),
+        ),
+      )
       .where('students.id', '>', after);
     if (groups) q = q.where('students.group', 'in', groups);
     const rows = await q.orderBy('students.id').limit(pageSize).execute();
@@ -150,7 +196,17 @@ export async function recentPasses(db: Db, passDate: string, station: string | n
   let q = db
     .selectFrom('passes')
     .innerJoin('students', 'students.id', 'passes.student_id')
-    .select(['passes.id', 'passes.timestamp', 'passes.station', 'passes.source', 'students.id as student_id', 'students.lastname', 'students.firstname', 'students.group', 'students.matricula'])
+    .select([
+      'passes.id',
+      'passes.timestamp',
+      'passes.station',
+      'passes.source',
+      'students.id as student_id',
+      'students.lastname',
+      'students.firstname',
+      'students.group',
+      'students.matricula',
+    ])
     .where('passes.pass_date', '=', passDate)
     .where('passes.cancelled_at', 'is', null);
   if (station) q = q.where('passes.station', '=', station);

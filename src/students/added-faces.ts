@@ -47,11 +47,21 @@ export async function addVerifiedFace(ctx: AppContext, req: AddFaceRequest): Pro
   const student = await db.selectFrom('students').select(['id']).where('id', '=', req.studentId).executeTakeFirst();
   if (!student) throw new AppError('not_found', 'Студент не найден');
   // Only after a verified admission today (a manual pass, or a recognition the operator confirmed).
-  const pass = await db.selectFrom('passes').select(['id']).where('student_id', '=', req.studentId)
-    .where('pass_date', '=', localDate(now, config.timezone)).where('cancelled_at', 'is', null).executeTakeFirst();
+  const pass = await db
+    .selectFrom('passes')
+    .select(['id'])
+    .where('student_id', '=', req.studentId)
+    .where('pass_date', '=', localDate(now, config.timezone))
+    .where('cancelled_at', 'is', null)
+    .executeTakeFirst();
   if (!pass) throw new AppError('conflict', 'Снимок добавляется только после прохода студента сегодня (вручную, по документам)');
-  const held = await db.selectFrom('student_faces').select((eb) => eb.fn.countAll<number>().as('n')).where('student_id', '=', req.studentId).executeTakeFirstOrThrow();
-  if (Number(held.n) >= MAX_ADDED_FACES) throw new AppError('conflict', `У студента уже ${MAX_ADDED_FACES} добавленных снимков: лишние можно удалить на странице администратора`);
+  const held = await db
+    .selectFrom('student_faces')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('student_id', '=', req.studentId)
+    .executeTakeFirstOrThrow();
+  if (Number(held.n) >= MAX_ADDED_FACES)
+    throw new AppError('conflict', `У студента уже ${MAX_ADDED_FACES} добавленных снимков: лишние можно удалить на странице администратора`);
 
   const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' }, { client: req.client });
   const largest = described.faces[0];
@@ -73,24 +83,47 @@ export async function addVerifiedFace(ctx: AppContext, req: AddFaceRequest): Pro
   const own = ctx.index.distanceTo(req.studentId, descriptor);
 
   const photo = await faceThumbnail(req.bytes, largest.box);
-  const row = await db.insertInto('student_faces').values({
-    student_id: req.studentId, embedding: encodeEmbedding(descriptor), embedding_model: ctx.engine.model.id, photo, source: Buffer.from(req.bytes),
-    face_quality: largest.quality ? JSON.stringify(largest.quality) : null, added_at: now.toISOString(), added_by: req.station, pass_id: pass.id,
-  }).returning(['id']).executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('student_faces')
+    .values({
+      student_id: req.studentId,
+      embedding: encodeEmbedding(descriptor),
+      embedding_model: ctx.engine.model.id,
+      photo,
+      source: Buffer.from(req.bytes),
+      face_quality: largest.quality ? JSON.stringify(largest.quality) : null,
+      added_at: now.toISOString(),
+      added_by: req.station,
+      pass_id: pass.id,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
   ctx.index.addFace(req.studentId, row.id, descriptor);
   await bumpIndexGeneration(db);
   return {
-    id: row.id, student_id: req.studentId, added: `${localDate(now, config.timezone)} ${localTime(now, config.timezone)}`, added_by: req.station,
-    photo_url: `/admin/student-faces/${row.id}/photo`, distance_to_own: own === undefined ? null : Math.round(own * 1000) / 1000,
+    id: row.id,
+    student_id: req.studentId,
+    added: `${localDate(now, config.timezone)} ${localTime(now, config.timezone)}`,
+    added_by: req.station,
+    photo_url: `/admin/student-faces/${row.id}/photo`,
+    distance_to_own: own === undefined ? null : Math.round(own * 1000) / 1000,
   };
 }
 
 /** A student's added photos, oldest first (the admin's student card). */
 export async function listAddedFaces(ctx: AppContext, studentId: number): Promise<AddedFace[]> {
-  const rows = await ctx.db.selectFrom('student_faces').select(['id', 'student_id', 'added_at', 'added_by']).where('student_id', '=', studentId).orderBy('id').execute();
+  const rows = await ctx.db
+    .selectFrom('student_faces')
+    .select(['id', 'student_id', 'added_at', 'added_by'])
+    .where('student_id', '=', studentId)
+    .orderBy('id')
+    .execute();
   const tz = ctx.config.timezone;
   return rows.map((r) => ({
-    id: r.id, student_id: r.student_id, added: `${localDate(new Date(r.added_at), tz)} ${localTime(new Date(r.added_at), tz)}`, added_by: r.added_by,
+    id: r.id,
+    student_id: r.student_id,
+    added: `${localDate(new Date(r.added_at), tz)} ${localTime(new Date(r.added_at), tz)}`,
+    added_by: r.added_by,
     photo_url: `/admin/student-faces/${r.id}/photo`,
   }));
 }

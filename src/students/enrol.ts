@@ -53,7 +53,15 @@ export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, keepPhoto
 
 function roundAll(q: FaceQuality): FaceQuality {
   const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { faceWidth: r(q.faceWidth), eyeDistance: r(q.eyeDistance), yaw: r(q.yaw), pitch: r(q.pitch), sharpness: r(q.sharpness), brightness: r(q.brightness), clipped: r(q.clipped) };
+  return {
+    faceWidth: r(q.faceWidth),
+    eyeDistance: r(q.eyeDistance),
+    yaw: r(q.yaw),
+    pitch: r(q.pitch),
+    sharpness: r(q.sharpness),
+    brightness: r(q.brightness),
+    clipped: r(q.clipped),
+  };
 }
 
 /**

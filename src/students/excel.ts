@@ -53,9 +53,9 @@ function cellText(v: ExcelJS.CellValue): string | number | Date | boolean | null
   if ('error' in v) return { error: String(v.error) };
   if ('formula' in v || 'sharedFormula' in v) {
     const r = (v as ExcelJS.CellFormulaValue).result;
-    return r === undefined ? null : cellText(r as ExcelJS.CellValue);
+    return r === undefined ? null : cellText(r);
   }
-  if ('text' in v) return cellText((v as ExcelJS.CellHyperlinkValue).text);
+  if ('text' in v) return cellText(v.text);
   return null;
 }
 
@@ -183,7 +183,11 @@ export function readStudentSheet(wb: ExcelJS.Workbook): Sheet {
     if (dobRaw !== null && dobRaw !== undefined && !(typeof dobRaw === 'string' && dobRaw.trim() === '')) {
       const iso = parseDate(dobRaw);
       if (iso) date_of_birth = iso;
-      else errors.push({ reason: 'bad_date', message: `неверная дата рождения «${dobRaw instanceof Date ? 'дата' : String(typeof dobRaw === 'object' ? dobRaw.error : dobRaw)}»: нужна дата Excel или дд.мм.гггг` });
+      else
+        errors.push({
+          reason: 'bad_date',
+          message: `неверная дата рождения «${dobRaw instanceof Date ? 'дата' : String(typeof dobRaw === 'object' ? dobRaw.error : dobRaw)}»: нужна дата Excel или дд.мм.гггг`,
+        });
     }
     const parsed: SheetRow = {
       row: r,

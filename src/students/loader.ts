@@ -130,7 +130,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     if (r.status === 'skipped') counts.skipped++;
     if (r.status === 'failed') counts.failed++;
     if (r.status !== 'warning') done++;
-    (r.status === 'warning' || r.status === 'failed' ? log.warn : log.info)(`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
+    log[r.status === 'warning' || r.status === 'failed' ? 'warn' : 'info'](`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
   };
   // Rows finished before the photo stage (skips, sheet errors) are not photo work: `processed` counts only the rest.
   let queued = 0;
@@ -157,7 +157,13 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     const ids = [row.matricula ? `m:${row.matricula}` : '', row.identifier ? `i:${row.identifier}` : ''].filter(Boolean);
     const earlier = ids.map((k) => firstRowOf.get(k)).find((r) => r !== undefined);
     if (earlier !== undefined) {
-      report({ row: row.row, matricula: row.matricula, status: 'skipped', reason: 'duplicate', message: `повтор: тот же Matricula или Идентификатор уже в строке ${earlier}` });
+      report({
+        row: row.row,
+        matricula: row.matricula,
+        status: 'skipped',
+        reason: 'duplicate',
+        message: `повтор: тот же Matricula или Идентификатор уже в строке ${earlier}`,
+      });
       continue;
     }
     for (const k of ids) firstRowOf.set(k, row.row);
@@ -165,17 +171,36 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     if (row.passport_number) {
       const same = passportRow.get(row.passport_number);
       if (same === undefined) passportRow.set(row.passport_number, row.row);
-      else report({ row: row.row, matricula: row.matricula, status: 'warning', reason: 'duplicate_passport', message: `номер паспорта ${maskPassport(row.passport_number)} уже в строке ${same}: проверьте таблицу` });
+      else
+        report({
+          row: row.row,
+          matricula: row.matricula,
+          status: 'warning',
+          reason: 'duplicate_passport',
+          message: `номер паспорта ${maskPassport(row.passport_number)} уже в строке ${same}: проверьте таблицу`,
+        });
     }
     const byM = row.matricula ? keys.byMatricula.get(row.matricula) : undefined;
     const byI = row.identifier ? keys.byIdentifier.get(row.identifier) : undefined;
     if (byM !== undefined && byI !== undefined && byM !== byI) {
-      report({ row: row.row, matricula: row.matricula, status: 'failed', reason: 'conflict', message: 'Matricula и Идентификатор принадлежат двум разным студентам в базе' });
+      report({
+        row: row.row,
+        matricula: row.matricula,
+        status: 'failed',
+        reason: 'conflict',
+        message: 'Matricula и Идентификатор принадлежат двум разным студентам в базе',
+      });
       continue;
     }
     const existingId = byM ?? byI;
     if (existingId !== undefined && !opts.force) {
-      report({ row: row.row, matricula: row.matricula, status: 'skipped', reason: 'exists', message: 'студент уже в базе (перезаписать: --force или «Перезаписать существующих»)' });
+      report({
+        row: row.row,
+        matricula: row.matricula,
+        status: 'skipped',
+        reason: 'exists',
+        message: 'студент уже в базе (перезаписать: --force или «Перезаписать существующих»)',
+      });
       continue;
     }
     if (!row.file_path) {
@@ -229,7 +254,16 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     try {
       face = await enrolFace(engine, bytes, true);
     } catch (e) {
-      if (isAppError(e) && (e.code === 'bad_image' || e.code === 'image_too_large' || e.code === 'image_too_small' || e.code === 'no_face' || e.code === 'face_too_small' || e.code === 'face_unclear')) return fail(e.code, `${e.message}: ${row.file_path}`);
+      if (
+        isAppError(e) &&
+        (e.code === 'bad_image' ||
+          e.code === 'image_too_large' ||
+          e.code === 'image_too_small' ||
+          e.code === 'no_face' ||
+          e.code === 'face_too_small' ||
+          e.code === 'face_unclear')
+      )
+        return fail(e.code, `${e.message}: ${row.file_path}`);
       throw e;
     }
     const warnings: RowReport[] = [];
@@ -245,7 +279,14 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     batch.push({
       sheet: row,
       existingId: item.existingId,
-      data: { ...fields, embedding: encodeEmbedding(face.descriptor), embedding_model: opts.roster.modelId, face_score: face.score, face_width: face.width, face_quality: face.qualityJson },
+      data: {
+        ...fields,
+        embedding: encodeEmbedding(face.descriptor),
+        embedding_model: opts.roster.modelId,
+        face_score: face.score,
+        face_width: face.width,
+        face_quality: face.qualityJson,
+      },
       photo: face.photo,
       warnings,
     });
@@ -277,7 +318,13 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   );
   await flush();
   const faceSeconds = (performance.now() - t1) / 1000;
-  const hint = photosFound === 0 && notFoundExamples.length > 0 ? await photoLayoutHint(opts.photos, notFoundExamples.map((e) => e.path)) : undefined;
+  const hint =
+    photosFound === 0 && notFoundExamples.length > 0
+      ? await photoLayoutHint(
+          opts.photos,
+          notFoundExamples.map((e) => e.path),
+        )
+      : undefined;
 
   // New faces are audited for look-alikes before any search can see them (here or in another instance).
   const lookalikes: LookalikeReport[] = [];
@@ -287,26 +334,41 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     lookalikesTotal = pairs.length;
     // The nearest pairs are listed (a sheet of one photo repeated could make thousands); all are stored and refused.
     const shown = pairs.slice(0, MAX_LISTED_PAIRS);
-    const who = await studentLabels(db, shown.flatMap((p) => [p.a, p.b]));
+    const who = await studentLabels(
+      db,
+      shown.flatMap((p) => [p.a, p.b]),
+    );
     const label = (id: number) => ({ id, row: changed.get(id) ?? null, ...who.get(id)!, photo_url: `/api/students/${id}/photo` });
     for (const p of shown) lookalikes.push({ distance: Math.round(p.distance * 1000) / 1000, students: [label(p.a), label(p.b)] });
     // One warning per row of this file: its nearest look-alike, and how many more it has.
     const nearest = new Map<number, { other: number; distance: number; count: number }>();
     for (const p of pairs) {
-      for (const [self, other] of [[p.a, p.b], [p.b, p.a]] as const) {
+      for (const [self, other] of [
+        [p.a, p.b],
+        [p.b, p.a],
+      ] as const) {
         if (!changed.has(self)) continue;
         const n = nearest.get(self);
         if (!n) nearest.set(self, { other, distance: p.distance, count: 1 });
         else n.count++;
       }
     }
-    const names = await studentLabels(db, [...nearest].flatMap(([self, n]) => [self, n.other]));
+    const names = await studentLabels(
+      db,
+      [...nearest].flatMap(([self, n]) => [self, n.other]),
+    );
     for (const [self, n] of nearest) {
       const otherRow = changed.get(n.other);
       const o = names.get(n.other)!;
       const whom = otherRow === undefined ? `${o.name} (${o.matricula ?? '—'})` : `строки ${otherRow} этого файла`;
       const more = n.count > 1 ? ` и ещё на ${n.count - 1}` : '';
-      report({ row: changed.get(self)!, matricula: names.get(self)!.matricula, status: 'warning', reason: 'similar_face', message: `лицо очень похоже на ${whom} (расстояние ${n.distance.toFixed(3)})${more}: камера не назовёт таких студентов, пока не загружено лучшее фото` });
+      report({
+        row: changed.get(self)!,
+        matricula: names.get(self)!.matricula,
+        status: 'warning',
+        reason: 'similar_face',
+        message: `лицо очень похоже на ${whom} (расстояние ${n.distance.toFixed(3)})${more}: камера не назовёт таких студентов, пока не загружено лучшее фото`,
+      });
     }
     await bumpIndexGeneration(db);
   } else if (todo.length > 0) {

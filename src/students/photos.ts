@@ -275,7 +275,9 @@ export async function photoLayoutHint(loc: PhotoLocations, sheetPaths: string[])
   const docs = DOCS_FOLDER;
   const sheet = sheetPaths.length ? ` В таблице File path, например: ${quoted(sheetPaths.slice(0, 3))}.` : '';
   const found = (where: string, f: Awaited<ReturnType<typeof photosUnder>>, prefix = '') =>
-    f.count === 0 ? `${where} нет ни одного фото (JPEG, PNG, WebP).` : `${where} ${f.partial ? 'не меньше ' : ''}${f.count} фото, например: ${quoted(f.examples.map((e) => prefix + e))}.`;
+    f.count === 0
+      ? `${where} нет ни одного фото (JPEG, PNG, WebP).`
+      : `${where} ${f.partial ? 'не меньше ' : ''}${f.count} фото, например: ${quoted(f.examples.map((e) => prefix + e))}.`;
   if (loc.confineTo) {
     const f = await photosUnder(loc.confineTo);
     return (

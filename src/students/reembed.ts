@@ -59,7 +59,7 @@ export class Reembedder {
   }
 
   private async run(): Promise<void> {
-    const { db, engine, roster, log } = this.deps;
+    const { db, roster, log } = this.deps;
     const model = roster.modelId;
     const stale = (await countStudents(db)) - (await countStudents(db, model));
     const total = Math.max(0, stale - this.unusable.size);
@@ -82,7 +82,10 @@ export class Reembedder {
       // Other instances reload; only when something changed (a bump would bring this instance back here too).
       if (this.written > 0) await bumpIndexGeneration(db);
       this.current.state = 'done';
-      log(this.current.failed ? 'warn' : 'info', `re-description finished: ${this.current.done - this.current.failed} of ${total} students; ${this.current.failed} without a usable stored photo (reload them from Excel)`);
+      log(
+        this.current.failed ? 'warn' : 'info',
+        `re-description finished: ${this.current.done - this.current.failed} of ${total} students; ${this.current.failed} without a usable stored photo (reload them from Excel)`,
+      );
     } catch (e) {
       this.current.state = 'failed';
       this.current.error = (e as Error).message;

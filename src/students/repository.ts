@@ -92,14 +92,28 @@ export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, n
 export type StudentData = StudentFields & FaceUpdate;
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
-export async function saveStudent(trx: Db, id: number | undefined, data: StudentData, photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined, now: string): Promise<number> {
+export async function saveStudent(
+  trx: Db,
+  id: number | undefined,
+  data: StudentData,
+  photo: { thumbnail: Uint8Array; source: Uint8Array } | undefined,
+  now: string,
+): Promise<number> {
   let studentId: number;
   const search_text = searchText(data);
   if (id === undefined) {
-    const r = await trx.insertInto('students').values({ ...data, search_text, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+    const r = await trx
+      .insertInto('students')
+      .values({ ...data, search_text, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     studentId = r.id;
   } else {
-    await trx.updateTable('students').set({ ...data, search_text, updated_at: now }).where('id', '=', id).execute();
+    await trx
+      .updateTable('students')
+      .set({ ...data, search_text, updated_at: now })
+      .where('id', '=', id)
+      .execute();
     studentId = id;
   }
   if (photo) {
@@ -114,7 +128,11 @@ export async function studentLabels(db: Db, ids: number[]): Promise<Map<number, 
   const out = new Map<number, { name: string; matricula: string | null }>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 500) {
-    const rows = await db.selectFrom('students').select(['id', 'matricula', 'identifier', 'lastname', 'firstname']).where('id', 'in', unique.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('students')
+      .select(['id', 'matricula', 'identifier', 'lastname', 'firstname'])
+      .where('id', 'in', unique.slice(i, i + 500))
+      .execute();
     for (const r of rows) out.set(r.id, { name: `${r.lastname} ${r.firstname}`, matricula: r.matricula ?? r.identifier });
   }
   for (const id of unique) if (!out.has(id)) out.set(id, { name: `#${id}`, matricula: null });
@@ -163,13 +181,28 @@ export interface StudentListItem extends StudentSummary {
 }
 
 /** Students whose name, group or ids contain `query` (any case), with today's first pass if any. */
-export async function searchStudents(db: Db, query: string, passDate: string, limit: number, offset: number): Promise<{ total: number; students: StudentListItem[] }> {
+export async function searchStudents(
+  db: Db,
+  query: string,
+  passDate: string,
+  limit: number,
+  offset: number,
+): Promise<{ total: number; students: StudentListItem[] }> {
   const needle = `%${foldForSearch(query).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const base = db.selectFrom('students').$if(query !== '', (q) => q.where(sql<boolean>`search_text like ${needle} escape '\\'`));
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const students = await base
     .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate).on('passes.cancelled_at', 'is', null))
-    .select(['students.id', 'students.matricula', 'students.lastname', 'students.firstname', 'students.lotin', 'students.group', 'students.identifier', 'passes.timestamp as passed_at'])
+    .select([
+      'students.id',
+      'students.matricula',
+      'students.lastname',
+      'students.firstname',
+      'students.lotin',
+      'students.group',
+      'students.identifier',
+      'passes.timestamp as passed_at',
+    ])
     .orderBy('students.lastname')
     .orderBy('students.firstname')
     .orderBy('students.id')
@@ -195,13 +228,20 @@ export async function saveLookalikes(db: Db, model: string, ids: number[] | 'all
     else {
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
-        await trx.deleteFrom('lookalikes').where((eb) => eb.or([eb('student_id', 'in', chunk), eb('other_id', 'in', chunk)])).execute();
+        await trx
+          .deleteFrom('lookalikes')
+          .where((eb) => eb.or([eb('student_id', 'in', chunk), eb('other_id', 'in', chunk)]))
+          .execute();
       }
       await trx.deleteFrom('lookalikes').where('model', '<>', model).execute();
     }
     for (let i = 0; i < pairs.length; i += 500) {
       const rows = pairs.slice(i, i + 500).map((p) => ({ student_id: p.a, other_id: p.b, distance: p.distance, model }));
-      await trx.insertInto('lookalikes').values(rows).onConflict((oc) => oc.columns(['student_id', 'other_id']).doUpdateSet({ distance: (eb) => eb.ref('excluded.distance'), model })).execute();
+      await trx
+        .insertInto('lookalikes')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['student_id', 'other_id']).doUpdateSet({ distance: (eb) => eb.ref('excluded.distance'), model }))
+        .execute();
     }
     await setMeta(trx, 'lookalike_audit', auditKey(model, radius));
   });

@@ -55,7 +55,10 @@ const rank = (r: RowReport) => (r.status === 'failed' ? 0 : r.status === 'warnin
 export function capRows(s: LoadSummary, limit = LISTED_ROWS): HttpLoadSummary {
   const base = { rows_total: s.rows.length, rows_truncated: s.rows.length > limit, rows_url: ROWS_URL };
   if (s.rows.length <= limit) return { ...s, ...base };
-  const picked = s.rows.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).slice(0, limit);
+  const picked = s.rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .slice(0, limit);
   return { ...s, ...base, rows: picked.sort((a, b) => a.i - b.i).map((x) => x.r) };
 }
 
@@ -96,7 +99,14 @@ export function rowsWorkbook(report: FullRowReport): Readable {
       ws.getRow(1).commit();
       for (const [i, r] of report.rows.entries()) {
         // Matricula and the messages carry the sheet's own text: defused like the pass report.
-        ws.addRow({ row: r.row, matricula: safeCellText(r.matricula), status: STATUS_TEXT[r.status] ?? r.status, reason_text: reasonText(r.reason), reason: r.reason, message: safeCellText(r.message) }).commit();
+        ws.addRow({
+          row: r.row,
+          matricula: safeCellText(r.matricula),
+          status: STATUS_TEXT[r.status] ?? r.status,
+          reason_text: reasonText(r.reason),
+          reason: r.reason,
+          message: safeCellText(r.message),
+        }).commit();
         if (i % 1000 === 999) await new Promise((res) => setImmediate(res));
       }
       ws.commit();

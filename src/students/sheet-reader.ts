@@ -8,10 +8,7 @@ export interface SheetJob {
   source: string | Uint8Array;
 }
 
-export type SheetReply =
-  | { rows: SheetRow[] }
-  | { done: Omit<Sheet, 'rows'> }
-  | { error: { code: ErrorCode; message: string; detail: string | undefined } };
+export type SheetReply = { rows: SheetRow[] } | { done: Omit<Sheet, 'rows'> } | { error: { code: ErrorCode; message: string; detail: string | undefined } };
 
 const workerUrl = new URL('./sheet-worker.js', import.meta.url);
 

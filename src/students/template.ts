@@ -16,7 +16,13 @@ interface ColumnHelp {
 
 /** One entry per column of COLUMNS (the loader's own list: the template cannot drift from it). */
 const HELP: Record<Field, ColumnHelp> = {
-  matricula: { example: '00012345', width: 13, text: true, required: 'да, или Идентификатор', help: 'номер студента; ведущие нули сохраняются. Строка без Matricula и без Идентификатора пропускается' },
+  matricula: {
+    example: '00012345',
+    width: 13,
+    text: true,
+    required: 'да, или Идентификатор',
+    help: 'номер студента; ведущие нули сохраняются. Строка без Matricula и без Идентификатора пропускается',
+  },
   lastname: { example: 'Иванова', width: 16, required: 'да, или Firstname', help: 'фамилия' },
   firstname: { example: 'Анна', width: 14, required: 'да, или Lastname', help: 'имя' },
   lotin: { example: 'Ivanova Anna', width: 18, required: 'нет', help: 'имя латиницей (как в документах)' },
@@ -24,7 +30,13 @@ const HELP: Record<Field, ColumnHelp> = {
   group: { example: 'ИТ-21', width: 10, required: 'нет', help: 'группа: по ней фильтруется отчёт' },
   identifier: { example: '0701234567', width: 15, text: true, required: 'да, или Matricula', help: 'второй номер студента; ведущие нули сохраняются' },
   date_of_birth: { example: new Date(Date.UTC(2004, 0, 9)), width: 14, required: 'нет', help: 'дата Excel или текст дд.мм.гггг / гггг-мм-дд' },
-  passport_number: { example: 'AB1234567', width: 16, text: true, required: 'нет', help: 'номер паспорта; на пункте пропуска показывается только замаскированным' },
+  passport_number: {
+    example: 'AB1234567',
+    width: 16,
+    text: true,
+    required: 'нет',
+    help: 'номер паспорта; на пункте пропуска показывается только замаскированным',
+  },
   file_path: {
     example: 'photos/00012345.jpg',
     width: 24,
@@ -74,6 +86,7 @@ export async function templateWorkbook(): Promise<Buffer> {
     'Первый лист — студенты: первая строка — заголовки (порядок столбцов любой), дальше по студенту на строку. Строку-пример замените своими.',
     'Рядом с таблицей — папка photos с фото. Для загрузки через страницу администратора: таблица и zip-архив папки photos (или всей папки «Face ID docs»).',
     'Повторная загрузка того же файла пропускает уже загруженных (Matricula или Идентификатор уже в базе); «Перезаписать» — обновить их.',
-  ]) help.addRow({ name: line });
+  ])
+    help.addRow({ name: line });
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

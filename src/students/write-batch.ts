@@ -30,7 +30,13 @@ export async function writeBatch(db: Db, batch: Ready[], sink: { report: (r: Row
         const id = await db.transaction().execute((trx) => saveStudent(trx, r.existingId, r.data, r.photo, now));
         sink.saved(r, id);
       } catch (e) {
-        sink.report({ row: r.sheet.row, matricula: r.sheet.matricula, status: 'failed', reason: 'conflict', message: `не записано: ${(e as Error).message.slice(0, 200)}` });
+        sink.report({
+          row: r.sheet.row,
+          matricula: r.sheet.matricula,
+          status: 'failed',
+          reason: 'conflict',
+          message: `не записано: ${(e as Error).message.slice(0, 200)}`,
+        });
       }
     }
   }

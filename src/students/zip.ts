@@ -50,11 +50,14 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
             zip.readEntry();
             return;
           }
-          if (entry.uncompressedSize > limits.maxEntryBytes) throw new AppError('payload_too_large', `Файл ${path.posix.basename(name)} в архиве слишком большой`);
+          if (entry.uncompressedSize > limits.maxEntryBytes)
+            throw new AppError('payload_too_large', `Файл ${path.posix.basename(name)} в архиве слишком большой`);
           total += entry.uncompressedSize;
           if (total > limits.maxTotalBytes) throw new AppError('payload_too_large', 'Архив с фото слишком большой после распаковки');
           fs.mkdirSync(path.dirname(target), { recursive: true });
-          const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (e, s) => (e || !s ? rej(e) : res(s))));
+          const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
+            zip.openReadStream(entry, (e, s) => (e || !s ? rej(e ?? new Error(`${name}: zip entry without a stream`)) : res(s))),
+          );
           let seen = 0;
           // Sizes in the zip header can lie: count the bytes that really come out.
           const guard = new Transform({
@@ -86,7 +89,8 @@ export async function extractPhotos(zipFile: string, dest: string, limits: ZipLi
  */
 export async function checkXlsxSize(source: string | Buffer, maxBytes: number): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    const done = (err: Error | null, z?: yauzl.ZipFile) => (err || !z ? reject(new AppError('bad_excel', 'Не удалось прочитать файл Excel: нужен файл .xlsx', String(err?.message))) : resolve(z));
+    const done = (err: Error | null, z?: yauzl.ZipFile) =>
+      err || !z ? reject(new AppError('bad_excel', 'Не удалось прочитать файл Excel: нужен файл .xlsx', String(err?.message))) : resolve(z);
     if (typeof source === 'string') yauzl.open(source, { lazyEntries: true, decodeStrings: false }, done);
     else yauzl.fromBuffer(source, { lazyEntries: true, decodeStrings: false }, done);
   });

@@ -27,7 +27,8 @@ before(async () => {
   assert.ok(fs.existsSync(peopleDir) && fs.existsSync(strangersDir), `${shared} is needed (CI and development machines have it)`);
   engine = await FaceEngine.start({ workers: os.availableParallelism(), maxPixels: 40_000_000 });
   cache = fs.mkdtempSync(path.join(os.tmpdir(), 'efc-faces-'));
-  const groups = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'benchmarks/data/shared-faces-same-person.json'), 'utf8')) as { groups: string[][] }).groups;
+  const groups = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'benchmarks/data/shared-faces-same-person.json'), 'utf8')) as { groups: string[][] })
+    .groups;
   const root = new Map<string, string>();
   for (const g of groups) for (const label of g) root.set(label, g[0]!);
   const people = readSet(peopleDir);
@@ -50,8 +51,18 @@ before(async () => {
   });
   strangers.slice(0, pad).forEach((s) => wanted.push({ photo: s, purpose: 'enrol' }));
   const described = new Map([
-    ...(await describeSet(engine, peopleDir, wanted.filter((w) => isPerson.has(w.photo)), path.join(cache, 'people.jsonl'))),
-    ...(await describeSet(engine, strangersDir, wanted.filter((w) => !isPerson.has(w.photo)), path.join(cache, 'strangers.jsonl'))),
+    ...(await describeSet(
+      engine,
+      peopleDir,
+      wanted.filter((w) => isPerson.has(w.photo)),
+      path.join(cache, 'people.jsonl'),
+    )),
+    ...(await describeSet(
+      engine,
+      strangersDir,
+      wanted.filter((w) => !isPerson.has(w.photo)),
+      path.join(cache, 'strangers.jsonl'),
+    )),
   ]);
   result = scaleTrials(people, strangers.slice(0, pad), described, identity, opts);
 });

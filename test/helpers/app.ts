@@ -24,14 +24,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(tdb: TestDatabase, engine: FaceEngine, env: Record<string, string> = {}, clock: Clock = systemClock, logger: BuildOptions['logger'] = false): Promise<TestApp> {
+export async function startApp(
+  tdb: TestDatabase,
+  engine: FaceEngine,
+  env: Record<string, string> = {},
+  clock: Clock = systemClock,
+  logger: BuildOptions['logger'] = false,
+  onRoute?: BuildOptions['onRoute'],
+): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ADMIN_TOKEN, STATION_TOKEN, ...env }), database: tdb.config };
   const db = await createDb(tdb.config);
   const ctx: AppContext = { config, db, engine, index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), clock };
   await rebuildIndex(db, rosterOf(ctx));
-  const app = buildApp(ctx, { logger });
+  const app = buildApp(ctx, { logger, ...(onRoute ? { onRoute } : {}) });
   await app.ready();
-  const anon = app.inject.bind(app) as FastifyInstance['inject'];
+  const anon: FastifyInstance['inject'] = app.inject.bind(app);
   asPairedStation(app, config.stationToken ?? STATION_TOKEN);
   return {
     app,
@@ -64,12 +71,17 @@ function asPairedStation(app: FastifyInstance, token: string): void {
 }
 
 /** A multipart/form-data body by hand (what a browser's FormData sends). */
-export function multipart(parts: { name: string; filename?: string; type?: string; data: Buffer | string }[]): { body: Buffer; headers: Record<string, string> } {
+export function multipart(parts: { name: string; filename?: string; type?: string; data: Buffer | string }[]): {
+  body: Buffer;
+  headers: Record<string, string>;
+} {
   const boundary = `----efc${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disp = `form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disp}\r\n${p.filename ? `Content-Type: ${p.type ?? 'application/octet-stream'}\r\n` : ''}\r\n`));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disp}\r\n${p.filename ? `Content-Type: ${p.type ?? 'application/octet-stream'}\r\n` : ''}\r\n`),
+    );
     chunks.push(Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data));
     chunks.push(Buffer.from('\r\n'));
   }

@@ -10,7 +10,14 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(projectRoot, 'test-artifacts');
 
 /** Launches Chromium and keeps it in `browsers` (close them in `after`). `camera` null: no usable camera. */
-export async function launchChromium(browsers: Browser[], work: string, camera: Buffer | null, name: string, viewport = { width: 1280, height: 800 }, extraArgs: string[] = []): Promise<Page> {
+export async function launchChromium(
+  browsers: Browser[],
+  work: string,
+  camera: Buffer | null,
+  name: string,
+  viewport = { width: 1280, height: 800 },
+  extraArgs: string[] = [],
+): Promise<Page> {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
   const fake: string[] = [];
   if (camera) {

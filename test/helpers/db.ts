@@ -18,12 +18,15 @@ export function tempDir(prefix = 'efc-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function sqliteDatabase(): Promise<TestDatabase> {
+export function sqliteDatabase(): Promise<TestDatabase> {
   const dir = tempDir();
-  return {
+  return Promise.resolve({
     config: { kind: 'sqlite', file: path.join(dir, 'database.db') },
-    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
+    drop: () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  });
 }
 
 export async function postgresDatabase(): Promise<TestDatabase> {

@@ -31,7 +31,10 @@ export function grow(box: FaceBox, margin: number, width: number, height: number
 export async function cropFace(bytes: Buffer, box: FaceBox, margin = 0.3, quality = 92): Promise<Buffer> {
   const img = sharp(bytes).rotate();
   const { data, info } = await img.toBuffer({ resolveWithObject: true });
-  return sharp(data).extract(grow(box, margin, info.width, info.height)).jpeg({ quality }).toBuffer();
+  return sharp(data)
+    .extract(grow(box, margin, info.width, info.height))
+    .jpeg({ quality })
+    .toBuffer();
 }
 
 export type Variant = 'jpeg' | 'half' | 'double' | 'mirror' | 'jpeg40' | 'png' | 'webp' | 'exif-rotated';
@@ -44,9 +47,15 @@ export async function alter(crop: Buffer, variant: Variant): Promise<Buffer> {
     case 'jpeg':
       return crop;
     case 'half':
-      return img.resize(Math.round(meta.width! / 2)).jpeg({ quality: 90 }).toBuffer();
+      return img
+        .resize(Math.round(meta.width / 2))
+        .jpeg({ quality: 90 })
+        .toBuffer();
     case 'double':
-      return img.resize(meta.width! * 2).jpeg({ quality: 90 }).toBuffer();
+      return img
+        .resize(meta.width * 2)
+        .jpeg({ quality: 90 })
+        .toBuffer();
     case 'mirror':
       return img.flop().jpeg({ quality: 90 }).toBuffer();
     case 'jpeg40':

@@ -16,7 +16,9 @@ export async function startIdPhotoFixture(samples = [1, 3]): Promise<IdPhotoFixt
   const photos = await makeIdPhotos(engine, samples);
   const work = tempDir();
   return {
-    engine, photos, work,
+    engine,
+    photos,
+    work,
     close: async () => {
       await engine.close();
       fs.rmSync(work, { recursive: true, force: true });

@@ -15,11 +15,23 @@ export async function addStudents(app: ServedApp, students: { photo: IdPhoto; n:
   fs.mkdirSync(path.join(dir, 'photos'), { recursive: true });
   for (const s of students) fs.writeFileSync(path.join(dir, 'photos', `${s.photo.key}.jpg`), s.photo.bytes);
   const sheet = path.join(dir, 'list.xlsx');
-  await writeSheet(sheet, students.map((s) => studentRow(s.n, `${s.photo.key}.jpg`, s.over)));
+  await writeSheet(
+    sheet,
+    students.map((s) => studentRow(s.n, `${s.photo.key}.jpg`, s.over)),
+  );
   const { t, engine } = app;
   const summary = await loadStudents({
-    db: t.db, engine, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, quality: t.ctx.config.enrolQuality, maxImageBytes: 15 << 20,
-    source: sheet, fileLabel: sheet, photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: { info: () => {}, warn: () => {} },
+    db: t.db,
+    engine,
+    roster: rosterOf(t.ctx),
+    lookalikeRadius: t.ctx.config.lookalikeDistance,
+    quality: t.ctx.config.enrolQuality,
+    maxImageBytes: 15 << 20,
+    source: sheet,
+    fileLabel: sheet,
+    photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir },
+    force: false,
+    log: { info: () => {}, warn: () => {} },
   });
   assert.equal(summary.added, students.length, JSON.stringify(summary.rows));
 }

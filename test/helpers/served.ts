@@ -30,12 +30,22 @@ export async function startServedApp(samples: number[], enrolSamples: number[], 
   const people = await makeIdPhotos(engine, samples);
   const tdb = await sqliteDatabase();
   const t = await startApp(tdb, engine, env);
-  await enrol(t, engine, people.filter((p) => enrolSamples.includes(p.sample)), path.join(work, 'docs'));
+  await enrol(
+    t,
+    engine,
+    people.filter((p) => enrolSamples.includes(p.sample)),
+    path.join(work, 'docs'),
+  );
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = t.app.server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {
-    engine, tdb, t, work, people, base,
+    engine,
+    tdb,
+    t,
+    work,
+    people,
+    base,
     pair: `${base}/#pair=${STATION_TOKEN}`,
     close: async () => {
       await t.close();
@@ -51,6 +61,6 @@ export async function cameraFrame(engine: FaceEngine, p: IdPhoto, width = 480, h
   const bytes = sampleBytes(p.sample);
   const meta = await sharp(bytes).metadata();
   const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[p.face]!;
-  const r = grow(face.box, 0.5, meta.width!, meta.height!);
+  const r = grow(face.box, 0.5, meta.width, meta.height);
   return sharp(bytes).extract(r).resize(width, height, { fit: 'contain', background: '#777' }).jpeg({ quality: 92 }).toBuffer();
 }

@@ -23,8 +23,8 @@ export function startServerProcess(port: number, env: Record<string, string>): S
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const ready = (async () => {
     const deadline = Date.now() + 60_000;
     while (!/"msg":"ready"/.test(out)) {

@@ -53,7 +53,7 @@ export async function writeSheet(file: string, rows: StudentSheetRow[], header: 
         cell.value = v.value;
         cell.numFmt = v.numFmt;
       } else if (v && typeof v === 'object' && 'formula' in v) {
-        cell.value = { formula: v.formula, result: v.result } as ExcelJS.CellFormulaValue;
+        cell.value = { formula: v.formula, result: v.result };
       } else if (v instanceof Date) {
         cell.value = v;
         cell.numFmt = 'dd.mm.yyyy';
@@ -75,7 +75,7 @@ export function studentRow(n: number, filePath: string, over: StudentSheetRow = 
     Lotin: `Ivanova-${n} Anna`,
     Short: `Ivanova A.`,
     Group: n % 2 ? 'ИТ-21' : 'ЭК-22',
-    'Идентификатор': `0${700000000 + n}`,
+    Идентификатор: `0${700000000 + n}`,
     'Date of birth': '09.01.2004',
     'Passport number': `AB0${1234560 + n}`,
     'File path': filePath,
@@ -90,8 +90,17 @@ export async function enrol(app: TestApp, engine: FaceEngine, photos: IdPhoto[],
   const sheet = path.join(dir, 'list.xlsx');
   await writeSheet(sheet, [...photos.map((p, i) => studentRow(i, `${p.key}.jpg`)), ...extraRows]);
   const s = await loadStudents({
-    db: app.db, engine, roster: rosterOf(app.ctx), lookalikeRadius: app.ctx.config.lookalikeDistance, quality: app.ctx.config.enrolQuality, maxImageBytes: 15 << 20, source: sheet, fileLabel: sheet,
-    photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir }, force: false, log: { info: () => {}, warn: () => {} },
+    db: app.db,
+    engine,
+    roster: rosterOf(app.ctx),
+    lookalikeRadius: app.ctx.config.lookalikeDistance,
+    quality: app.ctx.config.enrolQuality,
+    maxImageBytes: 15 << 20,
+    source: sheet,
+    fileLabel: sheet,
+    photos: { photosDir: path.join(dir, 'photos'), faceIdDocs: dir },
+    force: false,
+    log: { info: () => {}, warn: () => {} },
   });
   assert.equal(s.added, photos.length + extraRows.length, JSON.stringify(s.rows));
 }

@@ -3,7 +3,7 @@
 /** Deterministic uniform [0, 1) generator (LCG). */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** A random direction of the given length (real face descriptors are 1.3–1.6 long). */

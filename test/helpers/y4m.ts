@@ -15,7 +15,9 @@ export async function writeY4m(image: Buffer, file: string, width = 640, height 
   for (let j = 0; j < height; j++) {
     for (let i = 0; i < width; i++) {
       const k = (j * width + i) * 3;
-      const r = data[k]!, g = data[k + 1]!, b = data[k + 2]!;
+      const r = data[k]!,
+        g = data[k + 1]!,
+        b = data[k + 2]!;
       y[j * width + i] = Math.max(0, Math.min(255, Math.round(0.299 * r + 0.587 * g + 0.114 * b)));
       if (j % 2 === 0 && i % 2 === 0) {
         const c = (j / 2) * (width / 2) + i / 2;

@@ -7,11 +7,17 @@ const LEGACY_MODEL_ID = 'faceapi-box';
 
 export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';
-  await db.schema.alterTable('students').addColumn('embedding_model', 'text', (c) => c.notNull().defaultTo(LEGACY_MODEL_ID)).execute();
+  await db.schema
+    .alterTable('students')
+    .addColumn('embedding_model', 'text', (c) => c.notNull().defaultTo(LEGACY_MODEL_ID))
+    .execute();
   await db.schema.alterTable('students').addColumn('face_quality', 'text').execute();
   await db.schema.createIndex('students_embedding_model_idx').on('students').column('embedding_model').execute();
   // The photo as loaded (up to 2048 px): after a model switch the descriptor is made again from it, not from the 360 px thumbnail.
-  await db.schema.alterTable('student_photos').addColumn('source', pg ? 'bytea' : 'blob').execute();
+  await db.schema
+    .alterTable('student_photos')
+    .addColumn('source', pg ? 'bytea' : 'blob')
+    .execute();
   await db.schema
     .createTable('lookalikes')
     .addColumn('student_id', 'integer', (c) => c.notNull().references('students.id').onDelete('cascade'))

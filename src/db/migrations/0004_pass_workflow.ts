@@ -4,11 +4,30 @@ import { sql, type Kysely } from 'kysely';
 import type { DbKind } from '../index.js';
 import { searchText } from '../search-text.js';
 
-export async function up(db: Kysely<any>, kind: DbKind): Promise<void> {
+/** The students columns this migration reads and writes, as they are at this point of the schema's history. */
+type StudentSearchTables = {
+  students: {
+    id: number;
+    lastname: string;
+    firstname: string;
+    lotin: string | null;
+    group: string | null;
+    matricula: string | null;
+    identifier: string | null;
+    search_text: string;
+  };
+};
+
+export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';
   const ts = pg ? sql`timestamptz` : sql`text`;
   if (pg) {
-    for (const [name, type] of [['reason', sql`text`], ['cancelled_at', ts], ['cancel_reason', sql`text`], ['cancelled_by', sql`text`]] as const) {
+    for (const [name, type] of [
+      ['reason', sql`text`],
+      ['cancelled_at', ts],
+      ['cancel_reason', sql`text`],
+      ['cancelled_by', sql`text`],
+    ] as const) {
       await db.schema.alterTable('passes').addColumn(name, type).execute();
     }
     await db.schema.alterTable('passes').dropConstraint('passes_student_day_uq').execute();
@@ -35,7 +54,13 @@ export async function up(db: Kysely<any>, kind: DbKind): Promise<void> {
     await db.schema.createIndex('passes_date_idx').on('passes').columns(['pass_date', 'timestamp']).execute();
   }
   // One first pass per student and local day among the passes that stand; a cancelled one no longer counts.
-  await db.schema.createIndex('passes_student_day_uq').on('passes').columns(['student_id', 'pass_date']).unique().where(sql.ref('cancelled_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('passes_student_day_uq')
+    .on('passes')
+    .columns(['student_id', 'pass_date'])
+    .unique()
+    .where(sql.ref('cancelled_at'), 'is', null)
+    .execute();
 
   // Extra enrolment photos of a student, added by the operator after checking documents.
   await db.schema
@@ -53,6 +78,12 @@ export async function up(db: Kysely<any>, kind: DbKind): Promise<void> {
     .execute();
   await db.schema.createIndex('student_faces_student_idx').on('student_faces').column('student_id').execute();
 
-  const rows = await db.selectFrom('students').select(['id', 'lastname', 'firstname', 'lotin', 'group', 'matricula', 'identifier']).execute();
-  for (const r of rows) await db.updateTable('students').set({ search_text: searchText(r) }).where('id', '=', r.id).execute();
+  const studentsDb = db.withTables<StudentSearchTables>();
+  const rows = await studentsDb.selectFrom('students').select(['id', 'lastname', 'firstname', 'lotin', 'group', 'matricula', 'identifier']).execute();
+  for (const r of rows)
+    await studentsDb
+      .updateTable('students')
+      .set({ search_text: searchText(r) })
+      .where('id', '=', r.id)
+      .execute();
 }

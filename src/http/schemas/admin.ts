@@ -1,0 +1,241 @@
+// Schemas of the admin routes (/admin/*, admin token): loading the roster, reports, students, pairing.
+import { Type } from '@fastify/type-provider-typebox';
+import { adminOnly, Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PublicStudent, Text, Choice } from './common.js';
+import { StudentListItem } from './checkpoint.js';
+
+const tags = ['Администрирование'];
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const xlsxFile = (description: string) => ({ description, content: { [XLSX]: { schema: Binary(description) } } });
+const page = (max: number, dflt: number) => ({
+  limit: Type.Optional(Digits(`Сколько (1–${max}, по умолчанию ${dflt})`)),
+  offset: Type.Optional(Digits('С какой записи (0–1000000)')),
+});
+
+const RowReport = Type.Object({
+  row: Type.Integer({ description: 'Номер строки в Excel' }),
+  matricula: Nullable(Type.String()),
+  status: Choice(['skipped', 'failed', 'warning']),
+  reason: Type.String({ description: 'Код причины (exists, missing_id, file_not_found, no_face, similar_face, …)' }),
+  message: Type.String(),
+});
+
+const ByReason = Type.Record(Type.String(), Type.Integer(), { description: 'Сколько строк закончилось каждой причиной' });
+
+const LoadSummary = Type.Object({
+  file: Type.String(),
+  total_rows: Type.Integer(),
+  added: Type.Integer(),
+  updated: Type.Integer(),
+  skipped: Type.Integer(),
+  failed: Type.Integer(),
+  warnings: Type.Integer(),
+  interrupted: Type.Boolean(),
+  duration_ms: Type.Number(),
+  processed_rows: Type.Integer(),
+  photos_described: Type.Integer(),
+  photos_per_second: Type.Number(),
+  index_size: Type.Integer(),
+  rows: Type.Array(RowReport, { description: 'Первые 500 строк с замечаниями; все — в GET /admin/load_rows' }),
+  by_reason: ByReason,
+  lookalikes: Type.Array(
+    Type.Object({
+      distance: Type.Number(),
+      students: Type.Array(
+        Type.Object({ id: Type.Integer(), row: Nullable(Type.Integer()), matricula: Nullable(Type.String()), name: Type.String(), photo_url: Type.String() }),
+      ),
+    }),
+  ),
+  lookalikes_total: Type.Integer(),
+  hint: Type.Optional(Type.String()),
+  rows_total: Type.Integer(),
+  rows_truncated: Type.Boolean(),
+  rows_url: Type.String(),
+});
+
+export const loadExcelSchema = {
+  summary: 'Загрузить студентов из Excel (файл на сервере или приложенный .xlsx и .zip с фото)',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object({ force: Type.Optional(Text(10, 'Перезаписать уже загруженных: 1 / true / да')) }),
+  [DOC_BODY]: {
+    description: 'Без тела — файл FACE_ID_DOCS/list of students.xlsx на сервере; иначе multipart: file (.xlsx), photos (.zip), force',
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: { file: { type: 'string', format: 'binary' }, photos: { type: 'string', format: 'binary' }, force: { type: 'string' } },
+        },
+      },
+    },
+  },
+  response: { 200: LoadSummary, ...errors },
+};
+
+const FullRowReport = Type.Object({
+  file: Type.String(),
+  finished_at: Type.String(),
+  total_rows: Type.Integer(),
+  by_reason: ByReason,
+  rows: Type.Array(RowReport),
+});
+
+export const loadRowsSchema = {
+  summary: 'Полный построчный отчёт последней загрузки (JSON или ?format=xlsx)',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object({ format: Type.Optional(Choice(['json', 'xlsx'])) }),
+  response: {
+    200: { description: 'Отчёт', content: { 'application/json': { schema: FullRowReport }, [XLSX]: { schema: Binary('Отчёт в Excel') } } },
+    ...errors,
+  },
+};
+
+export const templateSchema = {
+  summary: 'Шаблон таблицы студентов (.xlsx)',
+  tags,
+  security: adminOnly,
+  response: { 200: xlsxFile('Пустая таблица с десятью столбцами и строкой-примером'), ...errors },
+};
+
+export const reportSchema = {
+  summary: 'Отчёт о проходах (.xlsx): за день (date) или период (from, to), по группе',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object({
+    date: Type.Optional(Text(20, 'ГГГГ-ММ-ДД (по умолчанию сегодня)')),
+    from: Type.Optional(Text(20, 'ГГГГ-ММ-ДД')),
+    to: Type.Optional(Text(20, 'ГГГГ-ММ-ДД')),
+    group: Type.Optional(Text(100)),
+  }),
+  response: { 200: xlsxFile('Листы «Проходы» и «Не прошли»'), ...errors },
+};
+
+export const studentsSchema = {
+  summary: 'Список студентов с поиском',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object({ ...page(200, 50), q: Type.Optional(Text(200, 'Фамилия, имя, группа, Matricula, Идентификатор')) }),
+  response: { 200: Type.Object({ total: Type.Integer(), students: Type.Array(StudentListItem) }), ...errors },
+};
+
+const Progress = Type.Object({
+  done: Type.Integer(),
+  total: Type.Integer(),
+  added: Type.Integer(),
+  updated: Type.Integer(),
+  skipped: Type.Integer(),
+  failed: Type.Integer(),
+  queued: Type.Integer(),
+  processed: Type.Integer(),
+});
+
+export const loadStatusSchema = {
+  summary: 'Ход загрузки, размер индекса, модель, пересчёт после смены модели',
+  tags,
+  security: adminOnly,
+  response: {
+    200: Type.Object({
+      running: Type.Boolean(),
+      progress: Nullable(Progress),
+      last_load_at: Nullable(Type.String()),
+      last_load_local: Nullable(Type.String({ description: 'То же время по часам экзаменационного центра (TIMEZONE)' })),
+      index_size: Type.Integer(),
+      face_model: Type.String(),
+      reembed: Nullable(
+        Type.Object({
+          state: Choice(['idle', 'running', 'done', 'failed']),
+          model: Type.String(),
+          done: Type.Integer(),
+          total: Type.Integer(),
+          failed: Type.Integer(),
+          error: Type.Optional(Type.String()),
+        }),
+      ),
+      lookalike_students: Type.Integer(),
+    }),
+    ...errors,
+  },
+};
+
+export const lookalikesSchema = {
+  summary: 'Пары похожих студентов, которых камера не различает (никого из пары не называем)',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object(page(500, 100)),
+  response: {
+    200: Type.Object({
+      total: Type.Integer(),
+      pairs: Type.Array(
+        Type.Object({
+          distance: Type.Number(),
+          students: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), matricula: Nullable(Type.String()), photo_url: Type.String() })),
+        }),
+      ),
+    }),
+    ...errors,
+  },
+};
+
+export const pairingSchema = {
+  summary: 'Ссылка подключения пункта пропуска (и её QR-код)',
+  tags,
+  security: adminOnly,
+  response: { 200: Type.Object({ url: Type.String(), svg: Type.String({ description: 'QR-код, SVG' }) }), ...errors },
+};
+
+const PassView = Type.Object({
+  id: Type.Integer(),
+  student_id: Type.Integer(),
+  date: Type.String(),
+  time: Type.String(),
+  source: Type.String(),
+  source_label: Type.String(),
+  station: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  distance: Nullable(Type.Number()),
+  cancelled: Type.Boolean(),
+  cancelled_time: Nullable(Type.String()),
+  cancelled_by: Nullable(Type.String()),
+  cancel_reason: Nullable(Type.String()),
+});
+
+const AddedPhoto = Type.Object({
+  id: Type.Integer(),
+  student_id: Type.Integer(),
+  added: Type.String(),
+  added_by: Nullable(Type.String()),
+  photo_url: Type.String(),
+});
+
+export const studentCardSchema = {
+  summary: 'Карточка студента: все проходы (и отменённые) и добавленные снимки',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  response: { 200: Type.Object({ student: PublicStudent, passes: Type.Array(PassView), added_photos: Type.Array(AddedPhoto) }), ...errors },
+};
+
+export const cancelPassSchema = {
+  summary: 'Отменить проход (остаётся в истории с причиной)',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  body: Type.Object({ reason: Type.String({ maxLength: 200, description: 'Причина отмены' }) }),
+  response: { 200: Type.Object({ pass: PassView }), ...errors },
+};
+
+export const addedPhotoSchema = {
+  summary: 'Добавленный снимок студента',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  response: { 200: Binary('JPEG'), ...errors },
+};
+
+export const removeAddedPhotoSchema = {
+  summary: 'Удалить добавленный снимок',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  response: { 200: Type.Object({ status: Type.Literal('removed'), id: Type.Integer() }), ...errors },
+};

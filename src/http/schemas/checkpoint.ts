@@ -1,0 +1,198 @@
+// Schemas of the checkpoint's routes (/api/*, station token) and of /api/health.
+import { Type } from '@fastify/type-provider-typebox';
+import { Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PassAnswer, stationOrAdmin, Text, Choice } from './common.js';
+
+const tags = ['Пункт пропуска'];
+
+const imageQuery = Type.Object({
+  source: Type.Optional(Choice(['camera', 'web', ''], { description: 'camera (снимок с камеры) или web (загруженный файл)' })),
+  station: Type.Optional(Text(100, 'Название пункта пропуска (до 64 символов)')),
+});
+
+/**
+ * A photo comes three ways: JSON with Base64 or a data URL, multipart (field `image`), or the image itself
+ * as the body. Only JSON is validated by schema (the other two are read as streams and checked by
+ * image-input.ts); the other two are documented (DOC_BODY, see docs.ts).
+ */
+const imageBody = {
+  content: {
+    'application/json': {
+      schema: Type.Object({
+        image: Type.String({ description: 'Base64 (также URL-safe) или data:image/…;base64,…' }),
+        source: Type.Optional(Nullable(Type.String())),
+        station: Type.Optional(Nullable(Type.String())),
+      }),
+    },
+  },
+};
+
+const imageDocBody = {
+  description: 'Снимок лица: JSON {"image": "<base64 или data URL>"}, multipart (поле image) или само изображение',
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        properties: { image: { type: 'string', format: 'binary' }, source: { type: 'string' }, station: { type: 'string' } },
+        description: 'Поле image (или file) с фото; необязательные поля source и station',
+      },
+    },
+    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+    'image/png': { schema: { type: 'string', format: 'binary' } },
+    'image/webp': { schema: { type: 'string', format: 'binary' } },
+    'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'JPEG, PNG или WebP' } },
+  },
+};
+
+export const recognizeSchema = {
+  summary: 'Распознать студента по снимку и записать первый проход за день',
+  tags,
+  security: stationOrAdmin,
+  querystring: imageQuery,
+  body: imageBody,
+  [DOC_BODY]: imageDocBody,
+  response: {
+    200: Type.Union([PassAnswer, Type.Object({ status: Type.Literal('not_found'), message: Type.String() })], {
+      description: 'ok — проход записан; already_passed — повторный проход за день; not_found — лицо не узнано (никого не называем, если не уверены)',
+    }),
+    ...errors,
+  },
+};
+
+export const studentPhotoSchema = {
+  summary: 'Фото студента из базы (для сверки оператором)',
+  tags,
+  security: stationOrAdmin,
+  params: IdParams,
+  response: { 200: Binary('Фото (JPEG, PNG или WebP)'), ...errors },
+};
+
+export const recentPassesSchema = {
+  summary: 'Последние проходы сегодня',
+  tags,
+  security: stationOrAdmin,
+  querystring: Type.Object({ limit: Type.Optional(Digits('Сколько (1–50, по умолчанию 10)')), station: Type.Optional(Text(100, 'Только этого пункта')) }),
+  response: {
+    200: Type.Object({
+      date: Type.String(),
+      passes: Type.Array(
+        Type.Object({
+          id: Type.Integer(),
+          student_id: Type.Integer(),
+          lastname: Type.String(),
+          firstname: Type.String(),
+          group: Nullable(Type.String()),
+          matricula: Nullable(Type.String()),
+          station: Nullable(Type.String()),
+          source: Type.String(),
+          time: Type.String(),
+        }),
+      ),
+    }),
+    ...errors,
+  },
+};
+
+export const StudentListItem = Type.Object({
+  id: Type.Integer(),
+  matricula: Nullable(Type.String()),
+  lastname: Type.String(),
+  firstname: Type.String(),
+  lotin: Nullable(Type.String()),
+  group: Nullable(Type.String()),
+  identifier: Nullable(Type.String()),
+  passed_today: Nullable(Type.String({ description: 'Время первого прохода сегодня' })),
+});
+
+export const stationSearchSchema = {
+  summary: 'Поиск студента для ручного пропуска (фамилия, Matricula, Идентификатор; ё = е)',
+  tags,
+  security: stationOrAdmin,
+  querystring: Type.Object({ q: Text(100, 'Не меньше 2 символов'), limit: Type.Optional(Digits('1–20, по умолчанию 10')) }),
+  response: {
+    200: Type.Object({ total: Type.Integer(), students: Type.Array(Type.Object({ ...StudentListItem.properties, photo_url: Type.String() })) }),
+    ...errors,
+  },
+};
+
+export const manualPassSchema = {
+  summary: 'Ручной пропуск: оператор проверил документы',
+  tags,
+  security: stationOrAdmin,
+  body: Type.Object({
+    student_id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    reason: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    station: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  }),
+  response: { 200: PassAnswer, ...errors },
+};
+
+export const addFaceSchema = {
+  summary: 'Добавить снимок к фото студента (после подтверждённого прохода сегодня)',
+  tags,
+  security: stationOrAdmin,
+  params: IdParams,
+  querystring: imageQuery,
+  body: imageBody,
+  [DOC_BODY]: imageDocBody,
+  response: {
+    200: Type.Object({
+      status: Type.Literal('added'),
+      message: Type.String(),
+      face: Type.Object({
+        id: Type.Integer(),
+        student_id: Type.Integer(),
+        added: Type.String(),
+        added_by: Nullable(Type.String()),
+        photo_url: Type.String(),
+        distance_to_own: Nullable(Type.Number()),
+      }),
+    }),
+    ...errors,
+  },
+};
+
+export const settingsSchema = {
+  summary: 'Настройки страницы пункта пропуска',
+  tags,
+  security: stationOrAdmin,
+  response: { 200: Type.Object({ result_fade_s: Type.Number({ description: 'Через сколько секунд гаснет карточка результата' }) }), ...errors },
+};
+
+const HealthBody = Type.Object(
+  {
+    status: Choice(['ok', 'degraded']),
+    index_size: Type.Integer(),
+    db: Type.Optional(Type.Boolean()),
+    database: Type.Optional(Choice(['sqlite', 'postgres'])),
+    index_backend: Type.Optional(Type.String()),
+    index_ann: Type.Optional(
+      Nullable(
+        Type.Object({
+          state: Choice(['off', 'building', 'ready', 'failed']),
+          filled: Type.Integer(),
+          total: Type.Integer(),
+          buildSeconds: Type.Optional(Type.Number()),
+          error: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
+    engine_ready: Type.Optional(Type.Boolean()),
+    engine_workers: Type.Optional(Type.Integer()),
+    engine_tensors: Type.Optional(Type.Array(Type.Integer())),
+    engine_queued: Type.Optional(Type.Integer()),
+    rss_mb: Type.Optional(Type.Integer()),
+    face_model: Type.Optional(Type.Object({ id: Type.String(), label: Type.String(), licence: Type.String() })),
+    match_threshold: Type.Optional(Type.Number()),
+    match_margin: Type.Optional(Type.Number()),
+    station_token_required: Type.Optional(Type.Boolean()),
+    timezone: Type.Optional(Type.String()),
+    uptime_s: Type.Optional(Type.Integer()),
+  },
+  { description: '200 — всё работает; 503 — база или модуль распознавания недоступны' },
+);
+
+export const healthSchema = {
+  summary: 'Состояние сервера: без токена — только status и index_size; с токеном администратора — подробности',
+  tags: ['Служебное'],
+  response: { 200: HealthBody, 503: HealthBody, '4xx': errors['4xx'] },
+};
