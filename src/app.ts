@@ -78,8 +78,9 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
   securityHeaders(app);
   rejectCrossSite(app);
   // A blocked event loop (it should never be: face work and Excel parsing run in worker threads) sheds new
-  // requests with 503 until it recovers, rather than queueing them; the concurrency caps are inflight.ts's.
-  void app.register(underPressure, { maxEventLoopDelay: 1000, customError: Overloaded });
+  // requests with 503 until it recovers (MAX_EVENT_LOOP_DELAY_MS), rather than queueing them; the
+  // concurrency caps are inflight.ts's.
+  if (ctx.config.maxEventLoopDelayMs > 0) void app.register(underPressure, { maxEventLoopDelay: ctx.config.maxEventLoopDelayMs, customError: Overloaded });
   // Counts wrong tokens only (auth.ts TokenFailures); `global: false`: no other request is limited by it.
   void app.register(rateLimit, { global: false });
   void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });

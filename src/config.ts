@@ -24,6 +24,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Open HTTP connections at most (slow clients cannot hold them all). */
   maxConnections: number;
+  /** Event-loop delay (ms) beyond which new requests get 503 until it recovers (MAX_EVENT_LOOP_DELAY_MS; 0 = off). */
+  maxEventLoopDelayMs: number;
   /** Time a client has to send its whole request (REQUEST_TIMEOUT_S; raise it for huge uploads over slow links). */
   requestTimeoutMs: number;
   /** Recognitions at once from one client address / from everybody (more: 429 / 503 before the body is read). */
@@ -36,6 +38,8 @@ export interface Config {
   doorReserveMs: number;
   /** Seconds after which the checkpoint page fades a result card back to neutral (the next student never sees it). */
   resultFadeS: number;
+  /** Entry to an exam sitting opens this long before its start (SITTING_OPEN_BEFORE_MIN, minutes). */
+  sittingOpenBeforeMs: number;
   /** The `Face ID docs` folder: `list of students.xlsx` and `photos/`. */
   faceIdDocs: string;
   dataDir: string;
@@ -217,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     stationToken,
     trustProxy,
     maxConnections: num('MAX_CONNECTIONS', 512, 8, 100_000, true),
+    maxEventLoopDelayMs: num('MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000, true),
     requestTimeoutMs: Math.round(num('REQUEST_TIMEOUT_S', 120, 1, 86_400) * 1000),
     recognizePerClient: num('RECOGNIZE_PER_CLIENT', 2, 1, 1000, true),
     recognizeMaxInflight: num('RECOGNIZE_MAX_INFLIGHT', 32, 1, 10_000, true),
@@ -224,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
     recognizeWaitMs: Math.round(num('RECOGNIZE_WAIT_S', 10, 0.5, 600) * 1000),
     doorReserveMs: Math.round(num('DOOR_RESERVE_S', 120, 0, 86_400) * 1000),
     resultFadeS: num('RESULT_FADE_S', 20, 1, 3600),
+    sittingOpenBeforeMs: Math.round(num('SITTING_OPEN_BEFORE_MIN', 30, 0, 720) * 60_000),
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     model,

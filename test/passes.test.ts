@@ -157,6 +157,8 @@ test('GET /admin/export_report: token, headers, rows, leading zeros, local date 
       'Номер паспорта',
       'Способ',
       'Пункт пропуска',
+      'Экзамен',
+      'Аудитория',
       'Причина (вручную)',
       'Расстояние',
     ]);

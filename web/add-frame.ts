@@ -1,7 +1,7 @@
 // «Добавить снимок к фото студента»: after a verified admission, the camera frame becomes one more photo of the student.
 import { api, el, HttpError } from './common.js';
 import { cameraOn, capture } from './camera.js';
-import { addToCard, isCurrent, startFade } from './result-card.js';
+import { addToCard, holdFade, isCurrent, startFade } from './result-card.js';
 import { settings } from './station.js';
 
 /** `frame` (or, with none, a fresh one from the camera) is offered on the card as one more photo of student `id`. */
@@ -24,7 +24,8 @@ export function offerAddFace(id: number, frame: Blob | null, seq: number): void 
 
 async function addFace(id: number, frame: Blob | null, button: HTMLButtonElement, note: HTMLElement, seq: number): Promise<void> {
   button.disabled = true;
-  if (isCurrent(seq)) startFade(); // the operator is working with this card: it stays its full time
+  // The operator waits for the answer on this card: it stays until the answer, then its full time again.
+  if (isCurrent(seq)) holdFade();
   note.textContent = 'Снимок проверяется…';
   note.className = 'add-face-note muted';
   let error: string | null = null;

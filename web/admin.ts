@@ -5,6 +5,8 @@ import { call, downloadFile, session, setMessage, token } from './admin-api.js';
 import { upload } from './excel-upload.js';
 import { refreshStatus } from './load-status.js';
 import { loadLookalikes } from './lookalikes.js';
+import { uploadSchedule } from './schedule-upload.js';
+import { loadSittings, wireSittings } from './sittings-list.js';
 import { wireStudentDialog } from './student-card.js';
 import { searchStudents } from './student-list.js';
 
@@ -18,6 +20,7 @@ async function login(ev?: Event): Promise<void> {
     $('panel').hidden = false;
     void searchStudents();
     void loadLookalikes();
+    void loadSittings();
   } catch (e) {
     session.removeItem('efc.admin');
     $('login-form').hidden = false;
@@ -73,6 +76,7 @@ function tokenFromLink(): void {
 }
 
 wireStudentDialog();
+wireSittings();
 $('template-button').addEventListener('click', () => {
   void downloadFile('/admin/template.xlsx', 'list of students.xlsx', 'template-message').then(
     (name) => name && setMessage('template-message', `Шаблон скачан: ${name}`, 'ok'),
@@ -80,6 +84,12 @@ $('template-button').addEventListener('click', () => {
 });
 $('login-form').addEventListener('submit', (e) => void login(e));
 $('upload-form').addEventListener('submit', (e) => void upload(e));
+$('schedule-form').addEventListener('submit', (e) => void uploadSchedule(e));
+$('schedule-template-button').addEventListener('click', () => {
+  void downloadFile('/admin/schedule-template.xlsx', 'schedule.xlsx', 'schedule-template-message').then(
+    (name) => name && setMessage('schedule-template-message', `Шаблон скачан: ${name}`, 'ok'),
+  );
+});
 $('report-form').addEventListener('submit', (e) => void downloadReport(e));
 $('search-form').addEventListener('submit', (e) => void searchStudents(e));
 $('logout').addEventListener('click', () => {

@@ -1,20 +1,10 @@
-// The green (admitted) or amber (already passed today) card: who it is, the enrolled photo, the camera frame.
-import { el, protectedImage, SOURCE_LABELS } from './common.js';
+// The green (admitted) or amber (already passed) card: who it is, the exam it is for, the enrolled photo, the camera frame.
+import { el, SOURCE_LABELS } from './common.js';
 import { offerAddFace } from './add-frame.js';
-import { addToCard, isCurrent, keepUrl, show } from './result-card.js';
-import { settings } from './station.js';
+import { addStudent, field, type Student } from './card-student.js';
+import { addToCard, show } from './result-card.js';
+import { examLine, type Sitting } from './sitting-text.js';
 
-export interface Student {
-  id: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
-  photo_url: string;
-  passport_masked?: string | null;
-}
 interface Pass {
   id: number;
   date: string;
@@ -32,6 +22,8 @@ export type Admitted = {
   first_pass_time?: string;
   distance: number | null;
   match_quality?: MatchQuality;
+  /** The exam sitting of the station's room the pass is for; null or absent: the day rule. */
+  sitting?: Sitting | null;
 };
 
 /** The operator's reading of the match (the distance itself stays in the audit log and on the admin page). */
@@ -40,23 +32,14 @@ const QUALITY: Record<string, { text: string; cls: string }> = {
   borderline: { text: 'совпадение: на границе — сверьте с документом', cls: 'quality-borderline' },
 };
 
-function field(label: string, value: string | null, cls?: string): HTMLElement {
-  const row = el('div', null, `field${cls ? ` ${cls}` : ''}`);
-  row.append(el('span', label, 'field-label'), el('span', value ?? '—', 'field-value'));
-  return row;
-}
-
-function figure(caption: string): { fig: HTMLElement; img: HTMLImageElement } {
-  const fig = el('figure');
-  const img = el('img');
-  img.alt = caption;
-  fig.append(img, el('figcaption', caption));
-  return { fig, img };
-}
-
 /** «камера, Ауд. 204» — how and where the pass was recorded. */
 function passOrigin(p: Pass): string {
   return [p.source ? (SOURCE_LABELS[p.source] ?? p.source) : null, p.station].filter(Boolean).join(', ');
+}
+
+/** The exam's line on a card, when the pass belongs to a sitting; a refusal shows the room's exam as «Здесь сейчас». */
+export function addExamLine(s: Sitting | null | undefined, refused = false): void {
+  if (s) addToCard(el('div', refused ? examLine(s, 'Здесь сейчас') : examLine(s), refused ? 'exam-line exam-here' : 'exam-line'));
 }
 
 /** Shows the admitted / already-passed card for answer `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
@@ -69,38 +52,19 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   else
     show(
       'already',
-      'Студент уже проходил сегодня',
-      `Первый проход сегодня в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`,
+      // Within a sitting the rule is one pass per exam, not per day.
+      r.sitting ? 'Студент уже прошёл на этот экзамен' : 'Студент уже проходил сегодня',
+      `Первый проход${r.sitting ? '' : ' сегодня'} в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`,
       true,
     );
+  addExamLine(r.sitting);
   const quality = r.match_quality ? QUALITY[r.match_quality] : undefined;
   if (quality && r.status === 'ok') addToCard(el('div', quality.text, `quality ${quality.cls}`));
-  const body = el('div', null, 'student');
-  const photos = el('div', null, 'photos');
-  const enrolled = figure('Фото из базы');
-  photos.append(enrolled.fig);
-  if (frame) {
-    const live = figure(manualPass ? 'Снимок, который камера не узнала' : 'Снимок с камеры');
-    const url = URL.createObjectURL(frame);
-    keepUrl(url);
-    live.img.src = url;
-    photos.append(live.fig);
-  }
-  const info = el('div', null, 'info');
-  const fields = el('div', null, 'fields');
-  fields.append(field('Группа', s.group), field('Matricula (зачётка)', s.matricula), field('Идентификатор', s.identifier));
-  if (s.passport_masked) fields.append(field('Паспорт', s.passport_masked));
   // «Already passed» says its time in the hint above: not twice.
-  if (r.status === 'ok') fields.append(field('Время прохода', r.pass.time));
-  if (manualPass && r.pass.reason) fields.append(field('Причина', r.pass.reason));
-  info.append(el('div', `${s.lastname} ${s.firstname}`, 'name'), el('div', s.lotin, 'lotin'), fields);
-  body.append(photos, info);
-  addToCard(body);
+  const extra = r.status === 'ok' ? [field('Время прохода', r.pass.time)] : [];
+  if (manualPass && r.pass.reason) extra.push(field('Причина', r.pass.reason));
+  const { photo } = addStudent(s, seq, frame, manualPass ? 'Снимок, который камера не узнала' : 'Снимок с камеры', extra);
   // A verified admission (by documents, or a borderline match the operator checked) can teach the camera this face.
   if (r.status === 'ok' && (manualPass || r.match_quality === 'borderline')) offerAddFace(s.id, frame, seq);
-  const url = await protectedImage(s.photo_url, settings().token);
-  if (!url) return;
-  if (!isCurrent(seq)) return URL.revokeObjectURL(url); // a newer card is on screen
-  keepUrl(url);
-  enrolled.img.src = url;
+  await photo;
 }

@@ -6,10 +6,12 @@ import { cameraError, cameraOn, capture, startCamera, video } from './camera.js'
 import { closeManual, manual, manualButton, openManual, rememberUnmatched, searchManual, searchSoon } from './manual-pass.js';
 import { refreshRecent } from './recent-passes.js';
 import { isCurrent, loadSettings, nextCard, panel, show, showFailure, showIdle } from './result-card.js';
+import { initRoom, refreshRooms } from './room.js';
+import { isRefused, renderRefused, type Refused } from './sitting-card.js';
 import { settings } from './station.js';
 
 type FaceStatus = 'not_found' | 'no_face' | 'multiple_faces' | 'face_too_small' | 'face_unclear';
-type Result = Admitted | { status: FaceStatus; message: string };
+type Result = Admitted | Refused | { status: FaceStatus; message: string };
 
 const store = window.localStorage;
 const openBtn = $('open-camera') as HTMLButtonElement;
@@ -46,6 +48,7 @@ async function openCamera(): Promise<void> {
 async function render(r: Result, frame: Blob, seq: number): Promise<void> {
   rememberUnmatched(r.status === 'not_found' ? frame : null);
   if (r.status === 'ok' || r.status === 'already_passed') return renderAdmitted(r, frame, seq);
+  if (isRefused(r)) return renderRefused(r, frame, seq);
   if (r.status === 'not_found') {
     show('notfound', 'Лицо не найдено', 'Студента нет в базе или система не уверена. Проверьте документы', true).append(manualButton());
     return;
@@ -68,8 +71,9 @@ async function takePhoto(): Promise<void> {
     const frame = await capture();
     const form = new FormData();
     form.append('source', 'camera');
-    const { station, token } = settings();
+    const { station, room, token } = settings();
     if (station) form.append('station', station);
+    if (room) form.append('room', room);
     form.append('image', frame, 'frame.jpg');
     const r = await api<Result>('/api/recognize', { method: 'POST', body: form, token });
     if (isCurrent(seq)) await render(r, frame, seq);
@@ -96,6 +100,7 @@ function pairFromLink(): void {
   input('station-token').value = store.getItem('efc.station-token') ?? '';
   void loadSettings().then(() => show('ok', 'Пункт пропуска подключён', 'Токен сохранён в этом браузере. Нажмите «Открыть камеру»', true));
   void refreshRecent();
+  void refreshRooms();
 }
 
 for (const id of ['station', 'station-token']) {
@@ -103,11 +108,15 @@ for (const id of ['station', 'station-token']) {
   box.value = store.getItem(`efc.${id}`) ?? '';
   box.addEventListener('change', () => {
     store.setItem(`efc.${id}`, box.value.trim());
-    if (id === 'station-token') void loadSettings();
+    if (id === 'station-token') {
+      void loadSettings();
+      void refreshRooms();
+    }
     void refreshRecent();
   });
 }
 showIdle();
+initRoom();
 pairFromLink();
 // The link opened in a tab that already shows this page changes only the hash: no reload.
 window.addEventListener('hashchange', pairFromLink);

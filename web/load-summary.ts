@@ -2,6 +2,7 @@
 import { $, el } from './common.js';
 import { downloadFile } from './admin-api.js';
 import { renderPairs, type Pair } from './lookalikes.js';
+import { countReasons, countsBlock, reasonCell, reasonsList, rowsTable, statusText } from './summary-parts.js';
 
 interface RowReport {
   row: number;
@@ -54,7 +55,6 @@ const REASONS: Record<string, string> = {
   similar_face: 'лицо похоже на другого студента',
   duplicate_passport: 'номер паспорта повторяется',
 };
-const STATUSES: Record<string, string> = { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение' };
 
 function reasonText(code: string): string {
   const t = REASONS[code] ?? code;
@@ -68,54 +68,28 @@ function details(r: RowReport): string {
   return r.message;
 }
 
-/** A reason in Russian with its code as the tooltip. */
-function reasonCell(tag: 'td' | 'span', code: string): HTMLElement {
-  const c = el(tag, reasonText(code), 'reason');
-  c.title = `код: ${code}`;
-  c.dataset.code = code;
-  return c;
-}
-
 export function renderSummary(s: Summary): void {
   const box = $('summary');
-  const counts = el('div', null, 'counts');
-  for (const [label, n] of [
+  const counts = countsBlock([
     ['Строк', s.total_rows],
     ['Добавлено', s.added],
     ['Обновлено', s.updated],
     ['Пропущено', s.skipped],
     ['Ошибок', s.failed],
     ['Предупреждений', s.warnings],
-  ] as const) {
-    const c = el('div', null, 'count');
-    c.append(el('div', String(n), 'count-n'), el('div', label, 'count-label'));
-    counts.append(c);
-  }
+  ]);
   // One line per reason with its count; rows already in the base are only counted (a re-run lists 2,500 of them).
-  const byReason = s.by_reason ?? s.rows.reduce<Record<string, number>>((a, r) => ((a[r.reason] = (a[r.reason] ?? 0) + 1), a), {});
-  const reasons = el('ul', null, 'reasons');
-  for (const [code, n] of Object.entries(byReason).sort((a, b) => b[1] - a[1])) {
-    const li = el('li');
-    li.append(reasonCell('span', code), document.createTextNode(` — ${n}`));
-    if (code === 'exists') li.append(el('span', ' (чтобы загрузить их заново, отметьте «Перезаписать существующих»)', 'muted'));
-    reasons.append(li);
-  }
+  const reasons = reasonsList(s.by_reason ?? countReasons(s.rows), reasonText, (code) =>
+    code === 'exists' ? el('span', ' (чтобы загрузить их заново, отметьте «Перезаписать существующих»)', 'muted') : null,
+  );
   const listed = s.rows.filter((r) => r.reason !== 'exists');
-  const table = el('table', null, 'rows');
-  const head = el('tr');
-  for (const h of ['Строка', 'Matricula (зачётка)', 'Статус', 'Причина', 'Подробности']) head.append(el('th', h));
-  table.append(head);
-  for (const r of listed) {
-    const tr = el('tr', null, `row-${r.status}`);
-    tr.append(
-      el('td', String(r.row)),
-      el('td', r.matricula ?? '—'),
-      el('td', STATUSES[r.status] ?? r.status),
-      reasonCell('td', r.reason),
-      el('td', details(r)),
-    );
-    table.append(tr);
-  }
+  const table = rowsTable(
+    ['Строка', 'Matricula (зачётка)', 'Статус', 'Причина', 'Подробности'],
+    listed.map((r) => ({
+      status: r.status,
+      cells: [String(r.row), r.matricula ?? '—', statusText(r.status), reasonCell('td', r.reason, reasonText(r.reason)), details(r)],
+    })),
+  );
   const more = s.rows_truncated ? [el('p', `Показаны ${s.rows.length} строк из ${s.rows_total ?? '?'} (сначала ошибки). Полный список строк: `, 'muted')] : [];
   if (more[0]) {
     const b = el('button', 'скачать (.xlsx)', 'link');

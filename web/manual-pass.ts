@@ -1,9 +1,11 @@
 // Manual pass: the search panel (surname / Matricula / Идентификатор), the found students, «Пропустить вручную».
 import { $, api, el, HttpError, input, protectedImage } from './common.js';
-import { renderAdmitted, type Admitted, type Student } from './admitted-card.js';
+import { renderAdmitted, type Admitted } from './admitted-card.js';
 import { cameraOn } from './camera.js';
+import type { Student } from './card-student.js';
 import { refreshRecent } from './recent-passes.js';
 import { isCurrent, nextCard, panel, releaseCard, showIdle } from './result-card.js';
+import { isRefused, renderRefused, type Refused } from './sitting-card.js';
 import { askForToken, settings } from './station.js';
 
 interface FoundStudent extends Student {
@@ -139,16 +141,22 @@ async function passManually(s: FoundStudent, button: HTMLButtonElement): Promise
   passing = true;
   button.disabled = true;
   const seq = nextCard();
-  const { station, token } = settings();
+  const { station, room, token } = settings();
   const reason = input('manual-reason').value.trim().slice(0, 200);
   try {
-    const r = await api<Admitted>('/api/passes', {
+    const r = await api<Admitted | Refused>('/api/passes', {
       method: 'POST',
       token,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ student_id: s.id, ...(reason ? { reason } : {}), ...(station ? { station } : {}) }),
+      body: JSON.stringify({ student_id: s.id, ...(reason ? { reason } : {}), ...(station ? { station } : {}), ...(room ? { room } : {}) }),
     });
     closeManual(false);
+    // Not this room's exam (not registered, another room, none now): amber, nothing recorded.
+    if (isRefused(r)) {
+      if (isCurrent(seq)) await renderRefused(r, null, seq);
+      panel.scrollIntoView({ block: 'nearest' });
+      return;
+    }
     // The frame the camera did not recognise a moment ago is, most likely, this student's: shown, and offered as a photo.
     const held = r.status === 'ok' && unmatched && Date.now() - unmatched.at < UNMATCHED_KEEP_MS ? unmatched.frame : null;
     unmatched = null;

@@ -57,6 +57,13 @@ export function startFade(): void {
   fadeTimer = window.setTimeout(showIdle, fadeSeconds * 1000);
 }
 
+/** The operator waits on this card (a request in flight): no countdown until startFade() is called again. */
+export function holdFade(): void {
+  window.clearTimeout(fadeTimer);
+  fadeTimer = undefined;
+  panel.querySelector('.result-timer')?.remove();
+}
+
 /** Appends to the card above its countdown bar. */
 export function addToCard(...nodes: HTMLElement[]): void {
   const bar = panel.querySelector('.result-timer');

@@ -75,6 +75,29 @@ export interface PassesTable {
   cancel_reason: string | null;
   /** Who cancelled it (`admin`). */
   cancelled_by: string | null;
+  /** The exam sitting the pass was made for (migration 0005); null: a pass under the day rule. */
+  sitting_id: number | null;
+}
+
+/** One exam sitting of the schedule (migration 0005): exam, room, local date and times, the same as UTC instants. */
+export interface SittingsTable {
+  id: Generated<number>;
+  exam: string;
+  room: string;
+  /** Local date `YYYY-MM-DD` and wall-clock `HH:MM` times in TIMEZONE. */
+  sitting_date: string;
+  start_time: string;
+  end_time: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Who may sit a sitting. */
+export interface SittingStudentsTable {
+  sitting_id: number;
+  student_id: number;
 }
 
 /** Extra enrolment photos of a student, added after the operator checked documents (migration 0004). */
@@ -106,6 +129,9 @@ export interface AttemptsTable {
   source: string | null;
   station: string | null;
   duration_ms: number | null;
+  /** The station's room and its current sitting, if any (migration 0005). */
+  room: string | null;
+  sitting_id: number | null;
 }
 
 /** Small key/value table for cross-instance state (e.g. the face index generation). */
@@ -122,6 +148,8 @@ export interface Database {
   student_faces: StudentFacesTable;
   attempts: AttemptsTable;
   meta: MetaTable;
+  sittings: SittingsTable;
+  sitting_students: SittingStudentsTable;
 }
 
 export type StudentRow = Selectable<StudentsTable>;
@@ -139,3 +167,4 @@ export type NewPass = Insertable<PassesTable>;
 export type StudentFaceRow = Selectable<StudentFacesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
+export type SittingRow = Selectable<SittingsTable>;

@@ -21,6 +21,7 @@ import { pageParams } from './schemas/common.js';
 import { loadExcelSchema, loadRowsSchema, loadStatusSchema, lookalikesSchema, reportSchema, studentsSchema, templateSchema } from './schemas/admin.js';
 import { pairingRoutes } from './pairing.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
+import { scheduleRoutes } from './schedule.routes.js';
 import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
 
 interface Upload {
@@ -65,6 +66,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
   let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
   studentCardRoutes(app, ctx, guard);
+  scheduleRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: loadExcelSchema }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Guards } from './auth.js';
-import { parseStation, readImageRequest } from './image-input.js';
+import { parseRoom, parseStation, readImageRequest } from './image-input.js';
 import { manualPass } from '../passes/manual.js';
 import { stripBidi } from '../spreadsheet-text.js';
 import { searchStudents } from '../students/repository.js';
@@ -24,11 +24,13 @@ import {
   studentPhotoSchema,
 } from './schemas/checkpoint.js';
 import { InflightLimiter } from './inflight.js';
+import { roomsRoutes } from './rooms.routes.js';
 import { readImageHeader } from '../face/image.js';
 
 export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guards): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const guard = guards.station;
+  roomsRoutes(app, ctx, guard);
   const maxBytes = ctx.config.maxImageBytes;
 
   // A raw image body (curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg') is accepted too.
@@ -41,7 +43,7 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const input = await readImageRequest(req, req.query, req.body, maxBytes);
     // Not an image, a pixel bomb or a 1×1 dot: refused from the header, before it takes a detector's turn.
     await readImageHeader(input.bytes, ctx.config.maxImagePixels);
-    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station, client: req.ip });
+    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station, room: input.room, client: req.ip });
   });
 
   app.get('/api/students/:id/photo', { onRequest: guard, schema: studentPhotoSchema }, async (req, reply) => {
@@ -93,7 +95,7 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const b = req.body;
     const reason = typeof b.reason === 'string' && stripBidi(b.reason).trim() !== '' ? stripBidi(b.reason).trim().slice(0, 200) : null;
     const station = parseStation(b.station);
-    return manualPass(ctx, { studentId: b.student_id, reason, station: station === null ? null : stripBidi(station) || null });
+    return manualPass(ctx, { studentId: b.student_id, reason, station: station === null ? null : stripBidi(station) || null, room: parseRoom(b.room) });
   });
 
   // «Добавить снимок к фото студента»: after a verified admission, the captured frame becomes one more face of the student.

@@ -1,12 +1,15 @@
 // The image of a /api/recognize request: multipart field `image`, JSON Base64 / data URL, or a raw image body.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
+import { stripBidi } from '../spreadsheet-text.js';
 import type { Source } from '../passes/recognize.js';
 
 export interface ImageRequest {
   bytes: Buffer;
   source: Source | undefined;
   station: string | null;
+  /** The station's room (schedule), null when it has none. */
+  room: string | null;
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -34,6 +37,14 @@ function parseSource(v: unknown): Source | undefined {
   throw new AppError('bad_request', 'Поле source должно быть camera или web');
 }
 
+/** The station's room as the schedule names it (direction marks stripped, at most 100 characters); null for none. */
+export function parseRoom(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw new AppError('bad_request', 'Поле room должно быть строкой');
+  const s = stripBidi(v).trim().slice(0, 100);
+  return s === '' ? null : s;
+}
+
 export function parseStation(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле station должно быть строкой');
@@ -45,6 +56,7 @@ export function parseStation(v: unknown): string | null {
 export interface ImageQuery {
   source?: string;
   station?: string;
+  room?: string;
 }
 
 /** A field of a parsed JSON body (the schema checked only `application/json` bodies; others are Buffers). */
@@ -74,18 +86,24 @@ export async function readImageRequest(req: FastifyRequest, query: ImageQuery, b
       throw multipartError(e);
     }
     if (!bytes) throw new AppError('bad_request', 'Нет изображения: приложите файл в поле image');
-    return { bytes, source: parseSource(fields.source ?? query.source), station: parseStation(fields.station ?? query.station) };
+    return {
+      bytes,
+      source: parseSource(fields.source ?? query.source),
+      station: parseStation(fields.station ?? query.station),
+      room: parseRoom(fields.room ?? query.room),
+    };
   }
   if (Buffer.isBuffer(body)) {
     if (body.length === 0) throw new AppError('bad_request', 'Пустой запрос: изображение не получено');
     if (body.length > maxBytes) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
-    return { bytes: body, source: parseSource(query.source), station: parseStation(query.station) };
+    return { bytes: body, source: parseSource(query.source), station: parseStation(query.station), room: parseRoom(query.room) };
   }
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     return {
       bytes: decodeBase64Image(field(body, 'image'), maxBytes),
       source: parseSource(field(body, 'source') ?? query.source),
       station: parseStation(field(body, 'station') ?? query.station),
+      room: parseRoom(field(body, 'room') ?? query.room),
     };
   }
   throw new AppError('bad_request', 'Пустой запрос: отправьте фото (multipart, поле image) или JSON {"image": "<base64>"}');

@@ -1,21 +1,46 @@
-// Manual pass: the operator checked the student's documents and admits them by hand (no face match).
+// Manual pass: the operator checked the student's documents and admits them by hand (no face match); the
+// schedule decides as for a recognition (sitting-check.ts).
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { localDate } from '../time.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
+import { attemptSitting, checkSitting, refusalOf, sittingView, type SittingRefusal } from './sitting-check.js';
 
 export interface ManualPassRequest {
   studentId: number;
   reason: string | null;
   station: string | null;
+  /** The station's room: with a sitting open there, only its registered students pass. */
+  room?: string | null;
 }
 
-/** Records the day's first pass with source `manual` (or finds the one already there); audited like a recognition. */
-export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promise<PassAnswer> {
+/** Records the first pass of the day or sitting with source `manual` (or finds the one already there); audited like a recognition. */
+export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promise<PassAnswer | SittingRefusal> {
   const now = ctx.clock();
   const student = await findStudent(ctx.db, req.studentId);
   if (!student) throw new AppError('not_found', 'Студент не найден');
+  const verdict = await checkSitting(ctx, student.id, req.room ?? null, now);
+  const audit = (status: string) =>
+    recordAttempt(ctx.db, {
+      timestamp: now.toISOString(),
+      status,
+      student_id: student.id,
+      distance: null,
+      second_distance: null,
+      faces: null,
+      source: 'manual',
+      station: req.station,
+      duration_ms: 0,
+      room: req.room ?? null,
+      sitting_id: attemptSitting(verdict),
+    }).catch(() => undefined);
+  const refusal = refusalOf(verdict, publicStudent(student), ctx);
+  if (refusal) {
+    await audit(refusal.status);
+    return refusal;
+  }
+  const sitting = verdict.kind === 'sitting' ? verdict.sitting : null;
   const { created, pass } = await recordFirstPass(ctx.db, {
     student_id: student.id,
     timestamp: now.toISOString(),
@@ -24,18 +49,10 @@ export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promi
     station: req.station,
     distance: null,
     reason: req.reason,
+    sitting_id: sitting?.id ?? null,
   });
-  const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную');
-  await recordAttempt(ctx.db, {
-    timestamp: now.toISOString(),
-    status: created ? 'manual' : 'manual_already_passed',
-    student_id: student.id,
-    distance: null,
-    second_distance: null,
-    faces: null,
-    source: 'manual',
-    station: req.station,
-    duration_ms: 0,
-  }).catch(() => undefined);
+  const view = sitting ? sittingView(sitting, ctx.config.sittingOpenBeforeMs, ctx.config.timezone) : null;
+  const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную', view);
+  await audit(created ? 'manual' : 'manual_already_passed');
   return answer;
 }

@@ -23,10 +23,25 @@ export interface PublicPass {
   reason: string | null;
 }
 
+/** An exam sitting as the station shows it (local date and times in TIMEZONE). */
+export interface SittingView {
+  id: number;
+  exam: string;
+  room: string;
+  date: string;
+  start: string;
+  end: string;
+  /** When entry opens (SITTING_OPEN_BEFORE_MIN before the start). */
+  opens: string;
+  registered: number;
+}
+
 export type PassAnswer = {
   message: string;
   student: PublicStudent;
   pass: PublicPass;
+  /** The exam sitting the pass is for; null under the day rule (a room without a schedule today). */
+  sitting: SittingView | null;
   /** Rounded to 0.001; null for a manual pass. */
   distance: number | null;
   /** The operator's word for the match (decision.ts matchQuality); null for a manual pass. */
@@ -60,7 +75,7 @@ export function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStude
   };
 }
 
-/** The answer for a recorded (created) or found (already there) first pass of the day. */
+/** The answer for a recorded (created) or found (already there) first pass of the day or of the sitting. */
 export function passAnswer(
   created: boolean,
   student: PublicStudent,
@@ -68,13 +83,10 @@ export function passAnswer(
   distance: number | null,
   quality: PassAnswer['match_quality'],
   okMessage: string,
+  sitting: SittingView | null = null,
 ): PassAnswer {
-  const common = { student, pass, distance: distance === null ? null : Math.round(distance * 1000) / 1000, match_quality: quality };
+  const common = { student, pass, sitting, distance: distance === null ? null : Math.round(distance * 1000) / 1000, match_quality: quality };
   if (created) return { status: 'ok', message: okMessage, ...common };
-  return {
-    status: 'already_passed',
-    message: `Студент уже проходил сегодня (первый проход в ${pass.time.slice(0, 5)})`,
-    first_pass_time: pass.time,
-    ...common,
-  };
+  const already = sitting ? 'Студент уже прошёл на этот экзамен' : 'Студент уже проходил сегодня';
+  return { status: 'already_passed', message: `${already} (первый проход в ${pass.time.slice(0, 5)})`, first_pass_time: pass.time, ...common };
 }

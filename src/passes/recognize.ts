@@ -1,4 +1,5 @@
-// Recognition: photo → one face → index → decision → first pass of the local day; every attempt audited.
+// Recognition: photo → one face → index → decision → the schedule's say (sitting-check.ts) → first pass of
+// the local day or of the sitting; every attempt audited.
 import type { AppContext } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { localDate } from '../time.js';
@@ -6,6 +7,7 @@ import { decide, matchQuality } from './decision.js';
 import { unusable } from '../face/quality.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
+import { attemptSitting, checkSitting, refusalOf, sittingView, type SittingRefusal } from './sitting-check.js';
 
 export type Source = 'camera' | 'web';
 
@@ -13,24 +15,29 @@ export interface RecognizeRequest {
   bytes: Uint8Array;
   source: Source;
   station: string | null;
+  /** The station's room (its settings): with a sitting open there, only its registered students pass. */
+  room?: string | null;
   /** The client's address: its recognitions take turns with other clients' in the engine. */
   client?: string;
 }
 
-export type RecognizeResult = PassAnswer | { status: 'not_found'; message: string };
+export type RecognizeResult = PassAnswer | SittingRefusal | { status: 'not_found'; message: string };
 
 export const NOT_FOUND_MESSAGE = 'Лицо не найдено';
+
+interface Audit {
+  status: string;
+  student_id: number | null;
+  distance: number | null;
+  second_distance: number | null;
+  faces: number | null;
+  sitting_id: number | null;
+}
 
 export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise<RecognizeResult> {
   const t0 = performance.now();
   const now = ctx.clock();
-  const audit: { status: string; student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null } = {
-    status: 'error',
-    student_id: null,
-    distance: null,
-    second_distance: null,
-    faces: null,
-  };
+  const audit: Audit = { status: 'error', student_id: null, distance: null, second_distance: null, faces: null, sitting_id: null };
   try {
     const result = await identify(ctx, req, now, audit);
     audit.status = result.status;
@@ -44,17 +51,13 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
       ...audit,
       source: req.source,
       station: req.station,
+      room: req.room ?? null,
       duration_ms: Math.round(performance.now() - t0),
     }).catch(() => undefined); // the audit log must never turn an answer into an error
   }
 }
 
-async function identify(
-  ctx: AppContext,
-  req: RecognizeRequest,
-  now: Date,
-  audit: { student_id: number | null; distance: number | null; second_distance: number | null; faces: number | null },
-): Promise<RecognizeResult> {
+async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit: Audit): Promise<RecognizeResult> {
   const { config } = ctx;
   const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' }, { client: req.client ?? 'local' });
   const largest = described.faces[0];
@@ -81,6 +84,11 @@ async function identify(
   const student = await findStudent(ctx.db, decision.studentId);
   // Deleted since the index was built: never name a student the database does not hold.
   if (!student) return { status: 'not_found', message: NOT_FOUND_MESSAGE };
+  const verdict = await checkSitting(ctx, student.id, req.room ?? null, now);
+  audit.sitting_id = attemptSitting(verdict);
+  const refusal = refusalOf(verdict, publicStudent(student), ctx);
+  if (refusal) return refusal;
+  const sitting = verdict.kind === 'sitting' ? verdict.sitting : null;
   const { created, pass } = await recordFirstPass(ctx.db, {
     student_id: student.id,
     timestamp: now.toISOString(),
@@ -88,7 +96,9 @@ async function identify(
     source: req.source,
     station: req.station,
     distance: decision.distance,
+    sitting_id: sitting?.id ?? null,
   });
   const quality = matchQuality(decision.distance, decision.secondDistance, { threshold: config.matchThreshold, margin: config.matchMargin });
-  return passAnswer(created, publicStudent(student), publicPass(pass, config.timezone), decision.distance, quality, 'Студент найден, проход записан');
+  const view = sitting ? sittingView(sitting, config.sittingOpenBeforeMs, config.timezone) : null;
+  return passAnswer(created, publicStudent(student), publicPass(pass, config.timezone), decision.distance, quality, 'Студент найден, проход записан', view);
 }

@@ -1,5 +1,6 @@
 // Passes → .xlsx written row by row with exceljs' streaming writer (50,000 passes never sit in memory):
-// sheet «Проходы» (standing passes; cancelled ones are left out) and sheet «Не прошли» (absentees).
+// sheet «Проходы» (standing passes, with their exam sitting if any; cancelled ones are left out) and sheet
+// «Не прошли» (absentees).
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Db } from '../db/index.js';
@@ -32,6 +33,8 @@ export const REPORT_COLUMNS = [
   { header: 'Номер паспорта', key: 'passport_number', width: 16 },
   { header: 'Способ', key: 'source', width: 14 },
   { header: 'Пункт пропуска', key: 'station', width: 16 },
+  { header: 'Экзамен', key: 'exam', width: 22 },
+  { header: 'Аудитория', key: 'room', width: 11 },
   { header: 'Причина (вручную)', key: 'reason', width: 28 },
   { header: 'Расстояние', key: 'distance', width: 11, style: { numFmt: '0.000' } },
 ] as const;
@@ -119,6 +122,8 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
           passport_number: t(r.passport_number),
           source: sourceLabel(r.source),
           station: t(r.station),
+          exam: t(r.exam),
+          room: t(r.room),
           reason: t(r.reason),
           distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();

@@ -12,19 +12,26 @@ export type PassInsert = {
   station: string | null;
   distance: number | null;
   reason?: string | null;
+  /** The exam sitting the pass is for; absent: the day rule. */
+  sitting_id?: number | null;
 };
 
 /**
- * Records the first pass of the day, or returns the one already there. The unique key
- * (student_id, pass_date) over passes that are not cancelled decides; two checkpoints at the same
- * moment cannot both win.
+ * Records the student's first pass of the day (no sitting) or of the sitting, or returns the one already
+ * there. A unique key over the passes that are not cancelled decides — (student_id, pass_date) outside
+ * sittings, (student_id, sitting_id) within one — so two checkpoints at the same moment cannot both win.
  */
 export async function recordFirstPass(db: Db, pass: PassInsert): Promise<{ created: boolean; pass: PassRow }> {
+  const sittingId = pass.sitting_id ?? null;
   for (let attempt = 0; ; attempt++) {
     const inserted = await db
       .insertInto('passes')
-      .values({ ...pass, reason: pass.reason ?? null })
-      .onConflict((oc) => oc.columns(['student_id', 'pass_date']).where('cancelled_at', 'is', null).doNothing())
+      .values({ ...pass, reason: pass.reason ?? null, sitting_id: sittingId })
+      .onConflict((oc) =>
+        sittingId === null
+          ? oc.columns(['student_id', 'pass_date']).where('cancelled_at', 'is', null).where('sitting_id', 'is', null).doNothing()
+          : oc.columns(['student_id', 'sitting_id']).where('cancelled_at', 'is', null).where('sitting_id', 'is not', null).doNothing(),
+      )
       .returningAll()
       .executeTakeFirst();
     if (inserted) return { created: true, pass: inserted };
@@ -32,8 +39,9 @@ export async function recordFirstPass(db: Db, pass: PassInsert): Promise<{ creat
       .selectFrom('passes')
       .selectAll()
       .where('student_id', '=', pass.student_id)
-      .where('pass_date', '=', pass.pass_date)
       .where('cancelled_at', 'is', null)
+      .$if(sittingId === null, (q) => q.where('pass_date', '=', pass.pass_date).where('sitting_id', 'is', null))
+      .$if(sittingId !== null, (q) => q.where('sitting_id', '=', sittingId))
       .executeTakeFirst();
     if (first) return { created: false, pass: first };
     // The standing pass was cancelled between the two statements: try the insert once more.
@@ -107,6 +115,9 @@ export interface ReportRow extends StudentSummary {
   distance: number | null;
   reason: string | null;
   passport_number: string | null;
+  /** The exam sitting of the pass (schedule), null under the day rule. */
+  exam: string | null;
+  room: string | null;
 }
 
 /**
@@ -129,7 +140,10 @@ export async function* reportRows(db: Db, f: ReportFilter, pageSize = 1000): Asy
     let q = db
       .selectFrom('passes')
       .innerJoin('students', 'students.id', 'passes.student_id')
+      .leftJoin('sittings', 'sittings.id', 'passes.sitting_id')
       .select([
+        'sittings.exam',
+        'sittings.room',
         'passes.id as pass_id',
         'passes.timestamp',
         'passes.pass_date',

@@ -1,12 +1,13 @@
 // Schemas of the checkpoint's routes (/api/*, station token) and of /api/health.
 import { Type } from '@fastify/type-provider-typebox';
-import { Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PassAnswer, stationOrAdmin, Text, Choice } from './common.js';
+import { Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PassAnswer, SittingRefusal, SittingView, stationOrAdmin, Text, Choice } from './common.js';
 
 const tags = ['Пункт пропуска'];
 
 const imageQuery = Type.Object({
   source: Type.Optional(Choice(['camera', 'web', ''], { description: 'camera (снимок с камеры) или web (загруженный файл)' })),
   station: Type.Optional(Text(100, 'Название пункта пропуска (до 64 символов)')),
+  room: Type.Optional(Text(100, 'Аудитория пункта (из расписания): пока в ней идёт экзамен, проходят только записанные на него')),
 });
 
 /**
@@ -21,6 +22,7 @@ const imageBody = {
         image: Type.String({ description: 'Base64 (также URL-safe) или data:image/…;base64,…' }),
         source: Type.Optional(Nullable(Type.String())),
         station: Type.Optional(Nullable(Type.String())),
+        room: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
       }),
     },
   },
@@ -32,7 +34,7 @@ const imageDocBody = {
     'multipart/form-data': {
       schema: {
         type: 'object',
-        properties: { image: { type: 'string', format: 'binary' }, source: { type: 'string' }, station: { type: 'string' } },
+        properties: { image: { type: 'string', format: 'binary' }, source: { type: 'string' }, station: { type: 'string' }, room: { type: 'string' } },
         description: 'Поле image (или file) с фото; необязательные поля source и station',
       },
     },
@@ -51,8 +53,10 @@ export const recognizeSchema = {
   body: imageBody,
   [DOC_BODY]: imageDocBody,
   response: {
-    200: Type.Union([PassAnswer, Type.Object({ status: Type.Literal('not_found'), message: Type.String() })], {
-      description: 'ok — проход записан; already_passed — повторный проход за день; not_found — лицо не узнано (никого не называем, если не уверены)',
+    200: Type.Union([PassAnswer, SittingRefusal, Type.Object({ status: Type.Literal('not_found'), message: Type.String() })], {
+      description:
+        'ok — проход записан; already_passed — повторный проход за день (или на этот экзамен); not_found — лицо не узнано (никого не называем, если не уверены); ' +
+        'в аудитории с экзаменом сейчас: not_registered — не записан на него, wrong_room — записан на экзамен в другой аудитории, no_sitting — экзамен ещё не начался или уже кончился (проход не записывается)',
     }),
     ...errors,
   },
@@ -122,8 +126,9 @@ export const manualPassSchema = {
     student_id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
     reason: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     station: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+    room: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   }),
-  response: { 200: PassAnswer, ...errors },
+  response: { 200: Type.Union([PassAnswer, SittingRefusal]), ...errors },
 };
 
 export const addFaceSchema = {
@@ -146,6 +151,28 @@ export const addFaceSchema = {
         photo_url: Type.String(),
         distance_to_own: Nullable(Type.Number()),
       }),
+    }),
+    ...errors,
+  },
+};
+
+export const roomsSchema = {
+  summary: 'Аудитории из расписания: экзамен сейчас, следующий и все экзамены сегодня',
+  tags,
+  security: stationOrAdmin,
+  response: {
+    200: Type.Object({
+      date: Type.String({ description: 'Сегодня (TIMEZONE)' }),
+      time: Type.String({ description: 'Сейчас, ЧЧ:ММ' }),
+      rooms: Type.Array(
+        Type.Object({
+          room: Type.String(),
+          current: Nullable(SittingView),
+          next: Nullable(SittingView),
+          sittings: Type.Array(SittingView, { description: 'Экзамены в аудитории сегодня' }),
+        }),
+        { description: 'Аудитории, где есть экзамены сегодня или позже' },
+      ),
     }),
     ...errors,
   },

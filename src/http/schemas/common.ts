@@ -78,10 +78,25 @@ export const PublicPass = Type.Object({
   reason: Nullable(Type.String({ description: 'Причина ручного пропуска' })),
 });
 
+export const SittingView = Type.Object(
+  {
+    id: Type.Integer(),
+    exam: Type.String(),
+    room: Type.String(),
+    date: Type.String({ description: 'Местная дата, ГГГГ-ММ-ДД' }),
+    start: Type.String({ description: 'ЧЧ:ММ' }),
+    end: Type.String({ description: 'ЧЧ:ММ' }),
+    opens: Type.String({ description: 'Вход открывается (SITTING_OPEN_BEFORE_MIN до начала), ЧЧ:ММ' }),
+    registered: Type.Integer({ description: 'Сколько студентов записано' }),
+  },
+  { description: 'Экзамен по расписанию' },
+);
+
 const passAnswerFields = {
   message: Type.String(),
   student: PublicStudent,
   pass: PublicPass,
+  sitting: Nullable(SittingView),
   distance: Nullable(Type.Number({ description: 'Расстояние до фото студента (0.001); null для ручного пропуска' })),
   match_quality: Nullable(Choice(['reliable', 'borderline'])),
 };
@@ -89,6 +104,19 @@ const passAnswerFields = {
 export const PassAnswer = Type.Union([
   Type.Object({ status: Type.Literal('ok'), ...passAnswerFields }),
   Type.Object({ status: Type.Literal('already_passed'), first_pass_time: Type.String({ description: 'Время первого прохода сегодня' }), ...passAnswerFields }),
+]);
+
+/** The schedule's refusals (no pass recorded): the room has a sitting now and the student is not for it. */
+export const SittingRefusal = Type.Union([
+  Type.Object({
+    status: Type.Literal('not_registered'),
+    message: Type.String(),
+    student: PublicStudent,
+    sitting: SittingView,
+    registered_today: Type.Array(SittingView, { description: 'На какие экзамены студент записан сегодня' }),
+  }),
+  Type.Object({ status: Type.Literal('wrong_room'), message: Type.String(), student: PublicStudent, sitting: SittingView, right_sitting: SittingView }),
+  Type.Object({ status: Type.Literal('no_sitting'), message: Type.String(), student: PublicStudent, next: Nullable(SittingView) }),
 ]);
 
 /**

@@ -1,0 +1,97 @@
+// `npm run load-schedule -- --file schedule.xlsx`: loads the exam sittings into the configured database
+// (migrations run), prints a short summary and the summary as one JSON line; exit 1 when the file cannot be read.
+import path from 'node:path';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig, readDotEnv, ConfigError } from '../config.js';
+import { createDb } from '../db/index.js';
+import { isAppError } from '../errors.js';
+import { loadSchedule, scheduleReasonText, SCHEDULE_STATUS_TEXT, type ScheduleRowReport, type ScheduleSummary } from '../schedule/loader.js';
+
+const usage = `Использование / usage: npm run load-schedule -- [--file "Face ID docs/schedule.xlsx"]
+  --file   таблица расписания (.xlsx; по умолчанию FACE_ID_DOCS/schedule.xlsx):
+           Экзамен, Дата, Начало, Конец, Аудитория, Группа и/или Matricula
+  Время — по часам экзаменационного центра (TIMEZONE). Итог: таблица и строка JSON (последняя строка вывода).`;
+
+const ORDER: Record<ScheduleRowReport['status'], number> = { failed: 0, warning: 1, skipped: 2 };
+
+/** The summary as the terminal shows it: counts, one line per reason, then every row with a remark. */
+export function formatScheduleSummary(s: ScheduleSummary, timeZone: string): string {
+  const out: string[] = ['', `Итог загрузки расписания / schedule load: ${s.file} (время: ${timeZone})`];
+  out.push(`  строк в файле:   ${s.total_rows}`, `  добавлено:       ${s.added}`, `  обновлено:       ${s.updated}`, `  без изменений:   ${s.unchanged}`);
+  out.push(`  ошибок:          ${s.failed}`, `  пропущено:       ${s.skipped}`, `  предупреждений:  ${s.warnings}`);
+  out.push(`  экзаменов файла в базе: ${s.sittings}, записей студентов: ${s.registrations}`);
+  const reasons = new Map<string, { status: ScheduleRowReport['status']; reason: string; n: number }>();
+  for (const r of s.rows) {
+    const k = `${r.status}:${r.reason}`;
+    const g = reasons.get(k) ?? { status: r.status, reason: r.reason, n: 0 };
+    g.n++;
+    reasons.set(k, g);
+  }
+  if (reasons.size) {
+    out.push('  по причинам:');
+    for (const g of [...reasons.values()].sort((a, b) => ORDER[a.status] - ORDER[b.status] || b.n - a.n))
+      out.push(`    ${SCHEDULE_STATUS_TEXT[g.status].padEnd(14)}  ${g.reason.padEnd(18)}  ${String(g.n).padStart(4)}  ${scheduleReasonText(g.reason)}`);
+    out.push('', '  строка  статус          причина             подробности');
+    for (const r of s.rows) out.push(`  ${String(r.row).padStart(6)}  ${SCHEDULE_STATUS_TEXT[r.status].padEnd(14)}  ${r.reason.padEnd(18)}  ${r.message}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Relative paths are the user's: INIT_CWD is where `npm run load-schedule` was typed (only trusted when npm started this script). */
+const fromUser = (p: string) =>
+  path.resolve(process.env.npm_lifecycle_event === 'load-schedule' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(), p);
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { file: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }).values;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  readDotEnv();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const file = args.file === undefined ? path.join(config.faceIdDocs, 'schedule.xlsx') : fromUser(args.file);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    process.stderr.write(`Файл не найден / file not found: ${file}\n`);
+    return 1;
+  }
+  const db = await createDb(config.database);
+  try {
+    const summary = await loadSchedule({ db, source: file, timeZone: config.timezone, fileLabel: file });
+    process.stdout.write(formatScheduleSummary(summary, config.timezone));
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`Ошибка / error: ${isAppError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);
+    return 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
+// Run as a program (not when a test imports formatScheduleSummary).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`Ошибка / error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
