@@ -32,7 +32,7 @@ const REASONS: Record<string, string> = {
   bad_time: 'неверное время',
   no_students: 'никто не записан',
   unknown_group: 'группа не найдена',
-  unknown_matricula: 'студент не найден по Matricula',
+  unknown_matricula: 'студент не найден по Matricula (зачётка)',
   overlap: 'пересекается с другим экзаменом в аудитории',
   duplicate: 'повтор строки в этом файле',
 };
