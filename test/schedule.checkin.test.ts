@@ -240,6 +240,18 @@ for (const kind of databaseKinds) {
           [clara, 'not_registered'],
         ].sort((x, y) => Number(x[0]) - Number(y[0])),
       );
+      // The admin's student card names the exam of each pass.
+      const card = (await t.app.inject({ method: 'GET', url: `/admin/students/${anna}`, headers: admin })).json<{
+        passes: { exam: string | null; room: string | null }[];
+      }>();
+      assert.deepEqual(
+        card.passes.map((p) => [p.exam, p.room]),
+        [
+          ['Биология', '204'],
+          ['Физика', '101'],
+          ['Математика', '101'],
+        ],
+      );
       // The day report names the sitting of each pass.
       const day = await t.app.inject({ method: 'GET', url: `/admin/export_report?date=${DAY}`, headers: admin });
       const wb = new ExcelJS.Workbook();

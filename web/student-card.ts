@@ -32,6 +32,9 @@ interface PassRecord {
   cancelled_time: string | null;
   cancelled_by?: string | null;
   cancel_reason: string | null;
+  /** The exam sitting of the pass (schedule), null under the day rule. */
+  exam?: string | null;
+  room?: string | null;
 }
 
 const dialog = $('student-dialog') as HTMLDialogElement;
@@ -101,7 +104,12 @@ function renderPasses(passes: PassRecord[]): void {
   for (const p of passes) {
     const li = el('li', null, `pass${p.cancelled ? ' pass-cancelled' : ''}`);
     li.dataset.id = String(p.id);
-    const what = [p.source_label || p.source, p.station, p.distance !== null && p.distance !== undefined ? `расстояние ${p.distance.toFixed(3)}` : null]
+    const what = [
+      p.exam ? `«${p.exam}», ауд. ${p.room ?? '—'}` : null,
+      p.source_label || p.source,
+      p.station,
+      p.distance !== null && p.distance !== undefined ? `расстояние ${p.distance.toFixed(3)}` : null,
+    ]
       .filter(Boolean)
       .join(' · ');
     const line = el('div', null, 'pass-line');

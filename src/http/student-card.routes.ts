@@ -4,8 +4,7 @@ import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import type { PassRow } from '../db/schema.js';
-import { cancelPass, findStudent, studentPasses } from '../passes/repository.js';
+import { cancelPass, findStudent, studentPasses, type PassWithSitting } from '../passes/repository.js';
 import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
@@ -18,7 +17,7 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tz = ctx.config.timezone;
   const local = (ts: Date | string) => `${localDate(new Date(ts), tz)} ${localTime(new Date(ts), tz)}`;
-  const passView = (p: PassRow) => ({
+  const passView = (p: PassWithSitting) => ({
     id: p.id,
     student_id: p.student_id,
     date: p.pass_date,
@@ -32,6 +31,8 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
     cancelled_time: p.cancelled_at ? local(p.cancelled_at) : null,
     cancelled_by: p.cancelled_by ?? null,
     cancel_reason: p.cancel_reason ?? null,
+    exam: p.exam,
+    room: p.room,
   });
 
   app.get('/admin/students/:id', { onRequest: guard, schema: studentCardSchema }, async (req, reply) => {

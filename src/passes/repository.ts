@@ -49,23 +49,28 @@ export async function recordFirstPass(db: Db, pass: PassInsert): Promise<{ creat
   }
 }
 
+/** A pass with the exam and room of its sitting (null under the day rule), as the admin's student card lists it. */
+export type PassWithSitting = PassRow & { exam: string | null; room: string | null };
+
+const withSitting = (db: Db) =>
+  db.selectFrom('passes').leftJoin('sittings', 'sittings.id', 'passes.sitting_id').selectAll('passes').select(['sittings.exam', 'sittings.room']);
+
 /** Cancels a pass (kept with who/when/why). Undefined: no such pass; `already`: it was cancelled before. */
-export async function cancelPass(db: Db, id: number, reason: string, by: string, at: string): Promise<{ pass: PassRow; already: boolean } | undefined> {
+export async function cancelPass(db: Db, id: number, reason: string, by: string, at: string): Promise<{ pass: PassWithSitting; already: boolean } | undefined> {
   const updated = await db
     .updateTable('passes')
     .set({ cancelled_at: at, cancel_reason: reason, cancelled_by: by })
     .where('id', '=', id)
     .where('cancelled_at', 'is', null)
-    .returningAll()
+    .returning('id')
     .executeTakeFirst();
-  if (updated) return { pass: updated, already: false };
-  const row = await db.selectFrom('passes').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? { pass: row, already: true } : undefined;
+  const row = await withSitting(db).where('passes.id', '=', id).executeTakeFirst();
+  return row ? { pass: row, already: !updated } : undefined;
 }
 
 /** A student's passes, newest first, cancelled ones included (the admin's student card). */
-export async function studentPasses(db: Db, studentId: number, limit = 50): Promise<PassRow[]> {
-  return db.selectFrom('passes').selectAll().where('student_id', '=', studentId).orderBy('id', 'desc').limit(limit).execute();
+export async function studentPasses(db: Db, studentId: number, limit = 50): Promise<PassWithSitting[]> {
+  return withSitting(db).where('passes.student_id', '=', studentId).orderBy('passes.id', 'desc').limit(limit).execute();
 }
 
 export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> {

@@ -197,6 +197,8 @@ const PassView = Type.Object({
   cancelled_time: Nullable(Type.String()),
   cancelled_by: Nullable(Type.String()),
   cancel_reason: Nullable(Type.String()),
+  exam: Nullable(Type.String({ description: 'Экзамен прохода (по расписанию); null — проход по правилу «один в день»' })),
+  room: Nullable(Type.String()),
 });
 
 const AddedPhoto = Type.Object({
