@@ -3,7 +3,7 @@
 import type ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { stripBidi } from '../spreadsheet-text.js';
-import { parseDate } from '../students/excel.js';
+import { cellText, parseDate, type PlainCell } from '../students/excel.js';
 import { hhmm } from './time.js';
 
 /** The schedule's columns: the name the template writes, the field, and the other spellings accepted. */
@@ -50,24 +50,9 @@ export interface ScheduleSheet {
   dataRows: number;
 }
 
-type Plain = string | number | Date | boolean | null | { error: string };
+type Plain = PlainCell;
 
 const normalise = (s: string) => stripBidi(s).trim().replace(/\s+/g, ' ').replace(/ё/g, 'е').toLowerCase();
-
-/** Plain value of any exceljs cell (rich text, hyperlinks, formulas' cached results); bidi controls removed. */
-function plain(v: ExcelJS.CellValue): Plain {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return stripBidi(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
-  if ('richText' in v) return stripBidi(v.richText.map((t) => t.text).join(''));
-  if ('error' in v) return { error: String(v.error) };
-  if ('formula' in v || 'sharedFormula' in v) {
-    const r = (v as ExcelJS.CellFormulaValue).result;
-    return r === undefined ? null : plain(r);
-  }
-  if ('text' in v) return plain(v.text);
-  return null;
-}
 
 const isBlank = (v: Plain) => v === null || (typeof v === 'string' && v.trim() === '');
 
@@ -147,7 +132,7 @@ function mapHeader(ws: ExcelJS.Worksheet): { headerRow: number; columnOf: Map<Sc
     const columnOf = new Map<ScheduleField, number>();
     const found: string[] = [];
     row.eachCell({ includeEmpty: false }, (cell, col) => {
-      const v = plain(cell.value);
+      const v = cellText(cell.value);
       if (v === null || (typeof v === 'object' && !(v instanceof Date))) return;
       const name = String(v instanceof Date ? v.toISOString().slice(0, 10) : v)
         .replace(/\s+/g, ' ')
@@ -198,7 +183,7 @@ export function readScheduleSheet(wb: ExcelJS.Workbook): ScheduleSheet {
       const col = columnOf.get(f);
       return col === undefined ? undefined : row.getCell(col);
     };
-    const raw = (f: ScheduleField): Plain => plain(cell(f)?.value ?? null);
+    const raw = (f: ScheduleField): Plain => cellText(cell(f)?.value ?? null);
     const str = (f: ScheduleField) => text(raw(f), cell(f)?.numFmt);
     if (SCHEDULE_COLUMNS.every((c) => isBlank(raw(c.field)))) continue;
     dataRows++;

@@ -44,8 +44,11 @@ export interface Sheet {
 
 const normalise = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
+/** A cell's value without exceljs' wrappers. */
+export type PlainCell = string | number | Date | boolean | null | { error: string };
+
 /** Plain text of any exceljs cell value (rich text, hyperlinks, formulas' cached results); bidi controls removed. */
-function cellText(v: ExcelJS.CellValue): string | number | Date | boolean | null | { error: string } {
+export function cellText(v: ExcelJS.CellValue): PlainCell {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return stripBidi(v);
   if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
