@@ -4,7 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { projectRoot } from './paths.js';
 import { HNSW_DEFAULTS } from './face/ann.js';
-import { FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput } from './face/models.js';
+import { DEFAULT_MODEL_NAME, FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput, type RosterRule } from './face/models.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
@@ -49,6 +49,13 @@ export interface Config {
   matchThreshold: number;
   /** Required gap between the best and the second-best (different) student: no look-alike is ever named. */
   matchMargin: number;
+  /**
+   * 1:1 (a station gives the student's Matricula with the frame): the largest distance to that student's
+   * nearest face accepted (VERIFY_THRESHOLD; default: the model's calibrated value; undefined: 1:1 is off).
+   */
+  verifyThreshold: number | undefined;
+  /** Roster-scoped search in an open sitting: the rule for rosters up to each size (the model's calibration; empty: off). */
+  rosterRules: RosterRule[];
   /**
    * Two enrolled students closer than this are look-alikes: listed for the office and never named by
    * the camera until a better photo is loaded (default: threshold − margin).
@@ -121,6 +128,15 @@ export function loadConfig(env: Env = process.env): Config {
     return v;
   };
 
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = optional(name);
+    if (raw === undefined) return def;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    return def;
+  };
+
   const dataDir = path.resolve(projectRoot, str('DATA_DIR', 'data'));
   const dbUrl = str('DATABASE_URL', `sqlite:${path.join(dataDir, 'database.db')}`);
   let database: DatabaseConfig = { kind: 'sqlite', file: path.join(dataDir, 'database.db') };
@@ -159,7 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   let model: FaceModelSpec = FACEAPI_MODEL;
-  const modelSetting = str('FACE_MODEL', 'faceapi');
+  const modelSetting = str('FACE_MODEL', DEFAULT_MODEL_NAME);
   let onnxInput: Partial<OnnxInput> | undefined;
   const onnxInputRaw = optional('ONNX_INPUT');
   if (onnxInputRaw !== undefined) {
@@ -167,8 +183,14 @@ export function loadConfig(env: Env = process.env): Config {
     if (!m || !(Number(m[3]) > 0)) problems.push(`ONNX_INPUT=${JSON.stringify(onnxInputRaw)}: expected ORDER,MEAN,STD, e.g. rgb,127.5,127.5`);
     else onnxInput = { order: m[1]!.toLowerCase() as 'rgb' | 'bgr', mean: Number(m[2]), std: Number(m[3]) };
   }
+  const onnxChip = optional('ONNX_CHIP');
+  if (onnxChip !== undefined && onnxChip !== 'arcface' && onnxChip !== 'intel')
+    problems.push(`ONNX_CHIP=${JSON.stringify(onnxChip)}: expected arcface or intel`);
   try {
-    model = resolveModel(modelSetting, dataDir, projectRoot, onnxInput);
+    model = resolveModel(modelSetting, dataDir, projectRoot, {
+      ...(onnxInput ? { input: onnxInput } : {}),
+      ...(onnxChip === 'arcface' || onnxChip === 'intel' ? { chip: onnxChip } : {}),
+    });
   } catch (e) {
     problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)}: ${(e as Error).message}`);
   }
@@ -210,7 +232,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const matchThreshold = num('MATCH_THRESHOLD', model.calibrated?.threshold ?? 0.45, 0.05, 2);
-  const matchMargin = num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 1);
+  const matchMargin = num('MATCH_MARGIN', model.calibrated?.margin ?? 0, 0, 2);
+  const verifyRaw = optional('VERIFY_THRESHOLD');
+  const verifyThreshold =
+    verifyRaw !== undefined || model.calibrated?.verify !== undefined ? num('VERIFY_THRESHOLD', model.calibrated?.verify ?? 0, 0.05, 2) : undefined;
+  const rosterSearch = bool('ROSTER_SEARCH', true);
   const config: Config = {
     port: num('PORT', 8000, 0, 65535, true),
     tls,
@@ -233,6 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
     faceIdDocs: path.resolve(projectRoot, str('FACE_ID_DOCS', 'Face ID docs')),
     dataDir,
     model,
+    verifyThreshold,
+    rosterRules: rosterSearch ? (model.calibrated?.rosters ?? []) : [],
     matchThreshold,
     matchMargin,
     lookalikeDistance: num('LOOKALIKE_DISTANCE', Math.round(Math.max(0, matchThreshold - matchMargin) * 1000) / 1000, 0, 2),

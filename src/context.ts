@@ -21,6 +21,6 @@ export interface AppContext {
 }
 
 /** The in-memory roster of an app instance: its index and look-alike pairs, for the engine's model. */
-export function rosterOf(ctx: Pick<AppContext, 'index' | 'lookalikes' | 'engine'>): Roster {
-  return { index: ctx.index, lookalikes: ctx.lookalikes, modelId: ctx.engine.model.id };
+export function rosterOf(ctx: Pick<AppContext, 'index' | 'lookalikes' | 'engine' | 'config'>): Roster {
+  return { index: ctx.index, lookalikes: ctx.lookalikes, modelId: ctx.engine.model.id, addedRadius: ctx.config.verifyThreshold };
 }

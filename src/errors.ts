@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'multiple_faces'
   | 'face_too_small'
   | 'face_unclear'
+  | 'two_faces'
   | 'bad_request'
   | 'bad_excel'
   | 'payload_too_large'
@@ -30,6 +31,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   multiple_faces: 'В кадре несколько лиц — перед камерой должен быть один человек',
   face_too_small: 'Лицо слишком далеко — подойдите ближе к камере',
   face_unclear: 'Лицо видно нечётко — сделайте снимок ещё раз, глядя в камеру',
+  two_faces: 'На фото два лица сопоставимого размера',
   bad_request: 'Некорректный запрос',
   bad_excel: 'Не удалось прочитать таблицу Excel',
   payload_too_large: 'Слишком большой запрос',

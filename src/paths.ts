@@ -25,3 +25,6 @@ export const tfjsWasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backen
 
 /** face-api's demo photos of real people, used by tests and benchmarks. */
 export const faceApiDemoDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
+
+/** Weights that ship inside the repository (YuNet, Intel's descriptor), each beside its licence. */
+export const vendoredModelDir = path.join(projectRoot, 'models');

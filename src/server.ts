@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       else process.stderr.write(`${msg}\n`);
     });
   }
-  const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id };
+  const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id, addedRadius: config.verifyThreshold };
   const built = await rebuildIndex(db, roster);
   const log = (level: 'info' | 'warn' | 'error', msg: string) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`));
   // A stale look-alike audit (new model or distance, or a load that stopped before its audit) is redone

@@ -31,8 +31,9 @@ const lookalikes = new Lookalikes();
 before(async () => {
   tdb = await sqliteDatabase();
   db = await createDb(tdb.config);
-  engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
-  const config = { ...loadConfig({ ADMIN_TOKEN }), database: tdb.config };
+  // face-api's model: the index below holds 128-d rows of it.
+  engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000, model: FACEAPI_MODEL });
+  const config = { ...loadConfig({ ADMIN_TOKEN, FACE_MODEL: 'faceapi' }), database: tdb.config };
   app = buildApp({ config, db, engine, index, lookalikes, clock: systemClock }, { logger: false });
 });
 

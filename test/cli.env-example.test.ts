@@ -12,11 +12,11 @@ const example = fs.readFileSync(path.join(projectRoot, '.env.example'), 'utf8');
 const lines = example.split('\n');
 const SETTING = /^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/;
 
-/** Every environment variable config.ts reads: through its str/optional/num helpers or env directly. */
+/** Every environment variable config.ts reads: through its str/optional/num/bool helpers or env directly. */
 function variablesReadByConfig(): Set<string> {
   const source = fs.readFileSync(path.join(projectRoot, 'src/config.ts'), 'utf8');
   const names = new Set<string>();
-  for (const m of source.matchAll(/\b(?:str|optional|num)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]!);
+  for (const m of source.matchAll(/\b(?:str|optional|num|bool)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) names.add(m[1]!);
   for (const m of source.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]*)|\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\])/g)) names.add((m[1] ?? m[2])!);
   return names;
 }

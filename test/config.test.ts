@@ -8,10 +8,24 @@ import { projectRoot } from '../src/paths.js';
 import { localDate, localTime } from '../src/time.js';
 import { tempDir } from './helpers/db.js';
 
-test('defaults: SQLite in data/, threshold 0.45, Tashkent, admin disabled', () => {
+test('defaults: SQLite in data/, Intel’s model with its calibrated rule (1:N, 1:1, rosters), Tashkent, admin disabled', () => {
   const c = loadConfig({});
   assert.deepEqual(c.database, { kind: 'sqlite', file: path.join(projectRoot, 'data', 'database.db') });
-  assert.equal(c.matchThreshold, 0.45);
+  assert.match(c.model.id, /^onnx-b02a658c705358dc-/);
+  assert.equal(c.matchThreshold, 0.949);
+  assert.equal(c.matchMargin, 0.04);
+  assert.equal(c.verifyThreshold, 1.084);
+  assert.deepEqual(
+    c.rosterRules.map((r) => r.size),
+    [30, 100],
+  );
+  assert.equal(c.lookalikeDistance, 0.909);
+  assert.deepEqual(loadConfig({ ROSTER_SEARCH: 'false' }).rosterRules, []);
+  assert.throws(() => loadConfig({ ROSTER_SEARCH: 'maybe' }), /ROSTER_SEARCH/);
+  assert.equal(loadConfig({ FACE_MODEL: 'faceapi' }).matchThreshold, 0.45);
+  assert.equal(loadConfig({ FACE_MODEL: 'faceapi' }).verifyThreshold, 0.475);
+  // ONNX_INPUT / ONNX_CHIP describe one's own onnx:PATH file; they never change a model known by name.
+  assert.equal(loadConfig({ ONNX_INPUT: 'rgb,127.5,127.5', ONNX_CHIP: 'arcface' }).model.id, c.model.id);
   assert.equal(c.timezone, 'Asia/Tashkent');
   assert.equal(c.adminToken, undefined);
   assert.equal(c.faceIdDocs, path.join(projectRoot, 'Face ID docs'));

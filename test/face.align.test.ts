@@ -66,7 +66,7 @@ test('a tilted face is warped upright: the chip of a rotated image equals the ch
       for (let dx = -2; dx <= 2; dx++)
         data.fill(250, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3, ((Math.round(p.y) + dy) * size + Math.round(p.x) + dx) * 3 + 3);
   }
-  const { chip, size: s, scale } = alignedChip({ data, width: size, height: size }, lm68, 'dlib');
+  const { chip, size: s, scale } = alignedChip({ data, width: size, height: size }, { landmarks68: lm68, points5: fivePointsFrom68(lm68) }, 'dlib');
   assert.equal(s, 150);
   assert.ok(Math.abs(scale - 1.6) < 1e-6);
   // Every template point lands on a bright dot in the chip.

@@ -1,11 +1,12 @@
-// Descriptor models: an ArcFace-layout ONNX model plugged in by FACE_MODEL=onnx:PATH end to end, and a model
-// switch on a populated database (re-description from stored photos, never a match across models).
+// Descriptor models: an ArcFace-layout ONNX model plugged in by FACE_MODEL=onnx:PATH end to end, and the switch from
+// face-api to the new default (Intel's model) and back on a populated database (re-description from stored photos,
+// never a match across models).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FaceEngine } from '../src/face/engine.js';
-import { FACEAPI_MODEL, resolveModel, type FaceModelSpec } from '../src/face/models.js';
+import { defaultModel, FACEAPI_MODEL, resolveModel, type FaceModelSpec } from '../src/face/models.js';
 import { Reembedder } from '../src/students/reembed.js';
 import { rosterOf } from '../src/context.js';
 import { sqliteDatabase, tempDir } from './helpers/db.js';
@@ -20,6 +21,8 @@ let onnxFile: string;
 let onnxModel: FaceModelSpec;
 let faceapi: FaceEngine;
 let onnx: FaceEngine;
+/** The default model (FACE_MODEL unset): Intel's descriptor with YuNet. */
+let intel: FaceEngine;
 let people: IdPhoto[];
 /** The test model is a fixed random projection of the aligned chip: it tells apart photos, not people, so probes are altered copies of the enrolled crops. */
 const ONNX_ENV = () => ({ FACE_MODEL: `onnx:${onnxFile}`, MATCH_THRESHOLD: '0.25', MATCH_MARGIN: '0.05' });
@@ -29,14 +32,16 @@ before(async () => {
   onnxFile = path.join(work, 'test-arcface.onnx');
   writeTestArcfaceModel(onnxFile);
   onnxModel = resolveModel(`onnx:${onnxFile}`, work, work);
-  faceapi = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
+  faceapi = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000, model: FACEAPI_MODEL });
   onnx = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000, model: onnxModel });
+  intel = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
   people = (await makeIdPhotos(faceapi, [1, 3])).slice(0, 5);
 });
 
 after(async () => {
   await faceapi?.close();
   await onnx?.close();
+  await intel?.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -75,32 +80,36 @@ test('FACE_MODEL=onnx:PATH: ArcFace-layout model end to end — 512-d embeddings
   }
 });
 
-test('switching models on a populated database: nothing is compared across models; stored photos are re-described', async () => {
+test('an installation of the previous version (face-api) upgraded to the default model: nothing is compared across models; stored photos are re-described', async () => {
   const tdb = await sqliteDatabase();
   const docs = path.join(work, 'switch-docs');
-  // Enrolled with face-api (the default).
-  let t = await startApp(tdb, faceapi);
+  // Enrolled with face-api (the previous default).
+  let t = await startApp(tdb, faceapi, { FACE_MODEL: 'faceapi' });
   await enrol(t, faceapi, people, docs);
   assert.equal(t.ctx.index.size, people.length);
   await t.close();
 
-  // Started with the ONNX model: face-api's embeddings stay out of the index until re-described.
-  t = await startApp(tdb, onnx, ONNX_ENV());
+  // Started with FACE_MODEL unset: face-api's embeddings stay out of the index until re-described.
+  const shipped = intel.model;
+  assert.equal(shipped.id, defaultModel().id);
+  assert.match(shipped.id, /^onnx-b02a658c705358dc-bgr-0-1-intel-yunet68-mirrorboth$/);
+  t = await startApp(tdb, intel);
   try {
+    assert.equal(t.ctx.config.model.id, shipped.id);
     assert.equal(t.ctx.index.size, 0, 'no embedding of another model is loaded');
     const probe = await alter(people[1]!.bytes, 'jpeg40');
     assert.equal((await recognise(t, probe)).status, 'not_found', 'meanwhile: «Лицо не найдено», never a cross-model match');
-    const reembed = new Reembedder({ db: t.db, engine: onnx, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, log: () => {} });
+    const reembed = new Reembedder({ db: t.db, engine: intel, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, log: () => {} });
     await reembed.start();
     assert.deepEqual(
       { ...reembed.status, error: undefined },
-      { state: 'done', model: onnxModel.id, done: people.length, total: people.length, failed: 0, error: undefined },
+      { state: 'done', model: shipped.id, done: people.length, total: people.length, failed: 0, error: undefined },
     );
     assert.equal(t.ctx.index.size, people.length);
     const models = await t.db.selectFrom('students').select('embedding_model').distinct().execute();
     assert.deepEqual(
       models.map((m) => m.embedding_model),
-      [onnxModel.id],
+      [shipped.id],
     );
     const r = await recognise(t, probe);
     assert.equal(r.status, 'ok');
@@ -113,8 +122,8 @@ test('switching models on a populated database: nothing is compared across model
     await t.close();
   }
 
-  // And back to face-api: the same, the other way round.
-  t = await startApp(tdb, faceapi);
+  // And back to face-api (FACE_MODEL=faceapi): the same, the other way round.
+  t = await startApp(tdb, faceapi, { FACE_MODEL: 'faceapi' });
   try {
     assert.equal(t.ctx.index.size, 0);
     const reembed = new Reembedder({ db: t.db, engine: faceapi, roster: rosterOf(t.ctx), lookalikeRadius: t.ctx.config.lookalikeDistance, log: () => {} });

@@ -12,6 +12,7 @@ import { sqliteDatabase, tempDir } from './helpers/db.js';
 import { startApp } from './helpers/app.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { sampleBytes } from './helpers/faces.js';
+import { isAppError } from '../src/errors.js';
 import { loadStudents } from '../src/students/loader.js';
 import { rosterOf } from '../src/context.js';
 
@@ -56,9 +57,13 @@ test('a good ID photo passes; blurred, dark, small, turned and group photos are 
   assert.ok(turned.length > 0, 'the demo photos hold half-turned faces');
   for (const q of turned) assert.ok(assessQuality(q, 0).some((i) => i.issue === 'turned' && i.message === 'голова повёрнута'));
 
-  const group = await enrolFace(engine, sampleBytes(1));
-  assert.ok(group.faces >= 2);
-  assert.ok(group.issues.some((i) => i.issue === 'several_faces' && i.message === 'на фото несколько лиц'));
+  // A group photo of people of similar size is not an ID photo at all: which one is the student cannot be told.
+  await assert.rejects(
+    enrolFace(engine, sampleBytes(1)),
+    (e: unknown) => isAppError(e) && e.code === 'two_faces' && /два лица сопоставимого размера/.test(e.message),
+  );
+  // A smaller face beside the student (half to four fifths of its width) is only a warning.
+  assert.ok(assessQuality(good.quality!, 1).some((i) => i.issue === 'several_faces' && i.message === 'на фото несколько лиц'));
 });
 
 test('pitch and exposure limits; a detection with no face in it is never enrolled', () => {

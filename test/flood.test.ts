@@ -14,19 +14,12 @@ import { sampleBytes } from './helpers/faces.js';
 let engine: FaceEngine;
 let slow: Buffer;
 let face: Buffer;
-let noise: Buffer;
 let small: Buffer;
 
 before(async () => {
   face = sampleBytes(3);
   // A big photo: a describe takes a good part of a second on one worker.
   slow = await sharp(sampleBytes(5)).resize(3000).jpeg({ quality: 95 }).toBuffer();
-  // The costliest kind of frame: no face anywhere, so the whole detector cascade and the padded retry run.
-  const px = Buffer.alloc(1280 * 960 * 3);
-  for (let i = 0; i < px.length; i++) px[i] = (i * 2654435761) >>> 24;
-  noise = await sharp(px, { raw: { width: 1280, height: 960, channels: 3 } })
-    .jpeg({ quality: 90 })
-    .toBuffer();
   small = await sharp(sampleBytes(3)).resize(320).jpeg().toBuffer();
 });
 
@@ -110,7 +103,8 @@ test('HTTP: a 1×1 image is refused from its header without a detector run; one 
 
 test("engine: with two workers one client never holds both — the next client's face starts at once", async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000, perClientQueue: 4 });
-  const flood = [0, 1, 2, 3].map(() => engine.describe(noise, { purpose: 'probe' }, { client: 'a' }));
+  // Big photos (3000 px, five faces): each takes a worker far longer than the other client's small frame.
+  const flood = [0, 1, 2, 3].map(() => engine.describe(slow, { purpose: 'probe', describe: 'all' }, { client: 'a' }));
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(engine.stats().busy, 1, 'one worker for the flooding client, one left free');
   const done: string[] = [];

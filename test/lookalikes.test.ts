@@ -19,7 +19,7 @@ const admin = { 'x-admin-token': ADMIN_TOKEN };
 
 before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
-  people = (await makeIdPhotos(engine, [3])).slice(0, 3);
+  people = (await makeIdPhotos(engine, [3, 6])).slice(0, 3);
   work = tempDir();
   tdb = await sqliteDatabase();
   t = await startApp(tdb, engine);

@@ -112,13 +112,13 @@ test('MATCH_THRESHOLD and MATCH_MARGIN from the environment decide what /api/rec
     const base = await ask({});
     assert.equal(base.status, 'ok', 'the defaults name the student');
     const { distance, second } = base;
-    assert.ok(distance > 0.05 && second - distance < 1 && second - distance > 0, `distance ${distance}, second ${second}`);
+    assert.ok(distance > 0.05 && second - distance < 2 && second - distance > 0, `distance ${distance}, second ${second}`);
     const again = await ask({});
     assert.equal(again.status, 'already_passed');
     assert.deepEqual([again.distance, again.second], [distance, second], 'the same photo gives the same distances (the edges below rely on it)');
 
     assert.equal((await ask({ MATCH_THRESHOLD: '0.05' })).status, 'not_found', 'a tiny threshold: nobody named');
-    assert.equal((await ask({ MATCH_MARGIN: '1' })).status, 'not_found', 'a huge margin: nobody named');
+    assert.equal((await ask({ MATCH_MARGIN: '2' })).status, 'not_found', 'a huge margin: nobody named');
     // Exactly at the edges (the audited distances, as the environment's text): still named.
     assert.equal((await ask({ MATCH_THRESHOLD: String(distance) })).status, 'already_passed', `threshold = distance ${distance}`);
     assert.equal((await ask({ MATCH_MARGIN: String(second - distance) })).status, 'already_passed', `margin = second - best = ${second - distance}`);

@@ -83,7 +83,7 @@ for (const kind of databaseKinds) {
       loadStudents({
         db,
         engine,
-        roster: { index: new FaceIndex(), lookalikes: new Lookalikes(), modelId: engine.model.id },
+        roster: { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id },
         lookalikeRadius: 0.3,
         quality: 'warn',
         maxImageBytes: 15 << 20,

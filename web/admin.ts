@@ -5,6 +5,7 @@ import { call, downloadFile, session, setMessage, token } from './admin-api.js';
 import { upload } from './excel-upload.js';
 import { refreshStatus } from './load-status.js';
 import { loadLookalikes } from './lookalikes.js';
+import { loadAddedPhotos } from './added-photos.js';
 import { uploadSchedule } from './schedule-upload.js';
 import { loadSittings, wireSittings } from './sittings-list.js';
 import { wireStudentDialog } from './student-card.js';
@@ -20,6 +21,7 @@ async function login(ev?: Event): Promise<void> {
     $('panel').hidden = false;
     void searchStudents();
     void loadLookalikes();
+    void loadAddedPhotos();
     void loadSittings();
   } catch (e) {
     session.removeItem('efc.admin');

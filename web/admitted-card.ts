@@ -24,6 +24,10 @@ export type Admitted = {
   match_quality?: MatchQuality;
   /** The exam sitting of the station's room the pass is for; null or absent: the day rule. */
   sitting?: Sitting | null;
+  /** identify (camera among all), verify (the card's student, 1:1), roster (the room's exam), manual. */
+  mode?: string;
+  /** After a verified card or a manual pass: the right to add the next camera frame to the student's photos. */
+  add_face_ticket?: string;
 };
 
 /** The operator's reading of the match (the distance itself stays in the audit log and on the admin page). */
@@ -46,9 +50,15 @@ export function addExamLine(s: Sitting | null | undefined, refused = false): voi
 export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: number): Promise<void> {
   const s = r.student;
   const manualPass = r.status === 'ok' && r.pass.source === 'manual';
+  const verified = r.mode === 'verify';
   const firstTime = r.first_pass_time ?? r.pass.time;
   if (r.status === 'ok')
-    show('ok', manualPass ? 'Пропущен вручную' : 'Проход разрешён', manualPass ? 'Проход записан оператором после проверки документов' : null, true);
+    show(
+      'ok',
+      manualPass ? 'Пропущен вручную' : 'Проход разрешён',
+      manualPass ? 'Проход записан оператором после проверки документов' : verified ? 'Лицо совпадает с фото студента по зачётке' : null,
+      true,
+    );
   else
     show(
       'already',
@@ -63,8 +73,8 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   // «Already passed» says its time in the hint above: not twice.
   const extra = r.status === 'ok' ? [field('Время прохода', r.pass.time)] : [];
   if (manualPass && r.pass.reason) extra.push(field('Причина', r.pass.reason));
-  const { photo } = addStudent(s, seq, frame, manualPass ? 'Снимок, который камера не узнала' : 'Снимок с камеры', extra);
-  // A verified admission (by documents, or a borderline match the operator checked) can teach the camera this face.
-  if (r.status === 'ok' && (manualPass || r.match_quality === 'borderline')) offerAddFace(s.id, frame, seq);
+  const { photo } = addStudent(s, seq, frame, 'Снимок с камеры', extra);
+  // A verified admission (the card checked 1:1, or documents by hand) can teach the camera this face: a new frame, checked 1:1.
+  if (r.status === 'ok' && r.add_face_ticket) offerAddFace(s.id, r.add_face_ticket, seq);
   await photo;
 }

@@ -1,21 +1,25 @@
 // Checkpoint page wiring: station settings and the pairing link, «Открыть камеру», «Сделать фото» → /api/recognize
-// and the card for its answer, the manual search panel's controls, keyboard shortcuts.
+// and the card for its answer, «Проверить по зачётке» (the frame compared with the card's student, 1:1), the manual
+// search panel's controls, keyboard shortcuts.
 import { $, api, el, input } from './common.js';
 import { renderAdmitted, type Admitted } from './admitted-card.js';
 import { cameraError, cameraOn, capture, startCamera, video } from './camera.js';
-import { closeManual, manual, manualButton, openManual, rememberUnmatched, searchManual, searchSoon } from './manual-pass.js';
+import { closeManual, manual, manualButton, onVerify, openManual, searchManual, searchSoon } from './manual-pass.js';
 import { refreshRecent } from './recent-passes.js';
 import { isCurrent, loadSettings, nextCard, panel, show, showFailure, showIdle } from './result-card.js';
 import { initRoom, refreshRooms } from './room.js';
 import { isRefused, renderRefused, type Refused } from './sitting-card.js';
 import { settings } from './station.js';
 
-type FaceStatus = 'not_found' | 'no_face' | 'multiple_faces' | 'face_too_small' | 'face_unclear';
+type FaceStatus = 'not_found' | 'no_face' | 'multiple_faces' | 'face_too_small' | 'face_unclear' | 'mismatch' | 'no_photo';
 type Result = Admitted | Refused | { status: FaceStatus; message: string };
+/** The student a card names: typed / scanned Matricula, or picked in the search. */
+type Claim = { matricula: string } | { student_id: number };
 
 const store = window.localStorage;
 const openBtn = $('open-camera') as HTMLButtonElement;
 const shotBtn = $('take-photo') as HTMLButtonElement;
+const claimBox = input('claim-matricula');
 let busy = false;
 
 /** Server messages of the face statuses read «what happened — what to do»: title, then hint. */
@@ -46,11 +50,23 @@ async function openCamera(): Promise<void> {
 }
 
 async function render(r: Result, frame: Blob, seq: number): Promise<void> {
-  rememberUnmatched(r.status === 'not_found' ? frame : null);
   if (r.status === 'ok' || r.status === 'already_passed') return renderAdmitted(r, frame, seq);
   if (isRefused(r)) return renderRefused(r, frame, seq);
   if (r.status === 'not_found') {
     show('notfound', 'Лицо не найдено', 'Студента нет в базе или система не уверена. Проверьте документы', true).append(manualButton());
+    return;
+  }
+  // Card + face: the frame is not the card's student. Nobody is named; the documents decide.
+  if (r.status === 'mismatch') {
+    show('mismatch', 'Лицо не совпадает с фото студента', 'Проверьте документ. Проход не записан', true).append(
+      el('div', 'Если документы в порядке и это тот студент — пропустите вручную:', 'result-note'),
+      manualButton(),
+    );
+    return;
+  }
+  if (r.status === 'no_photo') {
+    const [title, hint] = splitMessage(r.message);
+    show('nophoto', title, hint, true).append(manualButton());
     return;
   }
   // No face / several faces / too far / unclear: grey, «what happened» big, «what to do» under it.
@@ -58,8 +74,12 @@ async function render(r: Result, frame: Blob, seq: number): Promise<void> {
   show('warn', title, hint, true).append(manualButton());
 }
 
-async function takePhoto(): Promise<void> {
-  if (busy || !cameraOn()) return;
+async function takePhoto(claim?: Claim): Promise<void> {
+  if (busy) return;
+  if (!cameraOn()) {
+    if (claim) show('error', 'Камера не включена', 'Нажмите «Открыть камеру», затем проверьте зачётку ещё раз');
+    return;
+  }
   busy = true;
   const seq = nextCard();
   shotBtn.disabled = true;
@@ -74,6 +94,8 @@ async function takePhoto(): Promise<void> {
     const { station, room, token } = settings();
     if (station) form.append('station', station);
     if (room) form.append('room', room);
+    if (claim && 'matricula' in claim) form.append('matricula', claim.matricula);
+    if (claim && 'student_id' in claim) form.append('student_id', String(claim.student_id));
     form.append('image', frame, 'frame.jpg');
     const r = await api<Result>('/api/recognize', { method: 'POST', body: form, token });
     if (isCurrent(seq)) await render(r, frame, seq);
@@ -84,7 +106,11 @@ async function takePhoto(): Promise<void> {
     busy = false;
     shotBtn.disabled = false;
     $('camera-status').textContent = 'Готово к следующему снимку';
-    if (manual.hidden) shotBtn.focus({ preventScroll: true });
+    // A scanner types the next card into the Matricula field: after a card check the field is empty and focused again.
+    if (claim) {
+      claimBox.value = '';
+      claimBox.focus({ preventScroll: true });
+    } else if (manual.hidden) shotBtn.focus({ preventScroll: true });
     // On a portrait tablet the result sits under the preview: bring all of it into view.
     panel.scrollIntoView({ block: 'nearest' });
   }
@@ -123,6 +149,17 @@ window.addEventListener('hashchange', pairFromLink);
 
 openBtn.addEventListener('click', () => void openCamera());
 shotBtn.addEventListener('click', () => void takePhoto());
+$('verify-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const matricula = claimBox.value.trim();
+  if (!matricula) {
+    claimBox.focus();
+    return;
+  }
+  void takePhoto({ matricula });
+});
+// «Сверить лицо» beside a student found by hand: the same 1:1 check, by the student's id.
+onVerify((id) => void takePhoto({ student_id: id }));
 $('manual-open').addEventListener('click', () => openManual());
 $('manual-close').addEventListener('click', () => closeManual());
 $('manual-form').addEventListener('submit', (ev) => {

@@ -52,6 +52,7 @@ const REASONS: Record<string, string> = {
   poor_photo: 'фото плохо подходит для распознавания',
   conflict: 'конфликт с базой',
   multiple_faces: 'на фото несколько лиц',
+  two_faces: 'на фото два лица сопоставимого размера',
   similar_face: 'лицо похоже на другого студента',
   duplicate_passport: 'номер паспорта повторяется',
 };

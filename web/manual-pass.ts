@@ -17,13 +17,11 @@ let passing = false;
 let searchSeq = 0;
 let searchTimer: number | undefined;
 let searchUrls: string[] = [];
-/** The frame of the last «Лицо не найдено»: when the operator then admits that student by hand, it can become their photo. */
-let unmatched: { frame: Blob; at: number } | null = null;
-const UNMATCHED_KEEP_MS = 120_000;
+let verifyStudent: ((id: number) => void) | undefined;
 
-/** Holds the frame the camera did not recognise (or, with null, forgets the last one). */
-export function rememberUnmatched(frame: Blob | null): void {
-  unmatched = frame ? { frame, at: Date.now() } : null;
+/** What «Сверить лицо» beside a found student does (the checkpoint's 1:1 check by the student's id). */
+export function onVerify(f: (id: number) => void): void {
+  verifyStudent = f;
 }
 
 /** A button under a failed result: the way to the documents check. */
@@ -128,6 +126,13 @@ function foundItem(s: FoundStudent): HTMLElement {
   button.type = 'button';
   button.addEventListener('click', () => void passManually(s, button));
   li.append(img, info, button);
+  // With the camera on, the found student can be checked by face first (1:1, the same rule as a card's Matricula).
+  if (cameraOn() && verifyStudent) {
+    const verify = el('button', 'Сверить лицо с камерой', 'secondary verify-pass');
+    verify.type = 'button';
+    verify.addEventListener('click', () => verifyStudent!(s.id));
+    li.append(verify);
+  }
   void protectedImage(s.photo_url, settings().token).then((u) => {
     if (!u) return;
     searchUrls.push(u);
@@ -157,10 +162,8 @@ async function passManually(s: FoundStudent, button: HTMLButtonElement): Promise
       panel.scrollIntoView({ block: 'nearest' });
       return;
     }
-    // The frame the camera did not recognise a moment ago is, most likely, this student's: shown, and offered as a photo.
-    const held = r.status === 'ok' && unmatched && Date.now() - unmatched.at < UNMATCHED_KEEP_MS ? unmatched.frame : null;
-    unmatched = null;
-    if (isCurrent(seq)) await renderAdmitted(r, held, seq);
+    // No earlier frame is shown or offered: whoever stood at the camera before is not necessarily this student.
+    if (isCurrent(seq)) await renderAdmitted(r, null, seq);
     void refreshRecent();
     panel.scrollIntoView({ block: 'nearest' });
   } catch (e) {

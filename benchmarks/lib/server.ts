@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
 import { createDb } from '../../src/db/index.js';
 import { encodeEmbedding } from '../../src/face/embedding.js';
-import { FACEAPI_MODEL } from '../../src/face/models.js';
+import { resolveModel } from '../../src/face/models.js';
 import { FaceEngine } from '../../src/face/engine.js';
 import { projectRoot } from '../../src/paths.js';
 import { sampleBytes, grow } from '../../test/helpers/faces.js';
@@ -27,9 +27,14 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A server process with `students` enrolled for the model FACE_MODEL names (`env`, else the environment; unset: the
+ * default): the first is the person of `frame`, the others random faces around them, too far to be confused.
+ */
 export async function startBenchServer(students: number, port: number, env: Record<string, string> = {}): Promise<BenchServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efc-bench-srv-'));
-  const engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000 });
+  const model = resolveModel(env.FACE_MODEL ?? process.env.FACE_MODEL ?? '', path.join(projectRoot, 'data'), projectRoot);
+  const engine = await FaceEngine.start({ workers: 1, maxPixels: 40_000_000, model });
   const bytes = sampleBytes(3);
   const meta = await sharp(bytes).metadata();
   const face = (await engine.describe(bytes, { purpose: 'probe', describe: 'all' })).faces[1]!;
@@ -43,7 +48,8 @@ export async function startBenchServer(students: number, port: number, env: Reco
 
   const db = await createDb({ kind: 'sqlite', file: path.join(dir, 'database.db') });
   const now = new Date().toISOString();
-  const v = new Float32Array(128);
+  const dim = enrolled.length;
+  const v = new Float32Array(dim);
   for (let i = 0; i < students; i += 500) {
     await db
       .insertInto('students')
@@ -51,7 +57,13 @@ export async function startBenchServer(students: number, port: number, env: Reco
         Array.from({ length: Math.min(500, students - i) }, (_, k) => {
           const real = i + k === 0;
           // Others are random faces around the enrolled one, far enough not to be confused with it.
-          if (!real) for (let j = 0; j < 128; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
+          if (!real) {
+            for (let j = 0; j < dim; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
+            if (model.unitLength) {
+              const n = Math.hypot(...v);
+              for (let j = 0; j < dim; j++) v[j] = v[j]! / n;
+            }
+          }
           return {
             matricula: `B${i + k}`,
             lastname: real ? 'Enrolled' : `L${i + k}`,
@@ -63,7 +75,7 @@ export async function startBenchServer(students: number, port: number, env: Reco
             date_of_birth: null,
             passport_number: `AA${1000000 + i + k}`,
             file_path: null,
-            embedding_model: FACEAPI_MODEL.id,
+            embedding_model: model.id,
             face_quality: null,
             embedding: encodeEmbedding(real ? enrolled : v),
             face_score: 0.9,

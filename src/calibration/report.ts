@@ -23,6 +23,11 @@ export interface ScaleSummary {
   stats: { genuineP10: number; genuineP50: number; genuineP90: number; strangerMin: number; strangerP001: number; strangerP01: number };
 }
 
+/** Margins tried: face-api's 0…0.16 grid, scaled to the model's distances (its threshold against face-api's 0.45). */
+export function marginGrid(threshold: number): number[] {
+  return [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16].map((m) => Math.round(m * (threshold / 0.45) * 1000) / 1000);
+}
+
 const quantile = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN);
 
 /**
@@ -53,7 +58,7 @@ export function reportScale(out: Out, s: ScaleTrials, configured: { threshold: n
   );
 
   const thresholds = thresholdGrid(trials, 0.005);
-  const margins = [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16].map((m) => Math.round(m * (configured.threshold / 0.45) * 1000) / 1000);
+  const margins = marginGrid(configured.threshold);
   const rates = sweep(trials, thresholds, margins);
   // For each margin: the largest threshold still clear of every false match by `safety`.
   const candidates = margins
@@ -92,7 +97,7 @@ export function reportScale(out: Out, s: ScaleTrials, configured: { threshold: n
   const project = (f: number, n: number) => 1 - (1 - f) ** n;
   for (let k = 0; k < FMR_GRID.length; k++) {
     const t = FMR_GRID[k]!;
-    if (t < stats.genuineP10 - 0.05 || t > stats.genuineP90 + 0.05) continue;
+    if (t < stats.genuineP10 - 0.05 || t > stats.genuineP90 + 0.05 || Math.round(t * 1000) % 10 !== 0) continue;
     const f = s.impostorPairsWithin[k]! / Math.max(1, s.impostorPairs);
     const row = { threshold: t, fmr: f, fpir2500: project(f, 2500), fpir10000: project(f, 10000), fpir50000: project(f, 50000) };
     fmr.push(row);

@@ -1,8 +1,10 @@
 // 1:N evaluation at an exam centre's scale: folds of enrolled and never-enrolled people, a gallery grown with one-photo strangers.
 import { FaceIndex, type SearchResult } from '../face/index.js';
 import type { Trial } from './rates.js';
-import { assessQuality, unusable } from '../face/quality.js';
+import { assessQuality, MIN_ENROL_FACE_PX, TWO_FACES_RATIO, unusable } from '../face/quality.js';
 import type { Described, PhotoFile } from './photos.js';
+import type { MatchRule } from '../passes/decision.js';
+import { sample, seeded, type ClaimProbe, type RosterProbe } from './verify.js';
 
 export interface ScaleOptions {
   /** Gallery size per fold: enrolled people plus one-photo strangers. */
@@ -25,6 +27,15 @@ export interface ScaleOptions {
   probeFrom?: number;
   /** An added photo within this distance of another student's face is refused (the server uses MATCH_THRESHOLD). */
   addedRadius?: number;
+  /** An added photo farther than this from the student's enrolled face is refused (the server's 1:1 threshold). */
+  verifyThreshold?: number;
+  /** The 1:N rule (the guard of 1:1 claims and of roster search). */
+  rule?: MatchRule;
+  /** Simulated sitting rosters: their sizes and how many of each per fold (default 30 and 100, 20 of each). */
+  rosterSizes?: number[];
+  rostersPerFold?: number;
+  /** Random impostor claims per probe (default 3). */
+  randomClaims?: number;
 }
 
 /** Who is who: a person's photos and the strangers may show one person under several labels. */
@@ -35,18 +46,27 @@ export interface ScaleTrials {
   /** Per fold: gallery size, enrolled people, genuine and stranger probes. */
   folds: { gallery: number; enrolled: number; genuine: number; strangers: number; strangerPeople: number }[];
   /** Probes the door would not have searched (the same counts a real check-in would see). */
-  skipped: { noFace: number; multipleFaces: number; faceTooSmall: number; unclear: number; notEnrolled: number };
-  /** With enrolPhotos > 1: photos added to enrolled people, and those refused (gate or too near someone else). */
-  added: { added: number; refusedGate: number; refusedNear: number };
+  skipped: { noFace: number; multipleFaces: number; faceTooSmall: number; unclear: number; notEnrolled: number; twoFaces: number };
+  /** With enrolPhotos > 1: photos added to enrolled people, and those refused (gate, too near someone else, or beyond the 1:1 threshold). */
+  added: { added: number; refusedGate: number; refusedNear: number; refusedVerify: number };
+  /** Every searched probe's 1:1 claims (verify.ts). */
+  claims: ClaimProbe[];
+  /** Every searched probe within each simulated roster (verify.ts). */
+  rosterProbes: RosterProbe[];
   /** Impostor pairs (probe, enrolled face of someone else) with distance ≤ each of `fmrGrid`, and how many pairs there were. */
   impostorPairsWithin: number[];
   impostorPairs: number;
 }
 
-const FMR_MAX = 1.6;
+const FMR_MAX = 2;
+/** Resolution of the per-pair false-match curve. */
+const FMR_STEP = 0.001;
 
-/** Distances at which the per-pair false-match rate is counted (0.01 steps up to 1.6). */
-export const FMR_GRID = Array.from({ length: Math.round(FMR_MAX * 100) }, (_, i) => (i + 1) / 100);
+/** A second face nearly as wide as the largest: the loader does not enrol such a photo (face/quality.ts TWO_FACES_RATIO). */
+const twoFaces = (d: Described) => d.widths.length > 1 && d.widths[1]! >= TWO_FACES_RATIO * d.widths[0]!;
+
+/** Distances at which the per-pair false-match rate is counted (0.001 steps up to 2, the farthest two unit vectors can be). */
+export const FMR_GRID = Array.from({ length: Math.round(FMR_MAX / FMR_STEP) }, (_, i) => Math.round((i + 1) * FMR_STEP * 1000) / 1000);
 
 /**
  * People are split into `folds` by identity; in each fold one part is never enrolled (its photos are
@@ -71,11 +91,14 @@ export function scaleTrials(
   const out: ScaleTrials = {
     trials: [],
     folds: [],
-    skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0 },
+    skipped: { noFace: 0, multipleFaces: 0, faceTooSmall: 0, unclear: 0, notEnrolled: 0, twoFaces: 0 },
     impostorPairsWithin: FMR_GRID.map(() => 0),
     impostorPairs: 0,
-    added: { added: 0, refusedGate: 0, refusedNear: 0 },
+    added: { added: 0, refusedGate: 0, refusedNear: 0, refusedVerify: 0 },
+    claims: [],
+    rosterProbes: [],
   };
+  const rand = seeded(20261206);
   const enrolPhotos = opts.enrolPhotos ?? 1;
   const probeFrom = opts.probeFrom ?? enrolPhotos;
   const usable = (d: Described | undefined): d is Described & { descriptor: Float32Array } => {
@@ -93,8 +116,10 @@ export function scaleTrials(
     const enrolIssues = new Map<number, string[]>();
     const enrolledKey: string[] = [''];
     const enrol = (identityKey: string, d: Described | undefined, key = identityKey) => {
-      // The loader refuses what the door would (face/quality.ts unusable): no descriptor of noise is enrolled.
-      if (!d?.descriptor || galleryRow.has(identityKey) || (d.quality && unusable(d.quality))) return false;
+      // The loader refuses what the door would (face/quality.ts unusable): no descriptor of noise is enrolled;
+      // nor a tiny face, nor a photo of two people of similar size (students/enrol.ts).
+      if (!d?.descriptor || galleryRow.has(identityKey) || (d.quality && unusable(d.quality)) || d.widths[0]! < MIN_ENROL_FACE_PX) return false;
+      if (twoFaces(d)) return false;
       galleryRow.set(identityKey, galleryRow.size + 1);
       index.upsert(galleryRow.size, d.descriptor);
       enrolledKey.push(key);
@@ -110,8 +135,12 @@ export function scaleTrials(
     for (const id of ids) {
       if (held.has(id)) continue;
       const first = byIdentity.get(id)![0]!;
-      if (enrol(id, described.get(`enrol:${first.key}`), first.key)) enrolled++;
-      else out.skipped.notEnrolled++;
+      const d = described.get(`enrol:${first.key}`);
+      if (enrol(id, d, first.key)) enrolled++;
+      else {
+        out.skipped.notEnrolled++;
+        if (d && twoFaces(d)) out.skipped.twoFaces++;
+      }
     }
     // Fill up to the gallery size; the padding set has some slack for photos the loader would refuse.
     for (const s of strangers.slice(0, padCount)) {
@@ -134,10 +163,20 @@ export function scaleTrials(
           out.added.refusedNear++;
           continue;
         }
+        if (opts.verifyThreshold !== undefined && !((index.distanceTo(row, d.descriptor) ?? Infinity) <= opts.verifyThreshold)) {
+          out.added.refusedVerify++;
+          continue;
+        }
         index.addFace(row, faceId++, d.descriptor);
         out.added.added++;
       }
     }
+    // Sitting rosters drawn from the enrolled people (the ones with probes), for roster-scoped search.
+    const enrolledRows = ids.filter((id) => !held.has(id) && galleryRow.has(id)).map((id) => galleryRow.get(id)!);
+    const rosters = (opts.rosterSizes ?? [30, 100]).flatMap((size) =>
+      Array.from({ length: opts.rostersPerFold ?? 20 }, () => ({ size, members: new Set(sample(enrolledRows, size, rand)) })),
+    );
+    const galleryRows = Array.from({ length: galleryRow.size }, (_, i) => i + 1);
     let genuine = 0,
       strangerProbes = 0;
     const probe = (p: PhotoFile, d: Described | undefined) => {
@@ -154,10 +193,48 @@ export function scaleTrials(
       if (expected !== undefined) genuine++;
       else strangerProbes++;
       // The per-pair false-match rate: every enrolled face of someone else within reach.
-      for (const m of index.within(d.descriptor, FMR_MAX)) {
-        if (m.studentId !== expected) histogram[Math.max(0, Math.ceil(m.distance * 100) - 1)]!++;
+      const near = index.within(d.descriptor, FMR_MAX);
+      const distanceOf = new Map<number, number>();
+      for (const m of near) {
+        distanceOf.set(m.studentId, m.distance);
+        if (m.studentId !== expected) histogram[Math.min(histogram.length - 1, Math.max(0, Math.ceil(m.distance / FMR_STEP) - 1))]!++;
       }
       out.impostorPairs += galleryRow.size - (expected !== undefined ? 1 : 0);
+      // 1:1 claims: the own student, random others, the nearest other.
+      const other = near.find((m) => m.studentId !== expected);
+      const random = sample(galleryRows, (opts.randomClaims ?? 3) + 1, rand)
+        .filter((id) => id !== expected)
+        .slice(0, opts.randomClaims ?? 3)
+        .map((id) => ({ id, distance: distanceOf.get(id) ?? Infinity }));
+      out.claims.push({
+        ...(expected !== undefined ? { own: index.distanceTo(expected, d.descriptor) ?? Infinity, ownId: expected } : {}),
+        result,
+        random,
+        ...(other ? { nearestOther: { id: other.studentId, distance: other.distance } } : {}),
+        ...(d.quality ? { issues: assessQuality(d.quality, 0).map((i) => i.issue) } : {}),
+      });
+      // The same probe at the door of each simulated sitting.
+      rosters.forEach((r, k) => {
+        let best: { id: number; distance: number } | undefined;
+        let second = Infinity;
+        for (const id of r.members) {
+          const dist = distanceOf.get(id) ?? Infinity;
+          if (!best || dist < best.distance) {
+            if (best) second = best.distance;
+            best = { id, distance: dist };
+          } else if (dist < second) second = dist;
+        }
+        out.rosterProbes.push({
+          roster: f * rosters.length + k,
+          size: r.size,
+          inRoster: expected !== undefined && r.members.has(expected),
+          ...(expected !== undefined ? { expected } : {}),
+          ...(best && Number.isFinite(best.distance) ? { best } : {}),
+          second,
+          result,
+          globalBestInRoster: !!result && r.members.has(result.best.studentId),
+        });
+      });
     };
     for (const id of ids) {
       const photos = byIdentity.get(id)!;

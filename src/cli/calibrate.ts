@@ -9,10 +9,13 @@ import { isAppError } from '../errors.js';
 import { distanceStats, evaluate, sweep, thresholdGrid, type Trial } from '../calibration/rates.js';
 import { describeSet, readSet, type PhotoFile } from '../calibration/photos.js';
 import type { Purpose } from '../face/types.js';
-import { scaleTrials, strangerPadCount } from '../calibration/scale.js';
-import { printRates, reportScale } from '../calibration/report.js';
+import { FMR_GRID, scaleTrials, strangerPadCount } from '../calibration/scale.js';
+import { marginGrid, printRates, reportScale } from '../calibration/report.js';
+import { reportVerify } from '../calibration/verify.js';
 import { loadConfig, readDotEnv, type Config } from '../config.js';
 import { samplePeople } from './calibration-samples.js';
+import { resolveModel, type FacePointSource, type FaceModelSpec } from '../face/models.js';
+import { projectRoot } from '../paths.js';
 
 export interface Person {
   name: string;
@@ -70,12 +73,15 @@ export async function trialsFor(engine: FaceEngine, people: Person[]): Promise<{
 }
 
 const usage = `usage:
-  npm run calibrate -- --people DIR --strangers DIR [--same-person FILE] [--gallery 2500] [--folds 3] [--safety D] [--probe-strangers] [--enrol-photos K [--probe-from N]] [--all] [--json FILE]
+  npm run calibrate -- --people DIR --strangers DIR [--same-person FILE] [--gallery 2500] [--folds 3] [--safety D] [--probe-strangers] [--enrol-photos K [--probe-from N]] [--models intel,faceapi,faceplugin] [--all] [--json FILE]
       1:N at an exam centre's scale: DIR/<person>/<photo>; in each fold some people are never enrolled (their photos probe
       as strangers), the others are enrolled with their first photo (their other photos probe); one-photo strangers fill
       the gallery (with --probe-strangers the rest probe as strangers too). The model is FACE_MODEL's.
       --enrol-photos K: photos 2..K of each enrolled person are added as the door adds verified frames (the gate, refused
-      within MATCH_THRESHOLD of another student); genuine probes start at photo N+1 (--probe-from, default K).
+      within MATCH_THRESHOLD of another student, or beyond the 1:1 threshold of their own); genuine probes start at photo N+1
+      (--probe-from, default K). --models: each model in turn (FACE_MODEL values), then a side-by-side table.
+      Also printed: thresholds by gallery size from the per-pair curve, 1:1 (card + face) and roster-scoped search.
+      --points yunet5|yunet68|faceapi68, --mirror none|enrol|both: measure another pipeline of FACE_MODEL's weights.
   npm run calibrate -- --dataset DIR        a small set: first photo enrolled, the others probed; leave-one-out strangers
   npm run calibrate                          face-api's demo photos`;
 
@@ -102,6 +108,8 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
     enrolPhotos: Number(values['enrol-photos'] ?? 1),
     probeFrom: Number(values['probe-from'] ?? values['enrol-photos'] ?? 1),
     addedRadius: config.matchThreshold,
+    verifyThreshold: config.verifyThreshold,
+    rule: { threshold: config.matchThreshold, margin: config.matchMargin },
   };
   const identity = identityFrom(values['same-person'] as string | undefined);
   const people = readSet(peopleDir);
@@ -166,20 +174,81 @@ async function scale(values: Record<string, string | boolean | string[] | undefi
       `genuine probes ${f.map((x) => x.genuine).join('/')}, stranger probes ${f.map((x) => x.strangers).join('/')} (people never enrolled: ${f.map((x) => x.strangerPeople).join('/')}, and one-photo strangers)\n`,
   );
   process.stdout.write(
-    `in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled}\n`,
+    `in all: ${sum('genuine')} genuine and ${sum('strangers')} stranger probes; not searched, as at the door: no face ${s.skipped.noFace}, several faces ${s.skipped.multipleFaces}, face too small ${s.skipped.faceTooSmall}, no clear face ${s.skipped.unclear}; people without a usable enrolment photo ${s.skipped.notEnrolled} (of them two faces of similar size: ${s.skipped.twoFaces})\n`,
   );
   if ((opts.enrolPhotos ?? 1) > 1)
     process.stdout.write(
-      `added photos (as from the door): ${s.added.added} added, ${s.added.refusedGate} refused by the gate, ${s.added.refusedNear} refused as too near another student\n`,
+      `added photos (as from the door): ${s.added.added} added, ${s.added.refusedGate} refused by the gate, ${s.added.refusedNear} refused as too near another student, ${s.added.refusedVerify} refused by the 1:1 check against the enrolled photo\n`,
     );
-  const summary = reportScale(
+  const safety = Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02));
+  const summary = reportScale(process.stdout, s, { threshold: config.matchThreshold, margin: config.matchMargin }, safety, values.all === true);
+  const verify = reportVerify(
     process.stdout,
-    s,
+    { grid: FMR_GRID, within: s.impostorPairsWithin, pairs: s.impostorPairs },
+    s.claims,
+    s.rosterProbes,
     { threshold: config.matchThreshold, margin: config.matchMargin },
-    Number(values.safety ?? (engine.model.kind === 'faceapi' ? 0.01 : 0.02)),
-    values.all === true,
+    safety,
+    marginGrid(config.matchThreshold),
   );
-  return { model: engine.model.id, folds: s.folds, skipped: s.skipped, ...summary };
+  return { model: engine.model.id, folds: s.folds, skipped: s.skipped, added: s.added, ...summary, verify };
+}
+
+/** The configuration and a started engine for one model (FACE_MODEL=name; --points/--mirror measure another pipeline). */
+async function startFor(
+  name: string | undefined,
+  values: { points?: string; mirror?: string; workers?: string },
+): Promise<{ config: Config; engine: FaceEngine }> {
+  const env =
+    name === undefined ? process.env : { ...process.env, FACE_MODEL: name, MATCH_THRESHOLD: undefined, MATCH_MARGIN: undefined, VERIFY_THRESHOLD: undefined };
+  let config = loadConfig(env);
+  if (values.points || values.mirror) {
+    const model = resolveModel(env.FACE_MODEL ?? '', config.dataDir, projectRoot, {
+      ...(values.points ? { points: values.points as FacePointSource } : {}),
+      ...(values.mirror ? { mirror: values.mirror as FaceModelSpec['mirror'] } : {}),
+    });
+    config = { ...config, model };
+  }
+  const engine = await FaceEngine.start({
+    workers: Number(values.workers ?? os.availableParallelism()),
+    maxPixels: config.maxImagePixels,
+    model: config.model,
+  });
+  return { config, engine };
+}
+
+/** One line per model: its shipped rule and the recommended one, on the same sets. */
+function printSideBySide(rows: { name: string; scale: Record<string, unknown> }[]): void {
+  type R = {
+    threshold: number;
+    margin: number;
+    correct: number;
+    wrongPerson: number;
+    strangerMatched: number;
+    genuine: number;
+    impostor: number;
+    miss: number;
+    firstFalse: number;
+  };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  process.stdout.write(`\n=== side by side (same sets, folds and probe photos; each model's own detections)\n`);
+  process.stdout.write(
+    `model                 rule (threshold / margin)   correct   wrong   strangers   missed   first false match (safety)   genuine / stranger probes\n`,
+  );
+  for (const { name, scale: s } of rows) {
+    const lines: [string, R | null][] = [
+      ['shipped', s.configured as R],
+      ['recommended', s.recommended as R | null],
+    ];
+    for (const [what, r] of lines) {
+      if (!r) continue;
+      const wrong = Math.round(r.wrongPerson * r.genuine),
+        strangers = Math.round(r.strangerMatched * r.impostor);
+      process.stdout.write(
+        `${`${name} ${what}`.padEnd(22)}${`${r.threshold} / ${r.margin}`.padStart(24)}   ${pct(r.correct).padStart(7)}   ${String(wrong).padStart(5)}   ${String(strangers).padStart(9)}   ${pct(r.miss).padStart(6)}   ${`${r.firstFalse.toFixed(3)} (${(r.firstFalse - r.threshold).toFixed(3)})`.padStart(26)}   ${r.genuine} / ${r.impostor}\n`,
+      );
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -201,6 +270,9 @@ async function main(): Promise<number> {
         'probe-strangers': { type: 'boolean', default: false },
         'enrol-photos': { type: 'string' },
         'probe-from': { type: 'string' },
+        points: { type: 'string' },
+        mirror: { type: 'string' },
+        models: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -213,15 +285,32 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   readDotEnv();
-  const config = loadConfig();
-  const engine = await FaceEngine.start({
-    workers: Number(values.workers ?? os.availableParallelism()),
-    maxPixels: config.maxImagePixels,
-    model: config.model,
-  });
+  // --models a,b,c: the 1:N calibration of each model in one run (same sets, folds and probes), then side by side.
+  const modelNames = values.models ? values.models.split(',').map((m) => m.trim()) : [undefined];
+  if (modelNames.length > 1 && !values.people) {
+    process.stderr.write(`--models needs --people and --strangers\n${usage}\n`);
+    return 2;
+  }
+  const sideBySide: { name: string; scale: Record<string, unknown> }[] = [];
+  for (const name of modelNames.slice(0, -1)) {
+    const { config, engine } = await startFor(name, values);
+    try {
+      sideBySide.push({ name: name!, scale: await scale(values, engine, config) });
+    } finally {
+      await engine.close();
+    }
+  }
+  const { config, engine } = await startFor(modelNames.at(-1), values);
   const summary: Record<string, unknown> = {};
   try {
-    if (values.people) summary.scale = await scale(values, engine, config);
+    if (values.people) {
+      summary.scale = await scale(values, engine, config);
+      if (modelNames.length > 1) {
+        sideBySide.push({ name: modelNames.at(-1)!, scale: summary.scale as Record<string, unknown> });
+        summary.models = sideBySide;
+        printSideBySide(sideBySide);
+      }
+    }
     const sets: { name: string; people: () => Promise<Person[]> }[] = [];
     for (const d of values.dataset ?? []) sets.push({ name: d, people: () => Promise.resolve(readDataset(path.resolve(d))) });
     if (values.samples || (sets.length === 0 && !values.people))

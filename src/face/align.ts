@@ -179,6 +179,22 @@ export const ARCFACE_TEMPLATE: ChipTemplate = {
   ],
 };
 
+/**
+ * Intel's template for face-reidentification-retail-0095 (its model card; normalised coordinates of a
+ * 128×128 chip): eye centres, nose tip, mouth corners, image left first. Not ArcFace's: the face sits
+ * lower and larger in the chip.
+ */
+export const INTEL_TEMPLATE: ChipTemplate = {
+  size: 128,
+  points: [
+    [0.31556875, 0.46157411],
+    [0.68262292, 0.46157411],
+    [0.5002625, 0.64050536],
+    [0.34947188, 0.82469196],
+    [0.65343646, 0.82469196],
+  ].map(([x, y]) => ({ x: x! * 128, y: y! * 128 })),
+};
+
 const mean = (pts: readonly Point[], from: number, to: number): Point => {
   let x = 0,
     y = 0;
@@ -190,20 +206,41 @@ const mean = (pts: readonly Point[], from: number, to: number): Point => {
   return { x: x / n, y: y / n };
 };
 
-/** The five ArcFace points from 68 landmarks: eye centres (36–41, 42–47), nose tip (30), mouth corners (48, 54). */
+/** The five points from 68 landmarks: eye centres (36–41, 42–47), nose tip (30), mouth corners (48, 54). */
 export function fivePointsFrom68(pts: readonly Point[]): Point[] {
   return [mean(pts, 36, 41), mean(pts, 42, 47), pts[30]!, pts[48]!, pts[54]!];
 }
 
-/** The chip for a model: landmarks (68-point layout) fitted onto the template, then warped. */
-export function alignedChip(
-  image: RgbImage,
-  landmarks68: readonly Point[],
-  layout: 'dlib' | 'arcface',
-  size?: number,
-): { chip: Uint8Array; size: number; scale: number } {
-  const template = layout === 'dlib' ? dlibTemplate(size) : ARCFACE_TEMPLATE;
-  const src = layout === 'dlib' ? DLIB_ALIGN_POINTS.map((i) => landmarks68[i]!) : fivePointsFrom68(landmarks68);
+/** dlib's 150 px chip located by five points only (YuNet's): the same framing, for the quality measures. */
+function dlibFivePointTemplate(size = 150, padding = 0.25): ChipTemplate {
+  const place = (m: number) => ((padding + m) / (2 * padding + 1)) * size;
+  const meanFace = Array.from({ length: 68 }, (_, i) => (i < 17 ? { x: 0, y: 0 } : { x: place(DLIB_MEAN_X[i - 17]!), y: place(DLIB_MEAN_Y[i - 17]!) }));
+  return { size, points: fivePointsFrom68(meanFace) };
+}
+
+/** Which template a model's descriptor wants: dlib's 150 px (face-api), ArcFace's 112 px or Intel's 128 px. */
+export type ChipName = 'dlib' | 'arcface' | 'intel';
+
+/** Where a face's alignment points came from: five (YuNet, or derived from 68) and, with face-api, all 68. */
+export interface FacePoints {
+  points5: readonly Point[];
+  landmarks68?: readonly Point[];
+}
+
+/**
+ * The chip for a model: the face's points fitted onto the template, then warped. dlib's chip uses its
+ * 33 stable landmarks when the 68 are known, else the five points onto dlib's mean face.
+ */
+export function alignedChip(image: RgbImage, face: FacePoints, chip: ChipName, size?: number): { chip: Uint8Array; size: number; scale: number } {
+  let template: ChipTemplate;
+  let src: readonly Point[];
+  if (chip === 'dlib' && face.landmarks68) {
+    template = dlibTemplate(size);
+    src = DLIB_ALIGN_POINTS.map((i) => face.landmarks68![i]!);
+  } else {
+    template = chip === 'dlib' ? dlibFivePointTemplate(size) : chip === 'intel' ? INTEL_TEMPLATE : ARCFACE_TEMPLATE;
+    src = face.points5;
+  }
   const t = fitSimilarity(template.points, src);
   return { chip: warpChip(image, t, template.size), size: template.size, scale: similarityScale(t) };
 }

@@ -1,10 +1,12 @@
 // Inside a worker: the descriptor network of the configured model, fed an aligned chip (face/align.ts).
-import { createRequire } from 'node:module';
-import { alignedChip, mirrorChip, type Point } from './align.js';
+import { alignedChip, mirrorChip, type ChipName, type FacePoints } from './align.js';
 import type { RgbImage } from './image.js';
 import type { FaceModelSpec, OnnxInput } from './models.js';
 import type { Purpose } from './types.js';
 import { faceapi, tf } from './detect.js';
+import { openSession, tensor } from './onnx.js';
+
+const CHIP_SIZE: Record<ChipName, number> = { dlib: 150, arcface: 112, intel: 128 };
 
 export interface DescriptorNet {
   readonly dim: number;
@@ -27,48 +29,18 @@ function faceApiNet(): DescriptorNet {
   };
 }
 
-interface OrtTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
-interface OrtSession {
-  inputNames: readonly string[];
-  outputNames: readonly string[];
-  inputMetadata?: readonly { name: string; shape?: readonly (number | string)[] }[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-}
-interface Ort {
-  InferenceSession: { create(path: string, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
-}
-
-function loadOrt(): Ort {
-  try {
-    return createRequire(import.meta.url)('onnxruntime-node') as Ort;
-  } catch (e) {
-    throw new Error(
-      `FACE_MODEL needs the optional package onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node): ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
-}
-
-/** An ArcFace-layout ONNX model: one 112×112 chip in, one descriptor out; NCHW or NHWC as the model declares. */
-async function onnxNet(file: string, input: OnnxInput): Promise<DescriptorNet> {
-  const ort = loadOrt();
-  // One thread: the pool already runs a worker per core.
-  const session = await ort.InferenceSession.create(file, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+/**
+ * An ONNX descriptor: one `size`×`size` chip in (the model's template: ArcFace 112, Intel 128), one
+ * descriptor out; NCHW or NHWC as the model declares.
+ */
+async function onnxNet(file: string, input: OnnxInput, size: number): Promise<DescriptorNet> {
+  const session = await openSession(file);
   const inputName = session.inputNames[0]!;
   const shape = session.inputMetadata?.find((m) => m.name === inputName)?.shape ?? [];
   const nhwc = shape.length === 4 && shape[3] === 3;
   const [r, b] = input.order === 'rgb' ? [0, 2] : [2, 0];
-  const run = async (chip: Uint8Array, size: number): Promise<Float32Array> => {
-    const n = size * size;
+  const run = async (chip: Uint8Array, side: number): Promise<Float32Array> => {
+    const n = side * side;
     const x = new Float32Array(3 * n);
     const k = 1 / input.std;
     for (let i = 0, o = 0; i < n; i++, o += 3) {
@@ -85,11 +57,11 @@ async function onnxNet(file: string, input: OnnxInput): Promise<DescriptorNet> {
         x[2 * n + i] = c2;
       }
     }
-    const out = await session.run({ [inputName]: new ort.Tensor('float32', x, nhwc ? [1, size, size, 3] : [1, 3, size, size]) });
+    const out = await session.run({ [inputName]: tensor(x, nhwc ? [1, side, side, 3] : [1, 3, side, side]) });
     return Float32Array.from(out[session.outputNames[0]!]!.data);
   };
   // The output size, from one run on a grey chip (models often declare it dynamic).
-  const dim = (await run(new Uint8Array(112 * 112 * 3).fill(128), 112)).length;
+  const dim = (await run(new Uint8Array(size * size * 3).fill(128), size)).length;
   if (dim % 16 !== 0) throw new Error(`${file}: the model gives ${dim} values; the index needs a multiple of 16`);
   return { dim, describeChip: run };
 }
@@ -97,7 +69,7 @@ async function onnxNet(file: string, input: OnnxInput): Promise<DescriptorNet> {
 export async function openDescriptorNet(model: FaceModelSpec): Promise<DescriptorNet> {
   if (model.kind === 'faceapi') return faceApiNet();
   if (!model.onnx) throw new Error(`model ${model.id} has no ONNX file`);
-  return onnxNet(model.onnx.path, model.onnx.input);
+  return onnxNet(model.onnx.path, model.onnx.input, CHIP_SIZE[model.chip]);
 }
 
 /** The aligned chip of a face (kept for the quality gate) and its descriptor under the model's rules. */
@@ -105,10 +77,10 @@ export async function describeFace(
   net: DescriptorNet,
   model: FaceModelSpec,
   image: RgbImage,
-  landmarks68: readonly Point[],
+  face: FacePoints,
   purpose: Purpose,
 ): Promise<{ descriptor: Float32Array; chip: Uint8Array; size: number; scale: number }> {
-  const aligned = alignedChip(image, landmarks68, model.layout);
+  const aligned = alignedChip(image, face, model.chip);
   const d = await net.describeChip(aligned.chip, aligned.size);
   if (model.mirror === 'both' || (model.mirror === 'enrol' && purpose === 'enrol')) {
     const m = await net.describeChip(mirrorChip(aligned.chip, aligned.size), aligned.size);

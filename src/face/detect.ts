@@ -17,15 +17,17 @@ export type Tensor3D = import('@tensorflow/tfjs').Tensor3D;
 /** A lone face narrower than this share of the frame gets a second opinion from SSD (group photos). */
 const SMALL_FACE_SHARE = 0.2;
 
-/** Loads tfjs-wasm (one thread) and the face-api networks this worker uses. */
-export async function setupFaceApi(withRecognitionNet: boolean): Promise<void> {
+/** Loads tfjs-wasm (one thread) and the face-api networks this worker uses: the landmarks always, detectors and descriptor as asked. */
+export async function setupFaceApi(use: { recognition: boolean; detectors: boolean }): Promise<void> {
   tf.setWasmPaths(tfjsWasmDir + '/', false);
   await tf.setBackend('wasm');
   await tf.ready();
-  await faceapi.nets.tinyFaceDetector.loadFromDisk(faceModelDir);
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(faceModelDir);
+  if (use.detectors) {
+    await faceapi.nets.tinyFaceDetector.loadFromDisk(faceModelDir);
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(faceModelDir);
+  }
   await faceapi.nets.faceLandmark68Net.loadFromDisk(faceModelDir);
-  if (withRecognitionNet) await faceapi.nets.faceRecognitionNet.loadFromDisk(faceModelDir);
+  if (use.recognition) await faceapi.nets.faceRecognitionNet.loadFromDisk(faceModelDir);
 }
 
 export function toTensor(image: RgbImage): Tensor3D {

@@ -2,12 +2,12 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, WorkerInit, WorkerResponse } from './types.js';
-import { FACEAPI_MODEL, type FaceModelSpec } from './models.js';
+import { defaultModel, type FaceModelSpec } from './models.js';
 
 export interface EngineOptions {
   workers: number;
   maxPixels: number;
-  /** The descriptor model (default: face-api's, FACEAPI_MODEL). */
+  /** The descriptor model (default: the shipped default, FACE_MODEL unset). */
   model?: FaceModelSpec;
   /** A job not answered in this time kills its worker (a stuck decode must not stall a checkpoint). */
   jobTimeoutMs?: number;
@@ -78,12 +78,12 @@ export class FaceEngine {
     const engine = new FaceEngine({
       jobTimeoutMs: 60_000,
       maxQueue: 256,
-      model: FACEAPI_MODEL,
       interactiveQueue: 4 * workers,
       perClientQueue: 2,
       interactiveWaitMs: 10_000,
       doorReserveMs: 120_000,
       ...options,
+      model: options.model ?? defaultModel(),
     });
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => engine.spawn()));
     engine.readyFlag = true;

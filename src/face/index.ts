@@ -399,6 +399,30 @@ export class FaceIndex {
     return Int32Array.from(this.ids.subarray(0, this.n).filter((k) => k > 0));
   }
 
+  /**
+   * The nearest student among `studentIds` only (a sitting's roster) and the distance to the second
+   * nearest of them, exactly; undefined when none of them has a face in the index.
+   */
+  searchAmong(studentIds: Iterable<number>, query: Float32Array): SearchResult | undefined {
+    if (query.length !== this.dim) throw new Error(`query has ${query.length} values, expected ${this.dim}`);
+    let best: IndexMatch | undefined;
+    let second: IndexMatch | undefined;
+    for (const id of studentIds) {
+      const d = this.distanceTo(id, query);
+      if (d === undefined || id === best?.studentId) continue;
+      if (!best || d < best.distance) {
+        second = best;
+        best = { studentId: id, distance: d };
+      } else if (!second || d < second.distance) second = { studentId: id, distance: d };
+    }
+    return best ? { best, secondDistance: second?.distance ?? Infinity, secondStudentId: second?.studentId } : undefined;
+  }
+
+  /** Whether an added photo (student_faces.id) is held. */
+  hasFace(faceId: number): boolean {
+    return this.rowOf.has(faceKey(faceId));
+  }
+
   /** Exact distance from the query to one enrolled student: the nearest of their faces. */
   distanceTo(studentId: number, query: Float32Array): number | undefined {
     let best: number | undefined;

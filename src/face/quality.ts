@@ -1,5 +1,5 @@
 // Fitness of an enrolment photo: face size, sharpness, pose and exposure, measured on its landmarks and aligned chip.
-import type { Point } from './align.js';
+import type { FacePoints, Point } from './align.js';
 
 export interface FaceQuality {
   /** Detector box width, pixels of the photo. */
@@ -47,6 +47,37 @@ export function landmarkPose(pts: readonly Point[]): { yaw: number; pitch: numbe
   return { yaw, pitch, eyeDistance };
 }
 
+/**
+ * Yaw from five points (YuNet): how far the nose sits off the middle of the eyes and of the mouth corners,
+ * along the eye line, as a share of the half-distance; scaled by YAW5_SCALE onto the jaw-based measure
+ * above so that one limit fits both (fitted on face-api's landmarks of real photos: see the README).
+ */
+export const YAW5_SCALE = 0.91;
+
+export function fivePointPose(p: readonly Point[]): { yaw: number; pitch: number; eyeDistance: number } {
+  const [le, re, nose, lm, rm] = p as [Point, Point, Point, Point, Point];
+  const eyeDistance = Math.hypot(re.x - le.x, re.y - le.y);
+  const ex = (re.x - le.x) / eyeDistance,
+    ey = (re.y - le.y) / eyeDistance;
+  const along = (q: Point) => (q.x - nose.x) * ex + (q.y - nose.y) * ey;
+  const across = (q: Point) => -(q.x - nose.x) * ey + (q.y - nose.y) * ex;
+  const side = (a: Point, b: Point) => {
+    const l = Math.abs(along(a)),
+      r = Math.abs(along(b));
+    return (l - r) / Math.max(1e-6, l + r);
+  };
+  const yaw = Math.max(-1, Math.min(1, YAW5_SCALE * ((side(le, re) + side(lm, rm)) / 2)));
+  const eyeLine = across({ x: (le.x + re.x) / 2, y: (le.y + re.y) / 2 });
+  const mouthLine = across({ x: (lm.x + rm.x) / 2, y: (lm.y + rm.y) / 2 });
+  const pitch = (0 - eyeLine) / Math.max(1e-6, mouthLine - eyeLine);
+  return { yaw, pitch, eyeDistance };
+}
+
+/** Pose from all 68 landmarks when the finder gave them, else from the five points. */
+export function facePose(face: FacePoints): { yaw: number; pitch: number; eyeDistance: number } {
+  return face.landmarks68 ? landmarkPose(face.landmarks68) : fivePointPose(face.points5);
+}
+
 /** Sharpness and exposure over the inner 60 % of an aligned chip (the face, not the background). */
 export function chipStats(chip: Uint8Array, size: number): { sharpness: number; brightness: number; clipped: number } {
   const grey = new Float32Array(size * size);
@@ -89,6 +120,17 @@ export function unusable(q: FaceQuality): 'not_a_face' | 'blurry' | undefined {
   if (q.sharpness < USABLE.minSharpness) return 'blurry';
   return undefined;
 }
+
+/** Faces narrower than this (pixels of the photo) give descriptors too poor to enrol. */
+export const MIN_ENROL_FACE_PX = 40;
+
+/**
+ * A second face at least this share of the largest one's width: the photo shows two people of similar
+ * size, and which one is the student cannot be told from the photo. The largest was enrolled before;
+ * in an independent test that enrolled the person standing cheek to cheek with the student (a few pixels
+ * wider), who was then admitted as the student. Such a photo is not used.
+ */
+export const TWO_FACES_RATIO = 0.8;
 
 export type QualityIssue = 'face_small' | 'blurry' | 'turned' | 'tilted' | 'dark' | 'overexposed' | 'several_faces';
 

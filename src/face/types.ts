@@ -10,8 +10,8 @@ export interface FaceBox {
   height: number;
 }
 
-/** `tiny<inputSize>` (TinyFaceDetector at that input size) or SSD MobileNet v1. */
-export type DetectorName = `tiny${number}` | 'ssd';
+/** `tiny<inputSize>` (TinyFaceDetector at that input size), SSD MobileNet v1 (face-api) or YuNet. */
+export type DetectorName = `tiny${number}` | 'ssd' | 'yunet';
 
 export interface DetectedFace {
   /** In the pixels of the photo as shown (EXIF rotation applied, before any resize). */

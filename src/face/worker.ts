@@ -1,12 +1,12 @@
-// Worker thread: decode → detect (face-api, tfjs-wasm) → 68 landmarks → aligned chip → the model's descriptor.
+// Worker thread: decode → find faces and their points (YuNet, or face-api's cascade + 68 landmarks) → aligned chip →
+// the model's descriptor → quality measures.
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { decodeImage, sourceForStorage, thumbnailJpeg } from './image.js';
-
-import { detectFaces, landmarksFor, setupFaceApi, tf, toTensor } from './detect.js';
+import { decodeImage, sourceForStorage, thumbnailJpeg, type RgbImage } from './image.js';
 import { describeFace, openDescriptorNet, type DescriptorNet } from './descriptor.js';
-import { alignedChip } from './align.js';
-import { chipStats, landmarkPose, type FaceQuality } from './quality.js';
+import { alignedChip, type FacePoints } from './align.js';
+import { chipStats, facePose, type FaceQuality } from './quality.js';
+import type { FaceFinder } from './finder.js';
 import { AppError, isAppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, DetectedFace, WorkerInit, WorkerRequest, WorkerResponse } from './types.js';
 
@@ -28,24 +28,26 @@ const paddedSide = (side: number, pad: number) => Math.floor(side / (1 + 2 * pad
 const ENROL_PAD = 0.4;
 
 let net: DescriptorNet;
+let finder: FaceFinder;
 
 async function setup(): Promise<void> {
   // One libvips thread per worker: the pool already has a worker per core; more threads only contend.
   sharp.concurrency(1);
-  await setupFaceApi(init.model.kind === 'faceapi');
+  // Only the finder the model needs is loaded: a YuNet model never starts tfjs.
+  if (init.model.points !== 'faceapi68') {
+    const { openYuNetFinder } = await import('./finder-yunet.js');
+    finder = await openYuNetFinder(init.model.detector!, init.model.points === 'yunet68');
+  } else {
+    const { openFaceApiFinder } = await import('./finder-faceapi.js');
+    finder = await openFaceApiFinder(init.model.kind === 'faceapi');
+  }
   net = await openDescriptorNet(init.model);
 }
 
 /** Fitness of a described face (face/quality.ts), always on dlib's 150 px chip so one set of limits fits every model. */
-function measureQuality(
-  image: import('./image.js').RgbImage,
-  landmarks: { x: number; y: number }[],
-  boxWidth: number,
-  scale: number,
-  chip?: { chip: Uint8Array; size: number },
-): FaceQuality {
-  const pose = landmarkPose(landmarks);
-  const c = chip ?? alignedChip(image, landmarks, 'dlib');
+function measureQuality(image: RgbImage, face: FacePoints, boxWidth: number, scale: number, chip?: { chip: Uint8Array; size: number }): FaceQuality {
+  const pose = facePose(face);
+  const c = chip ?? alignedChip(image, face, 'dlib');
   return { faceWidth: boxWidth, eyeDistance: pose.eyeDistance / scale, yaw: pose.yaw, pitch: pose.pitch, ...chipStats(c.chip, c.size) };
 }
 
@@ -66,41 +68,36 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
   const enrol = options.purpose === 'enrol';
   const side = (p: number) => (enrol || p === 0 ? MAX_SIDE : paddedSide(MAX_SIDE, p));
   let decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: side(pad), padFraction: pad }));
-  let input = toTensor(decoded.image);
-  let found = await timed('detect', () => detectFaces(input, decoded.image.width, decoded.image.height, true, pad > 0));
-  if (found.detections.length === 0 && pad === 0) {
-    input.dispose();
+  let found = await timed('detect', () => finder.find(decoded.image, { enrol, retry: false }));
+  if (found.faces.length === 0 && pad === 0) {
+    found.dispose();
     decoded = await timed('decode', () => decodeImage(bytes, { maxPixels: init.maxPixels, maxSide: side(ENROL_PAD), padFraction: ENROL_PAD }));
-    input = toTensor(decoded.image);
-    found = await timed('detect', () => detectFaces(input, decoded.image.width, decoded.image.height, false, true));
+    found = await timed('detect', () => finder.find(decoded.image, { enrol, retry: true }));
   }
   try {
-    const { detections, detector } = found;
-    detections.sort((a, b) => b.box.area - a.box.area);
+    const { detector } = found;
+    const order = found.faces.map((_, i) => i).sort((a, b) => area(found.faces[b]!.box) - area(found.faces[a]!.box));
 
     const toOriginal = (v: number) => (v - decoded.pad) / decoded.scale;
-    const faces: DetectedFace[] = detections.map((d) => ({
-      box: {
-        x: toOriginal(d.box.x),
-        y: toOriginal(d.box.y),
-        width: d.box.width / decoded.scale,
-        height: d.box.height / decoded.scale,
-      },
-      score: d.score,
-      detector,
-    }));
+    const faces: DetectedFace[] = order.map((i) => {
+      const d = found.faces[i]!;
+      return {
+        box: { x: toOriginal(d.box.x), y: toOriginal(d.box.y), width: d.box.width / decoded.scale, height: d.box.height / decoded.scale },
+        score: d.score,
+        detector,
+      };
+    });
 
     let landmarksMs = 0;
     let descriptorMs = 0;
-    const count = options.describe === 'all' ? detections.length : Math.min(1, detections.length);
-    for (let i = 0; i < count; i++) {
-      const det = detections[i]!;
+    const count = options.describe === 'all' ? faces.length : Math.min(1, faces.length);
+    for (let k = 0; k < count; k++) {
       const a = performance.now();
-      const landmarks = (await landmarksFor(input, det.box)).positions.map((p) => ({ x: p.x, y: p.y }));
+      const points = await found.points(order[k]!);
       const b = performance.now();
-      const described = await describeFace(net, init.model, decoded.image, landmarks, options.purpose);
-      faces[i]!.descriptor = described.descriptor;
-      faces[i]!.quality = measureQuality(decoded.image, landmarks, faces[i]!.box.width, decoded.scale, init.model.layout === 'dlib' ? described : undefined);
+      const described = await describeFace(net, init.model, decoded.image, points, options.purpose);
+      faces[k]!.descriptor = described.descriptor;
+      faces[k]!.quality = measureQuality(decoded.image, points, faces[k]!.box.width, decoded.scale, init.model.chip === 'dlib' ? described : undefined);
       landmarksMs += b - a;
       descriptorMs += performance.now() - b;
     }
@@ -114,9 +111,11 @@ async function describe(bytes: Uint8Array, options: DescribeOptions): Promise<De
       timings: { decode: clock.decode, detect: clock.detect, landmarks: landmarksMs, descriptor: descriptorMs },
     };
   } finally {
-    input.dispose();
+    found.dispose();
   }
 }
+
+const area = (b: { width: number; height: number }) => b.width * b.height;
 
 const ready = setup();
 const port = parentPort!;
@@ -133,7 +132,7 @@ port.on('message', (msg: WorkerRequest | { type: 'ping' }) => {
     try {
       await ready;
       const result = await describe(msg.bytes, msg.options);
-      reply = { id: msg.id, ok: true, result, numTensors: tf.memory().numTensors };
+      reply = { id: msg.id, ok: true, result, numTensors: finder.numTensors() };
     } catch (e) {
       const err = isAppError(e) ? e : new AppError('internal', undefined, String((e as Error)?.stack ?? e));
       reply = { id: msg.id, ok: false, code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) };

@@ -43,7 +43,14 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const input = await readImageRequest(req, req.query, req.body, maxBytes);
     // Not an image, a pixel bomb or a 1×1 dot: refused from the header, before it takes a detector's turn.
     await readImageHeader(input.bytes, ctx.config.maxImagePixels);
-    return recognize(ctx, { bytes: input.bytes, source: input.source ?? 'web', station: input.station, room: input.room, client: req.ip });
+    return recognize(ctx, {
+      bytes: input.bytes,
+      source: input.source ?? 'web',
+      station: input.station,
+      room: input.room,
+      client: req.ip,
+      ...(input.claim ? { claim: input.claim } : {}),
+    });
   });
 
   app.get('/api/students/:id/photo', { onRequest: guard, schema: studentPhotoSchema }, async (req, reply) => {
@@ -95,10 +102,17 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const b = req.body;
     const reason = typeof b.reason === 'string' && stripBidi(b.reason).trim() !== '' ? stripBidi(b.reason).trim().slice(0, 200) : null;
     const station = parseStation(b.station);
-    return manualPass(ctx, { studentId: b.student_id, reason, station: station === null ? null : stripBidi(station) || null, room: parseRoom(b.room) });
+    return manualPass(ctx, {
+      studentId: b.student_id,
+      reason,
+      station: station === null ? null : stripBidi(station) || null,
+      room: parseRoom(b.room),
+      client: req.ip,
+    });
   });
 
-  // «Добавить снимок к фото студента»: after a verified admission, the captured frame becomes one more face of the student.
+  // «Добавить снимок к фото студента»: the frame taken right after a verified 1:1 match or a manual pass at this
+  // station (its ticket) becomes one more face of the student, if it matches the enrolled photo 1:1.
   app.post(
     '/api/students/:id/faces',
     { onRequest: [guard, inflight.hook], schema: addFaceSchema, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 },
@@ -106,8 +120,8 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
       const id = idParam(req.params);
       const input = await readImageRequest(req, req.query, req.body, maxBytes);
       await readImageHeader(input.bytes, ctx.config.maxImagePixels);
-      const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip });
-      req.log.info({ student_id: id, face_id: added.id }, 'photo added to a student');
+      const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip, ticket: input.ticket });
+      req.log.info({ student_id: id, face_id: added.id, pass_id: added.pass_id, distance: added.distance_to_own }, 'photo added to a student');
       return { status: 'added' as const, message: 'Снимок добавлен к фото студента', face: added };
     },
   );

@@ -10,6 +10,7 @@ const statusOf: Record<ErrorCode, number> = {
   multiple_faces: 422,
   face_too_small: 422,
   face_unclear: 422,
+  two_faces: 422,
   bad_request: 400,
   bad_excel: 400,
   payload_too_large: 413,

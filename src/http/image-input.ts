@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { stripBidi } from '../spreadsheet-text.js';
-import type { Source } from '../passes/recognize.js';
+import type { Claim, Source } from '../passes/recognize.js';
 
 export interface ImageRequest {
   bytes: Buffer;
@@ -10,6 +10,10 @@ export interface ImageRequest {
   station: string | null;
   /** The station's room (schedule), null when it has none. */
   room: string | null;
+  /** Card + face: the Matricula (or id) of the student the frame is compared with, 1:1. */
+  claim: Claim | undefined;
+  /** For an added photo: the ticket of the exchange it belongs to (passes/face-ticket.ts). */
+  ticket: string | undefined;
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -52,11 +56,44 @@ export function parseStation(v: unknown): string | null {
   return s === '' ? null : s;
 }
 
+/**
+ * The claimed student: `matricula` (as the card or a scanner gives it: direction marks and spaces around
+ * dropped, leading zeros kept) or `student_id`; neither → undefined; both → 400.
+ */
+export function parseClaim(matricula: unknown, studentId: unknown): Claim | undefined {
+  let m: string | undefined;
+  if (matricula !== undefined && matricula !== null) {
+    if (typeof matricula !== 'string') throw new AppError('bad_request', 'Поле matricula должно быть строкой');
+    m = stripBidi(matricula).trim();
+    if (m === '') m = undefined;
+    else if (m.length > 64 || hasControl(m)) throw new AppError('bad_request', 'Неверный номер зачётки (Matricula): не больше 64 символов, без управляющих');
+  }
+  let id: number | undefined;
+  if (studentId !== undefined && studentId !== null && studentId !== '') {
+    id = typeof studentId === 'number' ? studentId : typeof studentId === 'string' && /^[0-9]{1,10}$/.test(studentId) ? Number(studentId) : NaN;
+    if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) throw new AppError('bad_request', 'Поле student_id должно быть целым числом ≥ 1');
+  }
+  if (m !== undefined && id !== undefined) throw new AppError('bad_request', 'Укажите что-то одно: matricula или student_id');
+  return m !== undefined ? { matricula: m } : id !== undefined ? { studentId: id } : undefined;
+}
+
+/** C0 controls and DEL (a NUL byte never reaches SQL; a scanner sends none). */
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
+function parseTicket(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > 512) throw new AppError('bad_request', 'Поле ticket должно быть строкой');
+  return v;
+}
+
 /** The query of a route that takes a photo (validated by its schema). */
 export interface ImageQuery {
   source?: string;
   station?: string;
   room?: string;
+  matricula?: string;
+  student_id?: string;
+  ticket?: string;
 }
 
 /** A field of a parsed JSON body (the schema checked only `application/json` bodies; others are Buffers). */
@@ -91,12 +128,21 @@ export async function readImageRequest(req: FastifyRequest, query: ImageQuery, b
       source: parseSource(fields.source ?? query.source),
       station: parseStation(fields.station ?? query.station),
       room: parseRoom(fields.room ?? query.room),
+      claim: parseClaim(fields.matricula ?? query.matricula, fields.student_id ?? query.student_id),
+      ticket: parseTicket(fields.ticket ?? query.ticket),
     };
   }
   if (Buffer.isBuffer(body)) {
     if (body.length === 0) throw new AppError('bad_request', 'Пустой запрос: изображение не получено');
     if (body.length > maxBytes) throw new AppError('payload_too_large', `Изображение больше ${Math.round(maxBytes / 1048576)} МБ`);
-    return { bytes: body, source: parseSource(query.source), station: parseStation(query.station), room: parseRoom(query.room) };
+    return {
+      bytes: body,
+      source: parseSource(query.source),
+      station: parseStation(query.station),
+      room: parseRoom(query.room),
+      claim: parseClaim(query.matricula, query.student_id),
+      ticket: parseTicket(query.ticket),
+    };
   }
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     return {
@@ -104,6 +150,8 @@ export async function readImageRequest(req: FastifyRequest, query: ImageQuery, b
       source: parseSource(field(body, 'source') ?? query.source),
       station: parseStation(field(body, 'station') ?? query.station),
       room: parseRoom(field(body, 'room') ?? query.room),
+      claim: parseClaim(field(body, 'matricula') ?? query.matricula, field(body, 'student_id') ?? query.student_id),
+      ticket: parseTicket(field(body, 'ticket') ?? query.ticket),
     };
   }
   throw new AppError('bad_request', 'Пустой запрос: отправьте фото (multipart, поле image) или JSON {"image": "<base64>"}');

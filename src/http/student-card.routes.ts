@@ -8,10 +8,10 @@ import { cancelPass, findStudent, studentPasses, type PassWithSitting } from '..
 import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
-import { idParam } from './schemas/common.js';
-import { addedPhotoSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema } from './schemas/admin.js';
+import { idParam, pageParams } from './schemas/common.js';
+import { addedPhotoSchema, addedPhotosSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema } from './schemas/admin.js';
 import { stripBidi } from '../spreadsheet-text.js';
-import { addedFacePhoto, listAddedFaces, removeAddedFace } from '../students/added-faces.js';
+import { addedFacePhoto, listAddedFaces, listAllAddedFaces, removeAddedFace, removeFacesOfPass } from '../students/added-faces.js';
 
 export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -51,8 +51,16 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
     const r = await cancelPass(ctx.db, id, reason, 'admin', ctx.clock().toISOString());
     if (!r) throw new AppError('not_found', 'Проход не найден');
     if (r.already) throw new AppError('conflict', `Проход уже отменён (${r.pass.cancelled_at ? local(r.pass.cancelled_at) : ''})`);
-    req.log.info({ pass_id: id, student_id: r.pass.student_id }, 'pass cancelled');
-    return { pass: passView(r.pass) };
+    // A photo added after a pass that turned out wrong is not the student's to keep.
+    const removed = await removeFacesOfPass(ctx, id);
+    req.log.info({ pass_id: id, student_id: r.pass.student_id, removed_photos: removed }, 'pass cancelled');
+    return { pass: passView(r.pass), removed_photos: removed };
+  });
+
+  app.get('/admin/student-faces', { onRequest: guard, schema: addedPhotosSchema }, async (req, reply) => {
+    const { limit, offset } = pageParams(req.query, 200, 50);
+    void reply.header('cache-control', 'no-store');
+    return listAllAddedFaces(ctx, limit, offset);
   });
 
   app.get('/admin/student-faces/:id/photo', { onRequest: guard, schema: addedPhotoSchema }, async (req, reply) => {

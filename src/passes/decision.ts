@@ -26,13 +26,21 @@ export function decide(result: SearchResult | undefined, rule: MatchRule, hasLoo
   return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
 }
 
-/** How far inside the rule a match must sit to be called reliable (distance units). */
+/** How far inside the rule a match must sit to be called reliable, in face-api's units (threshold 0.45); scaled to other models' distances. */
 export const RELIABLE_SLACK = 0.05;
+
+const slackFor = (threshold: number) => RELIABLE_SLACK * (threshold / 0.45);
 
 /**
  * The operator's word for a match: `reliable` when it clears the threshold and the margin with room
  * to spare, `borderline` otherwise (the operator compares the face with the document).
  */
 export function matchQuality(distance: number, secondDistance: number, rule: MatchRule): 'reliable' | 'borderline' {
-  return distance <= rule.threshold - RELIABLE_SLACK && secondDistance - distance >= rule.margin + RELIABLE_SLACK ? 'reliable' : 'borderline';
+  const slack = slackFor(rule.threshold);
+  return distance <= rule.threshold - slack && secondDistance - distance >= rule.margin + slack ? 'reliable' : 'borderline';
+}
+
+/** The same word for a 1:1 match: within the 1:1 threshold with room to spare. */
+export function verifyQuality(distance: number, threshold: number): 'reliable' | 'borderline' {
+  return distance <= threshold - slackFor(threshold) ? 'reliable' : 'borderline';
 }

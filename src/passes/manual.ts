@@ -6,6 +6,7 @@ import { localDate } from '../time.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
 import { attemptSitting, checkSitting, refusalOf, sittingView, type SittingRefusal } from './sitting-check.js';
+import { ADD_FACE_WINDOW_S, issueFaceTicket } from './face-ticket.js';
 
 export interface ManualPassRequest {
   studentId: number;
@@ -13,10 +14,15 @@ export interface ManualPassRequest {
   station: string | null;
   /** The station's room: with a sitting open there, only its registered students pass. */
   room?: string | null;
+  /** The client's address: the ticket to add the next frame is given to it only. */
+  client?: string;
 }
 
 /** Records the first pass of the day or sitting with source `manual` (or finds the one already there); audited like a recognition. */
-export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promise<PassAnswer | SittingRefusal> {
+export async function manualPass(
+  ctx: AppContext,
+  req: ManualPassRequest,
+): Promise<(PassAnswer & { mode: 'manual'; add_face_ticket: string }) | SittingRefusal> {
   const now = ctx.clock();
   const student = await findStudent(ctx.db, req.studentId);
   if (!student) throw new AppError('not_found', 'Студент не найден');
@@ -54,5 +60,12 @@ export async function manualPass(ctx: AppContext, req: ManualPassRequest): Promi
   const view = sitting ? sittingView(sitting, ctx.config.sittingOpenBeforeMs, ctx.config.timezone) : null;
   const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную', view);
   await audit(created ? 'manual' : 'manual_already_passed');
-  return answer;
+  // The documents were checked: the frame the station takes next may join the student's faces, if it matches the enrolled photo.
+  const add_face_ticket = await issueFaceTicket(ctx.db, {
+    studentId: student.id,
+    passId: pass.id,
+    client: req.client ?? 'local',
+    expires: now.getTime() + ADD_FACE_WINDOW_S * 1000,
+  });
+  return { ...answer, mode: 'manual', add_face_ticket };
 }

@@ -11,7 +11,7 @@ import { safeCellText as t } from '../spreadsheet-text.js';
 import { absentRows, reportRows, type AbsentRow, type ReportFilter } from './repository.js';
 
 /** How a pass was recorded, as the exam office reads it. */
-export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную' };
+export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную', verified: 'зачётка + лицо' };
 
 export function sourceLabel(source: string): string {
   return SOURCE_LABELS[source] ?? source;

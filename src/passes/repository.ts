@@ -2,7 +2,7 @@
 import type { Db } from '../db/index.js';
 import type { NewAttempt, PassRow, StudentRow, StudentSummary } from '../db/schema.js';
 
-export type PassSource = 'camera' | 'web' | 'manual';
+export type PassSource = 'camera' | 'web' | 'manual' | 'verified';
 
 export type PassInsert = {
   student_id: number;
@@ -230,4 +230,16 @@ export async function recentPasses(db: Db, passDate: string, station: string | n
     .where('passes.cancelled_at', 'is', null);
   if (station) q = q.where('passes.station', '=', station);
   return q.orderBy('passes.id', 'desc').limit(limit).execute();
+}
+
+/** The student a card names: by Matricula (leading zeros kept, as stored) or by id. */
+export async function findClaimedStudent(db: Db, claim: { matricula: string } | { studentId: number }): ReturnType<typeof findStudent> {
+  if ('studentId' in claim) return findStudent(db, claim.studentId);
+  const row = await db.selectFrom('students').select('id').where('matricula', '=', claim.matricula).executeTakeFirst();
+  return row ? findStudent(db, row.id) : undefined;
+}
+
+/** Ids of the students registered for a sitting (its roster). */
+export async function sittingRoster(db: Db, sittingId: number): Promise<number[]> {
+  return (await db.selectFrom('sitting_students').select('student_id').where('sitting_id', '=', sittingId).execute()).map((r) => r.student_id);
 }

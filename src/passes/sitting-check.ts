@@ -4,7 +4,7 @@
 import type { AppContext } from '../context.js';
 import { localDate, localTime } from '../time.js';
 import { roomSittingsOn, studentSittingsOn, type SittingWithCount } from '../schedule/repository.js';
-import { sittingVerdict, type SittingVerdict } from './sitting-rule.js';
+import { isOpen, sittingVerdict, type SittingVerdict } from './sitting-rule.js';
 import type { PublicStudent, SittingView } from './public.js';
 
 export type SittingRefusal =
@@ -33,6 +33,12 @@ export async function checkSitting(ctx: AppContext, studentId: number, room: str
   const roomToday = await roomSittingsOn(ctx.db, room, today);
   if (roomToday.length === 0) return { kind: 'day' };
   return sittingVerdict(roomToday, await studentSittingsOn(ctx.db, studentId, today), now, ctx.config.sittingOpenBeforeMs);
+}
+
+/** The sittings open now in `room` (entry opens SITTING_OPEN_BEFORE_MIN before the start, closes at the end): usually one. */
+export async function openSittings(ctx: AppContext, room: string, now: Date): Promise<SittingWithCount[]> {
+  const today = localDate(now, ctx.config.timezone);
+  return (await roomSittingsOn(ctx.db, room, today)).filter((s) => isOpen(s, now, ctx.config.sittingOpenBeforeMs));
 }
 
 /** The refusal answer for a verdict that admits nobody; undefined when the verdict admits (day rule or the sitting). */

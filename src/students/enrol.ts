@@ -3,13 +3,10 @@ import type { Db } from '../db/index.js';
 import type { FaceEngine } from '../face/engine.js';
 import { FaceIndex } from '../face/index.js';
 import { auditAll, Lookalikes, pairsNear, type LookalikePair } from '../face/lookalikes.js';
-import { assessQuality, unusable, type FaceQuality, type QualityVerdict } from '../face/quality.js';
+import { assessQuality, MIN_ENROL_FACE_PX, TWO_FACES_RATIO, unusable, type FaceQuality, type QualityVerdict } from '../face/quality.js';
 import { AppError } from '../errors.js';
 import { rebuildIndex, type Roster } from './rebuild.js';
 import { auditKey, lookalikeAuditKey, saveLookalikes } from './repository.js';
-
-/** Faces narrower than this (pixels of the photo) give descriptors too poor to enrol. */
-export const MIN_ENROL_FACE_PX = 40;
 
 export interface EnrolledFace {
   descriptor: Float32Array;
@@ -31,6 +28,13 @@ export async function enrolFace(engine: FaceEngine, bytes: Uint8Array, keepPhoto
   const result = await engine.describe(bytes, { purpose: 'enrol', thumbnail: keepPhoto });
   const face = result.faces[0];
   if (!face?.descriptor) throw new AppError('no_face', 'на фото не найдено лицо');
+  const rival = result.faces[1];
+  if (rival && rival.box.width >= TWO_FACES_RATIO * face.box.width) {
+    throw new AppError(
+      'two_faces',
+      `на фото два лица сопоставимого размера (${Math.round(face.box.width)} и ${Math.round(rival.box.width)} пикс.): кто из них студент, не определить`,
+    );
+  }
   if (face.box.width < MIN_ENROL_FACE_PX) throw new AppError('face_too_small', `лицо слишком маленькое (${Math.round(face.box.width)} пикс.)`);
   // Refused whatever ENROL_QUALITY says: such a descriptor would draw probes of other people to itself.
   const bad = face.quality && unusable(face.quality);
@@ -81,7 +85,7 @@ export async function admitFace(db: Db, roster: Roster, studentId: number, descr
  * (a fresh index read from the database, so the live one is swapped only once they are stored).
  */
 export async function auditChanged(db: Db, roster: Roster, changed: number[], radius: number): Promise<LookalikePair[]> {
-  const fresh: Roster = { index: new FaceIndex(1024, { dim: roster.index.dim }), lookalikes: new Lookalikes(), modelId: roster.modelId };
+  const fresh: Roster = { ...roster, index: new FaceIndex(1024, { dim: roster.index.dim }), lookalikes: new Lookalikes() };
   await rebuildIndex(db, fresh);
   const pairs = new Map<string, LookalikePair>();
   for (const id of changed) {

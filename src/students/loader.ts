@@ -261,7 +261,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
           e.code === 'image_too_small' ||
           e.code === 'no_face' ||
           e.code === 'face_too_small' ||
-          e.code === 'face_unclear')
+          e.code === 'face_unclear' ||
+          e.code === 'two_faces')
       )
         return fail(e.code, `${e.message}: ${row.file_path}`);
       throw e;

@@ -49,6 +49,10 @@ export interface PassAnswerJson extends Partial<ErrorJson> {
   distance: number | null;
   match_quality: 'reliable' | 'borderline' | null;
   first_pass_time?: string;
+  /** identify / verify / roster (recognize), manual (POST /api/passes). */
+  mode?: string;
+  /** After a verified card or a manual pass: the right to add the next frame. */
+  add_face_ticket?: string;
 }
 
 /** GET /api/students?q= */
@@ -67,11 +71,25 @@ export interface StudentCardJson {
 /** POST /admin/passes/:id/cancel */
 export interface CancelJson {
   pass: PassJson;
+  removed_photos: number;
 }
 
 /** POST /api/students/:id/faces */
 export interface AddedFaceJson {
   face: AddedFace & { distance_to_own: number };
+}
+
+/** GET /admin/student-faces */
+export interface AddedFacesJson {
+  total: number;
+  photos: (AddedFace & {
+    client: string | null;
+    distance: number | null;
+    pass_id: number | null;
+    in_index: boolean;
+    student_name: string;
+    matricula: string | null;
+  })[];
 }
 
 /** POST /admin/load_excel: the summary with `rows` cut short. */

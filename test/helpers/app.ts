@@ -4,6 +4,7 @@ import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/index.js';
 import type { FaceEngine } from '../../src/face/engine.js';
+import { FACEAPI_MODEL } from '../../src/face/models.js';
 import { FaceIndex } from '../../src/face/index.js';
 import { Lookalikes } from '../../src/face/lookalikes.js';
 import { rebuildIndex } from '../../src/students/rebuild.js';
@@ -32,7 +33,10 @@ export async function startApp(
   logger: BuildOptions['logger'] = false,
   onRoute?: BuildOptions['onRoute'],
 ): Promise<TestApp> {
-  const config: Config = { ...loadConfig({ ADMIN_TOKEN, STATION_TOKEN, ...env }), database: tdb.config };
+  // The app's rule follows the engine's model (a face-api engine with the default model's thresholds would be a wrong test).
+  const modelEnv = engine.model.id === FACEAPI_MODEL.id ? { FACE_MODEL: 'faceapi' } : {};
+  const config: Config = { ...loadConfig({ ADMIN_TOKEN, STATION_TOKEN, ...modelEnv, ...env }), database: tdb.config };
+  if (config.model.id !== engine.model.id && !env.FACE_MODEL) throw new Error(`test app: engine model ${engine.model.id}, config ${config.model.id}`);
   const db = await createDb(tdb.config);
   const ctx: AppContext = { config, db, engine, index: new FaceIndex(1024, { dim: engine.dim }), lookalikes: new Lookalikes(), clock };
   await rebuildIndex(db, rosterOf(ctx));

@@ -207,7 +207,25 @@ const AddedPhoto = Type.Object({
   added: Type.String(),
   added_by: Nullable(Type.String()),
   photo_url: Type.String(),
+  client: Nullable(Type.String({ description: 'Адрес клиента, приславшего снимок' })),
+  distance: Nullable(Type.Number({ description: 'Расстояние до основного фото студента, когда снимок добавляли' })),
+  pass_id: Nullable(Type.Integer({ description: 'Проход, после которого снимок добавлен (его отмена удаляет снимок)' })),
+  in_index: Type.Boolean({ description: 'Ищется камерой: той же модели и совпадает с основным фото (1:1)' }),
 });
+
+export const addedPhotosSchema = {
+  summary: 'Все добавленные снимки (новые сначала): студент, пункт, адрес клиента, время, расстояние до основного фото',
+  tags,
+  security: adminOnly,
+  querystring: Type.Object(page(200, 50)),
+  response: {
+    200: Type.Object({
+      total: Type.Integer(),
+      photos: Type.Array(Type.Object({ ...AddedPhoto.properties, student_name: Type.String(), matricula: Nullable(Type.String()) })),
+    }),
+    ...errors,
+  },
+};
 
 export const studentCardSchema = {
   summary: 'Карточка студента: все проходы (и отменённые) и добавленные снимки',
@@ -223,7 +241,10 @@ export const cancelPassSchema = {
   security: adminOnly,
   params: IdParams,
   body: Type.Object({ reason: Type.String({ maxLength: 200, description: 'Причина отмены' }) }),
-  response: { 200: Type.Object({ pass: PassView }), ...errors },
+  response: {
+    200: Type.Object({ pass: PassView, removed_photos: Type.Integer({ description: 'Сколько снимков, добавленных после этого прохода, удалено' }) }),
+    ...errors,
+  },
 };
 
 export const addedPhotoSchema = {

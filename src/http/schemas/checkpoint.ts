@@ -1,6 +1,6 @@
 // Schemas of the checkpoint's routes (/api/*, station token) and of /api/health.
 import { Type } from '@fastify/type-provider-typebox';
-import { Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PassAnswer, SittingRefusal, SittingView, stationOrAdmin, Text, Choice } from './common.js';
+import { Binary, Digits, DOC_BODY, errors, IdParams, Mode, Nullable, PassAnswer, SittingRefusal, SittingView, stationOrAdmin, Text, Choice } from './common.js';
 
 const tags = ['Пункт пропуска'];
 
@@ -8,6 +8,9 @@ const imageQuery = Type.Object({
   source: Type.Optional(Choice(['camera', 'web', ''], { description: 'camera (снимок с камеры) или web (загруженный файл)' })),
   station: Type.Optional(Text(100, 'Название пункта пропуска (до 64 символов)')),
   room: Type.Optional(Text(100, 'Аудитория пункта (из расписания): пока в ней идёт экзамен, проходят только записанные на него')),
+  matricula: Type.Optional(Text(64, 'Номер зачётки (Matricula) с карточки студента: снимок сравнивается только с этим студентом (1:1)')),
+  student_id: Type.Optional(Digits('Или id студента (из поиска): сравнение 1:1')),
+  ticket: Type.Optional(Text(512, 'Для добавления снимка: add_face_ticket из ответа проверки по зачётке или ручного пропуска')),
 });
 
 /**
@@ -23,6 +26,9 @@ const imageBody = {
         source: Type.Optional(Nullable(Type.String())),
         station: Type.Optional(Nullable(Type.String())),
         room: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+        matricula: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+        student_id: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }))),
+        ticket: Type.Optional(Nullable(Type.String({ maxLength: 512 }))),
       }),
     },
   },
@@ -34,8 +40,16 @@ const imageDocBody = {
     'multipart/form-data': {
       schema: {
         type: 'object',
-        properties: { image: { type: 'string', format: 'binary' }, source: { type: 'string' }, station: { type: 'string' }, room: { type: 'string' } },
-        description: 'Поле image (или file) с фото; необязательные поля source и station',
+        properties: {
+          image: { type: 'string', format: 'binary' },
+          source: { type: 'string' },
+          station: { type: 'string' },
+          room: { type: 'string' },
+          matricula: { type: 'string' },
+          student_id: { type: 'string' },
+          ticket: { type: 'string' },
+        },
+        description: 'Поле image (или file) с фото; необязательные поля source, station, room, matricula или student_id (1:1), ticket (добавление снимка)',
       },
     },
     'image/jpeg': { schema: { type: 'string', format: 'binary' } },
@@ -53,11 +67,21 @@ export const recognizeSchema = {
   body: imageBody,
   [DOC_BODY]: imageDocBody,
   response: {
-    200: Type.Union([PassAnswer, SittingRefusal, Type.Object({ status: Type.Literal('not_found'), message: Type.String() })], {
-      description:
-        'ok — проход записан; already_passed — повторный проход за день (или на этот экзамен); not_found — лицо не узнано (никого не называем, если не уверены); ' +
-        'в аудитории с экзаменом сейчас: not_registered — не записан на него, wrong_room — записан на экзамен в другой аудитории, no_sitting — экзамен ещё не начался или уже кончился (проход не записывается)',
-    }),
+    200: Type.Union(
+      [
+        PassAnswer,
+        SittingRefusal,
+        Type.Object({ status: Type.Literal('not_found'), message: Type.String(), mode: Type.Optional(Mode) }),
+        Type.Object({ status: Type.Literal('mismatch'), message: Type.String(), mode: Type.Literal('verify') }),
+        Type.Object({ status: Type.Literal('no_photo'), message: Type.String(), mode: Type.Literal('verify') }),
+      ],
+      {
+        description:
+          'ok — проход записан; already_passed — повторный проход за день (или на этот экзамен); not_found — лицо не узнано (никого не называем, если не уверены); ' +
+          'с matricula или student_id (1:1): mode = verify, mismatch — лицо не совпадает с фото этого студента (никого не называет, проход не записан), no_photo — у студента нет фото для сравнения; ' +
+          'в аудитории с экзаменом сейчас: not_registered — не записан на него, wrong_room — записан на экзамен в другой аудитории, no_sitting — экзамен ещё не начался или уже кончился (проход не записывается)',
+      },
+    ),
     ...errors,
   },
 };
@@ -132,7 +156,8 @@ export const manualPassSchema = {
 };
 
 export const addFaceSchema = {
-  summary: 'Добавить снимок к фото студента (после подтверждённого прохода сегодня)',
+  summary:
+    'Добавить снимок к фото студента: только кадр, снятый сразу после проверки по зачётке или ручного пропуска на этом пункте (ticket), и только если он совпадает с фото студента (1:1)',
   tags,
   security: stationOrAdmin,
   params: IdParams,
@@ -149,7 +174,7 @@ export const addFaceSchema = {
         added: Type.String(),
         added_by: Nullable(Type.String()),
         photo_url: Type.String(),
-        distance_to_own: Nullable(Type.Number()),
+        distance_to_own: Nullable(Type.Number({ description: 'Расстояние до основного фото студента (не больше порога 1:1)' })),
       }),
     }),
     ...errors,

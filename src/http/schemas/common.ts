@@ -73,7 +73,7 @@ export const PublicPass = Type.Object({
   timestamp: Type.String({ description: 'Момент прохода, ISO 8601 UTC' }),
   date: Type.String({ description: 'Местная дата (TIMEZONE), ГГГГ-ММ-ДД' }),
   time: Type.String({ description: 'Местное время, ЧЧ:ММ:СС' }),
-  source: Type.String({ description: 'camera, web или manual' }),
+  source: Type.String({ description: 'camera, web, manual или verified (зачётка + лицо)' }),
   station: Nullable(Type.String()),
   reason: Nullable(Type.String({ description: 'Причина ручного пропуска' })),
 });
@@ -92,6 +92,12 @@ export const SittingView = Type.Object(
   { description: 'Экзамен по расписанию' },
 );
 
+/** How the student was sought: the whole roster (1:N), the card's student only (1:1), the sitting's roster; or by hand. */
+export const Mode = Choice(['identify', 'verify', 'roster', 'manual'], {
+  description:
+    'identify — среди всех студентов; verify — сравнение с одним студентом по зачётке; roster — среди записанных на экзамен в этой аудитории; manual — вручную',
+});
+
 const passAnswerFields = {
   message: Type.String(),
   student: PublicStudent,
@@ -99,6 +105,12 @@ const passAnswerFields = {
   sitting: Nullable(SittingView),
   distance: Nullable(Type.Number({ description: 'Расстояние до фото студента (0.001); null для ручного пропуска' })),
   match_quality: Nullable(Choice(['reliable', 'borderline'])),
+  mode: Type.Optional(Mode),
+  add_face_ticket: Type.Optional(
+    Type.String({
+      description: 'После проверки по зачётке или ручного пропуска: разрешение добавить следующий снимок к фото студента (несколько минут, этот пункт)',
+    }),
+  ),
 };
 
 export const PassAnswer = Type.Union([
@@ -114,9 +126,17 @@ export const SittingRefusal = Type.Union([
     student: PublicStudent,
     sitting: SittingView,
     registered_today: Type.Array(SittingView, { description: 'На какие экзамены студент записан сегодня' }),
+    mode: Type.Optional(Mode),
   }),
-  Type.Object({ status: Type.Literal('wrong_room'), message: Type.String(), student: PublicStudent, sitting: SittingView, right_sitting: SittingView }),
-  Type.Object({ status: Type.Literal('no_sitting'), message: Type.String(), student: PublicStudent, next: Nullable(SittingView) }),
+  Type.Object({
+    status: Type.Literal('wrong_room'),
+    message: Type.String(),
+    student: PublicStudent,
+    sitting: SittingView,
+    right_sitting: SittingView,
+    mode: Type.Optional(Mode),
+  }),
+  Type.Object({ status: Type.Literal('no_sitting'), message: Type.String(), student: PublicStudent, next: Nullable(SittingView), mode: Type.Optional(Mode) }),
 ]);
 
 /**
