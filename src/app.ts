@@ -86,7 +86,7 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
   void app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 2, fields: 20, parts: 30 } });
   apiDocs(app);
   void app.register(async (scoped) => {
-    const guards = makeGuards(scoped, ctx.config.adminToken, ctx.config.stationToken);
+    const guards = makeGuards(scoped, ctx.db, ctx.config.adminToken, ctx.config.stationToken, ctx.clock);
     await pagesRoutes(scoped);
     healthRoutes(scoped, ctx);
     adminRoutes(scoped, ctx, guards);

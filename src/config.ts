@@ -56,6 +56,8 @@ export interface Config {
   verifyThreshold: number | undefined;
   /** Roster-scoped search in an open sitting: the rule for rosters up to each size (the model's calibration; empty: off). */
   rosterRules: RosterRule[];
+  /** PUBLIC_URL: the address stations reach the server by (`https://exam-pc.local:8000`), for pairing links; unset: the admin page's own address. */
+  publicUrl: string | undefined;
   /**
    * Two enrolled students closer than this are look-alikes: listed for the office and never named by
    * the camera until a better photo is loaded (default: threshold − margin).
@@ -237,6 +239,18 @@ export function loadConfig(env: Env = process.env): Config {
   const verifyThreshold =
     verifyRaw !== undefined || model.calibrated?.verify !== undefined ? num('VERIFY_THRESHOLD', model.calibrated?.verify ?? 0, 0.05, 2) : undefined;
   const rosterSearch = bool('ROSTER_SEARCH', true);
+  const publicUrlRaw = optional('PUBLIC_URL');
+  let publicUrl: string | undefined;
+  if (publicUrlRaw !== undefined) {
+    try {
+      const u = new URL(publicUrlRaw);
+      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash)
+        throw new Error('not an origin');
+      publicUrl = u.origin;
+    } catch {
+      problems.push(`PUBLIC_URL=${JSON.stringify(publicUrlRaw)}: expected the address stations open, e.g. https://exam-pc.local:8000 (no path)`);
+    }
+  }
   const config: Config = {
     port: num('PORT', 8000, 0, 65535, true),
     tls,
@@ -261,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     model,
     verifyThreshold,
     rosterRules: rosterSearch ? (model.calibrated?.rosters ?? []) : [],
+    publicUrl,
     matchThreshold,
     matchMargin,
     lookalikeDistance: num('LOOKALIKE_DISTANCE', Math.round(Math.max(0, matchThreshold - matchMargin) * 1000) / 1000, 0, 2),

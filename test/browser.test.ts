@@ -311,15 +311,23 @@ test("pairing (F1): an unpaired checkpoint is refused and says how to connect; t
   await admin.goto(`${base}/admin#token=${ADMIN_TOKEN}`);
   await admin.waitForSelector('#panel:not([hidden])');
   assert.equal(new URL(admin.url()).hash, '');
+  // A station is a record: its name and room are set here; its own link is shown once.
+  await admin.fill('#pairing-name', 'Вход Б-204');
   await admin.click('#pairing-button');
   await admin.waitForSelector('#pairing-qr:not([hidden])');
   await admin.waitForFunction(() => document.getElementById('pairing-qr').naturalWidth > 0);
   const link = await admin.locator('#pairing-link').inputValue();
   assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#pair=/);
+  // The admin page was opened on a loopback address: the link would not open on a door tablet, and the page says so.
+  assert.match(await admin.locator('#pairing-message').innerText(), /localhost/);
+  await admin.waitForFunction(() => document.querySelectorAll('#stations li').length === 1);
+  assert.match(await admin.locator('#stations li').innerText(), /Вход Б-204[\s\S]*аудитория не задана/);
   await shot(admin, 'admin-pairing');
 
   await page.goto(link);
   await page.waitForFunction(() => document.getElementById('result').textContent.includes('Пункт пропуска подключён'));
+  // The station's name is the server's, shown (not editable) in its settings.
+  await page.waitForFunction(() => document.getElementById('station-info').textContent.includes('Вход Б-204'));
   assert.equal(new URL(page.url()).hash, '', 'the token is not left in the address bar');
   await page.reload(); // remembered: a reload needs no link
   await page.getByRole('button', { name: 'Открыть камеру' }).click();

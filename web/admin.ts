@@ -1,11 +1,12 @@
 // Admin page wiring: the token once per session (or from the `#token=` link), the forms' handlers, report download,
-// the station pairing link.
+// the stations (web/stations.ts).
 import { $, HttpError, input } from './common.js';
-import { call, downloadFile, session, setMessage, token } from './admin-api.js';
+import { downloadFile, session, setMessage, token } from './admin-api.js';
 import { upload } from './excel-upload.js';
 import { refreshStatus } from './load-status.js';
 import { loadLookalikes } from './lookalikes.js';
 import { loadAddedPhotos } from './added-photos.js';
+import { loadStations, pairStation } from './stations.js';
 import { uploadSchedule } from './schedule-upload.js';
 import { loadSittings, wireSittings } from './sittings-list.js';
 import { wireStudentDialog } from './student-card.js';
@@ -22,6 +23,7 @@ async function login(ev?: Event): Promise<void> {
     void searchStudents();
     void loadLookalikes();
     void loadAddedPhotos();
+    void loadStations();
     void loadSittings();
   } catch (e) {
     session.removeItem('efc.admin');
@@ -48,25 +50,6 @@ async function downloadReport(ev: Event): Promise<void> {
     'report-link',
   );
   if (name) setMessage('report-message', `Отчёт скачан: ${name}`, 'ok');
-}
-
-/** «Подключить пункт пропуска»: the pairing link and its QR code, for a station's browser to open once. */
-async function showPairing(): Promise<void> {
-  try {
-    const p = await call<{ url: string; svg: string }>('/admin/pairing');
-    const img = $('pairing-qr') as HTMLImageElement;
-    img.src = URL.createObjectURL(new Blob([p.svg], { type: 'image/svg+xml' }));
-    img.hidden = false;
-    const link = $('pairing-link') as HTMLInputElement;
-    link.value = p.url;
-    link.hidden = false;
-    setMessage(
-      'pairing-message',
-      'Откройте эту ссылку (или отсканируйте QR-код) в браузере пункта пропуска: токен сохранится в нём. Не пересылайте ссылку посторонним.',
-    );
-  } catch (e) {
-    setMessage('pairing-message', e instanceof HttpError ? e.body.message : 'Ошибка', 'error');
-  }
 }
 
 /** An admin link (`/admin#token=…`, printed at the server's first start) logs in once, then leaves the address bar. */
@@ -98,7 +81,7 @@ $('logout').addEventListener('click', () => {
   session.removeItem('efc.admin');
   window.location.reload();
 });
-$('pairing-button').addEventListener('click', () => void showPairing());
+$('pairing-form').addEventListener('submit', (e) => void pairStation(e));
 tokenFromLink();
 window.addEventListener('hashchange', () => {
   tokenFromLink();

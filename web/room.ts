@@ -2,7 +2,7 @@
 // browser, and the line under the header with the room's current exam — or that there is none, and the next one.
 import { $, api, el } from './common.js';
 import { examNow, nextText, roomLabel, type Sitting } from './sitting-text.js';
-import { settings } from './station.js';
+import { setServerRoom, settings } from './station.js';
 
 interface Room {
   room: string;
@@ -14,6 +14,9 @@ interface Rooms {
   date: string;
   time: string;
   rooms: Room[];
+  /** A station paired by its own link: its name and room are the server's (set on the admin page). */
+  station: { id: number; name: string; room: string | null } | null;
+  notice: string | null;
 }
 
 const KEY = 'efc.room';
@@ -64,17 +67,29 @@ function showRoom(room: Room | null): void {
   bar.hidden = false;
 }
 
+/** A station paired by its own link: the server's name and room replace the local choice (shown, not editable). */
+function showStation(r: Rooms): void {
+  const info = $('station-info');
+  $('local-settings').hidden = r.station !== null;
+  info.hidden = r.station === null;
+  if (r.station) info.textContent = `Пункт: ${r.station.name} · ${r.station.room ? roomLabel(r.station.room) : 'аудитория не задана'} (задаёт администратор)`;
+  const notice = $('station-notice');
+  notice.hidden = !r.notice;
+  notice.textContent = r.notice ?? '';
+}
+
 /** Asks the server for the rooms and redraws the choice and the line. */
 export async function refreshRooms(): Promise<void> {
   const n = ++seq;
-  const room = select.value;
-  if (!room) showRoom(null);
   try {
     const r = await api<Rooms>('/api/rooms', { token: settings().token });
     if (n !== seq) return;
     today = r.date;
+    showStation(r);
     fillOptions(r.rooms.map((x) => x.room));
-    if (room) showRoom(r.rooms.find((x) => x.room === room) ?? { room, current: null, next: null, sittings: [] });
+    const room = r.station ? r.station.room : select.value;
+    setServerRoom(r.station ? r.station.room : undefined);
+    showRoom(room ? (r.rooms.find((x) => x.room === room) ?? { room, current: null, next: null, sittings: [] }) : null);
   } catch {
     // Not known now (no connection, not paired — the page says that elsewhere): no line rather than an old one.
     if (n === seq) showRoom(null);

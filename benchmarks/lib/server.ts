@@ -58,7 +58,8 @@ export async function startBenchServer(students: number, port: number, env: Reco
           const real = i + k === 0;
           // Others are random faces around the enrolled one, far enough not to be confused with it.
           if (!real) {
-            for (let j = 0; j < dim; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * 0.25;
+            // Unit-length models spread their descriptors over the sphere: a wider step keeps the others as far as strangers are.
+            for (let j = 0; j < dim; j++) v[j] = enrolled[j]! + (Math.random() - 0.5) * (model.unitLength ? 0.5 : 0.25);
             if (model.unitLength) {
               const n = Math.hypot(...v);
               for (let j = 0; j < dim; j++) v[j] = v[j]! / n;

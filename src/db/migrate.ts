@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_face_models.js';
 import * as m0004 from './migrations/0004_pass_workflow.js';
 import * as m0005 from './migrations/0005_exam_sittings.js';
 import * as m0006 from './migrations/0006_verified_faces.js';
+import * as m0007 from './migrations/0007_stations.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -21,6 +22,7 @@ const all: Record<string, DialectMigration> = {
   '0004_pass_workflow': m0004,
   '0005_exam_sittings': m0005,
   '0006_verified_faces': m0006,
+  '0007_stations': m0007,
 };
 
 class Provider implements MigrationProvider {

@@ -77,6 +77,22 @@ export interface PassesTable {
   cancelled_by: string | null;
   /** The exam sitting the pass was made for (migration 0005); null: a pass under the day rule. */
   sitting_id: number | null;
+  /** The paired station that made it (migration 0007); null: the shared station token, the admin or a script. */
+  station_id: number | null;
+  /** That station's room when the pass was made (null: none set). */
+  station_room: string | null;
+}
+
+/** A paired door (migration 0007): its own token (stored as a hash), a name and a room set by the admin. */
+export interface StationsTable {
+  id: Generated<number>;
+  name: string;
+  room: string | null;
+  token_hash: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp | null;
+  last_address: string | null;
+  revoked_at: Timestamp | null;
 }
 
 /** One exam sitting of the schedule (migration 0005): exam, room, local date and times, the same as UTC instants. */
@@ -120,6 +136,8 @@ export interface StudentFacesTable {
   client: string | null;
   /** Its distance to the student's enrolled face when it was added (within the 1:1 threshold). */
   distance: number | null;
+  /** The paired station that added it (migration 0007). */
+  station_id: number | null;
 }
 
 /** Audit log: every recognition attempt, whatever its outcome (never the image). */
@@ -141,6 +159,8 @@ export interface AttemptsTable {
   mode: string | null;
   /** With `verify`: the student the card claimed (student_id is set only when the face matched). */
   claimed_student_id: number | null;
+  /** The paired station that asked (migration 0007). */
+  station_id: number | null;
 }
 
 /** Small key/value table for cross-instance state (e.g. the face index generation). */
@@ -159,6 +179,7 @@ export interface Database {
   meta: MetaTable;
   sittings: SittingsTable;
   sitting_students: SittingStudentsTable;
+  stations: StationsTable;
 }
 
 export type StudentRow = Selectable<StudentsTable>;
@@ -177,3 +198,4 @@ export type StudentFaceRow = Selectable<StudentFacesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
 export type SittingRow = Selectable<SittingsTable>;
+export type StationRow = Selectable<StationsTable>;

@@ -20,6 +20,7 @@ import { lastLoadFinished, searchStudents, studentLabels } from '../students/rep
 import { pageParams } from './schemas/common.js';
 import { loadExcelSchema, loadRowsSchema, loadStatusSchema, lookalikesSchema, reportSchema, studentsSchema, templateSchema } from './schemas/admin.js';
 import { pairingRoutes } from './pairing.routes.js';
+import { stationsRoutes } from './stations.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
 import { scheduleRoutes } from './schedule.routes.js';
 import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
@@ -65,6 +66,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
   let lastProgress: LoadProgress | undefined;
   let lastRows: FullRowReport | undefined;
   pairingRoutes(app, ctx, guard);
+  stationsRoutes(app, ctx, guard);
   studentCardRoutes(app, ctx, guard);
   scheduleRoutes(app, ctx, guard);
 

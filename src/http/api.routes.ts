@@ -1,6 +1,6 @@
 // Checkpoint API: POST /api/recognize, manual passes (search + POST /api/passes), the enrolled photo for the
 // operator, today's recent passes, the page's settings.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -26,6 +26,20 @@ import {
 import { InflightLimiter } from './inflight.js';
 import { roomsRoutes } from './rooms.routes.js';
 import { readImageHeader } from '../face/image.js';
+import { stationView } from './station-view.js';
+
+/**
+ * Which station asks and in which room: a paired station's own record (its name and room are the server's, whatever
+ * the request says); with the shared station token or the admin token (scripts), what the request says.
+ */
+export function whereFrom(
+  req: FastifyRequest,
+  station: string | null,
+  room: string | null,
+): { station: string | null; room: string | null; stationId: number | null } {
+  if (req.station) return { station: req.station.name, room: req.station.room, stationId: req.station.id };
+  return { station, room, stationId: null };
+}
 
 export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guards): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -43,11 +57,11 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const input = await readImageRequest(req, req.query, req.body, maxBytes);
     // Not an image, a pixel bomb or a 1×1 dot: refused from the header, before it takes a detector's turn.
     await readImageHeader(input.bytes, ctx.config.maxImagePixels);
+    const at = whereFrom(req, input.station, input.room);
     return recognize(ctx, {
       bytes: input.bytes,
       source: input.source ?? 'web',
-      station: input.station,
-      room: input.room,
+      ...at,
       client: req.ip,
       ...(input.claim ? { claim: input.claim } : {}),
     });
@@ -105,8 +119,7 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     return manualPass(ctx, {
       studentId: b.student_id,
       reason,
-      station: station === null ? null : stripBidi(station) || null,
-      room: parseRoom(b.room),
+      ...whereFrom(req, station === null ? null : stripBidi(station) || null, parseRoom(b.room)),
       client: req.ip,
     });
   });
@@ -120,11 +133,22 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
       const id = idParam(req.params);
       const input = await readImageRequest(req, req.query, req.body, maxBytes);
       await readImageHeader(input.bytes, ctx.config.maxImagePixels);
-      const added = await addVerifiedFace(ctx, { studentId: id, bytes: input.bytes, station: input.station, client: req.ip, ticket: input.ticket });
+      const at = whereFrom(req, input.station, null);
+      const added = await addVerifiedFace(ctx, {
+        studentId: id,
+        bytes: input.bytes,
+        station: at.station,
+        stationId: at.stationId,
+        client: req.ip,
+        ticket: input.ticket,
+      });
       req.log.info({ student_id: id, face_id: added.id, pass_id: added.pass_id, distance: added.distance_to_own }, 'photo added to a student');
       return { status: 'added' as const, message: 'Снимок добавлен к фото студента', face: added };
     },
   );
 
-  app.get('/api/settings', { onRequest: guard, schema: settingsSchema }, () => ({ result_fade_s: ctx.config.resultFadeS }));
+  app.get('/api/settings', { onRequest: guard, schema: settingsSchema }, async (req) => ({
+    result_fade_s: ctx.config.resultFadeS,
+    ...(await stationView(ctx, req)),
+  }));
 }

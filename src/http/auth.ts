@@ -1,7 +1,17 @@
-// Admin and station tokens: header or Bearer, compared in constant time; admin disabled without a token.
+// Admin and station tokens: header or Bearer, compared in constant time; admin disabled without a token. A paired
+// station's own token (its hash in table stations) tells which station is asking.
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
+import type { Db } from '../db/index.js';
+import { stationByToken, touchStation, type Station } from '../stations/repository.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The paired station behind the request (its own token); null for the shared station token, the admin token or none. */
+    station: Station | null;
+  }
+}
 
 const digest = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest();
 
@@ -86,18 +96,38 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string | undefine
   return adminToken !== undefined && given !== undefined && tokensEqual(given, adminToken);
 }
 
+/** How often a station's «last seen» is written (every request would be a write per recognition). */
+const SEEN_EVERY_MS = 60_000;
+
 /**
- * onRequest hook for /api/*: every client needs the station token (or the admin token). Without a
- * configured station token nothing passes (the server always provisions one, see tokens.ts).
+ * onRequest hook for /api/*: every client needs a paired station's own token, the shared station token (for
+ * scripts) or the admin token. A station's token sets `req.station` (its name and room come from the server,
+ * not from the request); a revoked station is refused at once, on every instance.
  */
-export function requireStation(stationToken: string | undefined, adminToken: string | undefined, failures: TokenFailures) {
+export function requireStation(db: Db, stationToken: string | undefined, adminToken: string | undefined, failures: TokenFailures, clock: () => Date) {
+  const seen = new Map<number, number>();
   return async (req: FastifyRequest): Promise<void> => {
+    req.station = null;
     const given = tokenFrom(req, 'x-station-token') ?? tokenFrom(req, 'x-admin-token');
-    const ok =
+    const shared =
       given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
-    await check(failures, req, given, ok, 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках');
+    if (shared || given === undefined || given.length > 200) {
+      await check(failures, req, given, shared, NEED_STATION_TOKEN);
+      return;
+    }
+    const row = await stationByToken(db, given);
+    if (row?.revoked_at) await check(failures, req, given, false, 'Пункт отключён администратором — подключите его заново ссылкой со страницы администратора');
+    await check(failures, req, given, row !== undefined, NEED_STATION_TOKEN);
+    req.station = { id: row!.id, name: row!.name, room: row!.room };
+    const now = clock();
+    if (now.getTime() - (seen.get(row!.id) ?? 0) >= SEEN_EVERY_MS) {
+      seen.set(row!.id, now.getTime());
+      await touchStation(db, row!.id, now, req.ip).catch(() => undefined); // «last seen» must never refuse a request
+    }
   };
 }
+
+const NEED_STATION_TOKEN = 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках';
 
 /** The two token checks, sharing one count of wrong tokens per client. */
 export interface Guards {
@@ -105,7 +135,8 @@ export interface Guards {
   station: onRequestAsyncHookHandler;
 }
 
-export function makeGuards(app: FastifyInstance, adminToken: string | undefined, stationToken: string | undefined): Guards {
+export function makeGuards(app: FastifyInstance, db: Db, adminToken: string | undefined, stationToken: string | undefined, clock: () => Date): Guards {
   const failures = new TokenFailures(app);
-  return { admin: requireAdmin(adminToken, failures), station: requireStation(stationToken, adminToken, failures) };
+  if (!app.hasRequestDecorator('station')) app.decorateRequest('station', null);
+  return { admin: requireAdmin(adminToken, failures), station: requireStation(db, stationToken, adminToken, failures, clock) };
 }

@@ -1,15 +1,39 @@
-// GET /admin/pairing: the link (and its QR code) that pairs a checkpoint page with this server.
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+// Pairing links (and their QR codes): GET /admin/pairing for the shared station token (scripts, pages paired before
+// stations were records); stations.routes.ts uses pairingLink() for a station's own token.
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pairingSchema } from './schemas/admin.js';
 import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 
+/** Host names a door's browser cannot reach the server by (they name the door's own computer). */
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\]|::1|0\.0\.0\.0)$/i;
+
+export interface PairingLink {
+  url: string;
+  svg: string;
+  /** Set when the link would not work on another computer (it names localhost). */
+  warning: string | null;
+}
+
+/**
+ * The link a station opens once: PUBLIC_URL if set, else the address the admin reached the server by (the one the
+ * station's browser will reach too) — with a warning when that is localhost, useless on a door tablet.
+ */
+export async function pairingLink(ctx: AppContext, req: FastifyRequest, token: string): Promise<PairingLink> {
+  const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
+  const url = `${origin}/#pair=${encodeURIComponent(token)}`;
+  const host = new URL(origin).hostname;
+  const warning =
+    !ctx.config.publicUrl && LOOPBACK.test(host)
+      ? 'Ссылка ведёт на localhost — на компьютере у двери она не откроется. Откройте страницу администратора по адресу сервера в сети (например, https://exam-pc.local:8000) или задайте PUBLIC_URL и получите ссылку заново'
+      : null;
+  const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  return { url, svg, warning };
+}
+
 export function pairingRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
   parent.withTypeProvider<TypeBoxTypeProvider>().get('/admin/pairing', { onRequest: guard, schema: pairingSchema }, async (req, reply) => {
-    // The address the admin reached the server by is the one the station's browser will reach too.
-    const url = `${req.protocol}://${req.host}/#pair=${encodeURIComponent(ctx.config.stationToken ?? '')}`;
-    const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 240 });
-    return reply.header('cache-control', 'no-store').send({ url, svg });
+    return reply.header('cache-control', 'no-store').send(await pairingLink(ctx, req, ctx.config.stationToken ?? ''));
   });
 }

@@ -8,15 +8,17 @@ import { scheduledRooms, sittingsOn } from '../schedule/repository.js';
 import { isOpen } from '../passes/sitting-rule.js';
 import { sittingView } from '../passes/sitting-check.js';
 import { roomsSchema } from './schemas/checkpoint.js';
+import { stationView } from './station-view.js';
 
 export function roomsRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
-  parent.withTypeProvider<TypeBoxTypeProvider>().get('/api/rooms', { onRequest: guard, schema: roomsSchema }, async () => {
+  parent.withTypeProvider<TypeBoxTypeProvider>().get('/api/rooms', { onRequest: guard, schema: roomsSchema }, async (req) => {
     const { timezone, sittingOpenBeforeMs } = ctx.config;
     const now = ctx.clock();
     const today = localDate(now, timezone);
     const [rooms, sittings] = await Promise.all([scheduledRooms(ctx.db, today), sittingsOn(ctx.db, today)]);
     const view = (s: (typeof sittings)[number]) => sittingView(s, sittingOpenBeforeMs, timezone);
     return {
+      ...(await stationView(ctx, req)),
       date: today,
       time: localTime(now, timezone).slice(0, 5),
       rooms: rooms.map((room) => {

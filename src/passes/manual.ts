@@ -16,6 +16,8 @@ export interface ManualPassRequest {
   room?: string | null;
   /** The client's address: the ticket to add the next frame is given to it only. */
   client?: string;
+  /** The paired station that asks (its room is `room`). */
+  stationId?: number | null;
 }
 
 /** Records the first pass of the day or sitting with source `manual` (or finds the one already there); audited like a recognition. */
@@ -37,6 +39,7 @@ export async function manualPass(
       faces: null,
       source: 'manual',
       station: req.station,
+      station_id: req.stationId ?? null,
       duration_ms: 0,
       room: req.room ?? null,
       sitting_id: attemptSitting(verdict),
@@ -56,6 +59,8 @@ export async function manualPass(
     distance: null,
     reason: req.reason,
     sitting_id: sitting?.id ?? null,
+    station_id: req.stationId ?? null,
+    station_room: req.room ?? null,
   });
   const view = sitting ? sittingView(sitting, ctx.config.sittingOpenBeforeMs, ctx.config.timezone) : null;
   const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную', view);

@@ -26,6 +26,8 @@ export interface RecognizeRequest {
   client?: string;
   /** Card + face: compare the frame with this student only (1:1). */
   claim?: Claim;
+  /** The paired station that asks (its room is `room`); absent: the shared token, the admin or a script. */
+  stationId?: number | null;
 }
 
 export type Mode = 'identify' | 'verify' | 'roster';
@@ -78,6 +80,7 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
       ...audit,
       source: req.source,
       station: req.station,
+      station_id: req.stationId ?? null,
       room: req.room ?? null,
       duration_ms: Math.round(performance.now() - t0),
     }).catch(() => undefined); // the audit log must never turn an answer into an error
@@ -144,6 +147,8 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
     station: req.station,
     distance: found.distance,
     sitting_id: sitting?.id ?? null,
+    station_id: req.stationId ?? null,
+    station_room: req.room ?? null,
   });
   const view = sitting ? sittingView(sitting, config.sittingOpenBeforeMs, config.timezone) : null;
   const message = found.mode === 'verify' ? 'Лицо совпадает с фото студента, проход записан' : 'Студент найден, проход записан';

@@ -8,7 +8,10 @@ import type { StudentSummary } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { localDate, localTime } from '../time.js';
 import { safeCellText as t } from '../spreadsheet-text.js';
-import { absentRows, reportRows, type AbsentRow, type ReportFilter } from './repository.js';
+import { absentRows, reportRows, sittingDates, type AbsentRow, type ReportFilter } from './repository.js';
+
+/** The «Аудитория» of a pass made on an exam day outside any sitting by a station without a room. */
+export const NO_ROOM = 'не задана у пункта';
 
 /** How a pass was recorded, as the exam office reads it. */
 export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную', verified: 'зачётка + лицо' };
@@ -114,6 +117,7 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
     try {
       styleHeader(ws);
       let n = 0;
+      const examDays = await sittingDates(db, filter.from, filter.to);
       for await (const r of reportRows(db, filter)) {
         // Text from the sheet or a station is defused (t); the date and the distance are ours and stay typed.
         ws.addRow({
@@ -123,7 +127,8 @@ export function writeReport(db: Db, filter: ReportFilter, timeZone: string): Rea
           source: sourceLabel(r.source),
           station: t(r.station),
           exam: t(r.exam),
-          room: t(r.room),
+          // Outside any sitting on an exam day: the station had no room (its pass counted by the day rule) — the office should know.
+          room: t(r.room ?? r.station_room ?? (examDays.has(r.pass_date) ? NO_ROOM : null)),
           reason: t(r.reason),
           distance: r.distance === null ? null : Math.round(r.distance * 1000) / 1000,
         }).commit();

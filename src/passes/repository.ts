@@ -14,6 +14,9 @@ export type PassInsert = {
   reason?: string | null;
   /** The exam sitting the pass is for; absent: the day rule. */
   sitting_id?: number | null;
+  /** The paired station that made it, and its room then (absent: the shared token, the admin or a script). */
+  station_id?: number | null;
+  station_room?: string | null;
 };
 
 /**
@@ -26,7 +29,7 @@ export async function recordFirstPass(db: Db, pass: PassInsert): Promise<{ creat
   for (let attempt = 0; ; attempt++) {
     const inserted = await db
       .insertInto('passes')
-      .values({ ...pass, reason: pass.reason ?? null, sitting_id: sittingId })
+      .values({ ...pass, reason: pass.reason ?? null, sitting_id: sittingId, station_id: pass.station_id ?? null, station_room: pass.station_room ?? null })
       .onConflict((oc) =>
         sittingId === null
           ? oc.columns(['student_id', 'pass_date']).where('cancelled_at', 'is', null).where('sitting_id', 'is', null).doNothing()
@@ -123,6 +126,8 @@ export interface ReportRow extends StudentSummary {
   /** The exam sitting of the pass (schedule), null under the day rule. */
   exam: string | null;
   room: string | null;
+  /** The room of the paired station that made it, when it had one. */
+  station_room: string | null;
 }
 
 /**
@@ -154,6 +159,7 @@ export async function* reportRows(db: Db, f: ReportFilter, pageSize = 1000): Asy
         'passes.pass_date',
         'passes.source',
         'passes.station',
+        'passes.station_room',
         'passes.distance',
         'passes.reason',
         'students.matricula',
@@ -242,4 +248,10 @@ export async function findClaimedStudent(db: Db, claim: { matricula: string } | 
 /** Ids of the students registered for a sitting (its roster). */
 export async function sittingRoster(db: Db, sittingId: number): Promise<number[]> {
   return (await db.selectFrom('sitting_students').select('student_id').where('sitting_id', '=', sittingId).execute()).map((r) => r.student_id);
+}
+
+/** The local dates within [from, to] that have sittings (a pass outside any sitting on such a day came from a station without a room). */
+export async function sittingDates(db: Db, from: string, to: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('sittings').select('sitting_date').distinct().where('sitting_date', '>=', from).where('sitting_date', '<=', to).execute();
+  return new Set(rows.map((r) => r.sitting_date));
 }

@@ -31,6 +31,8 @@ export interface AddFaceRequest {
   client: string;
   /** The exchange's ticket (passes/face-ticket.ts): a verified 1:1 match or a manual pass of this student, here, minutes ago. */
   ticket: string | undefined;
+  /** The paired station that sends it. */
+  stationId?: number | null;
 }
 
 /** The face, cut from the frame with a margin, as the admin sees it (upright JPEG, 360 px). */
@@ -116,6 +118,7 @@ export async function addVerifiedFace(ctx: AppContext, req: AddFaceRequest): Pro
       pass_id: pass.id,
       client: req.client,
       distance,
+      station_id: req.stationId ?? null,
     })
     // Two requests with one ticket: the unique key on pass_id keeps one.
     .onConflict((oc) => oc.column('pass_id').where('pass_id', 'is not', null).doNothing())

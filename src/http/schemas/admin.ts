@@ -176,11 +176,70 @@ export const lookalikesSchema = {
   },
 };
 
+const PairingLink = {
+  url: Type.String({ description: 'Ссылка подключения (несёт токен: открыть один раз на пункте, никому не пересылать)' }),
+  svg: Type.String({ description: 'QR-код, SVG' }),
+  warning: Nullable(Type.String({ description: 'Ссылка не сработает на другом компьютере (ведёт на localhost)' })),
+};
+
 export const pairingSchema = {
-  summary: 'Ссылка подключения пункта пропуска (и её QR-код)',
+  summary: 'Ссылка подключения с общим токеном пунктов (для скриптов и страниц, подключённых до учёта пунктов)',
   tags,
   security: adminOnly,
-  response: { 200: Type.Object({ url: Type.String(), svg: Type.String({ description: 'QR-код, SVG' }) }), ...errors },
+  response: { 200: Type.Object(PairingLink), ...errors },
+};
+
+const StationView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  room: Nullable(Type.String({ description: 'Аудитория пункта: по ней пункт решает, чей сейчас экзамен; null — не задана' })),
+  created: Type.String({ description: 'Когда подключён, местное время' }),
+  last_seen: Nullable(Type.String({ description: 'Когда последний раз обращался (с точностью до минуты)' })),
+  last_address: Nullable(Type.String({ description: 'С какого адреса' })),
+  revoked: Nullable(Type.String({ description: 'Когда отключён; null — действует' })),
+});
+
+const StationName = Type.String({ minLength: 1, maxLength: 64, description: 'Название пункта (например, «Вход А-101»)' });
+const StationRoom = Nullable(Type.String({ maxLength: 64, description: 'Аудитория из расписания; пусто или null — без аудитории' }));
+
+export const stationsSchema = {
+  summary: 'Пункты пропуска: название, аудитория, когда подключён и последний раз был на связи, отключён ли',
+  tags,
+  security: adminOnly,
+  response: { 200: Type.Object({ stations: Type.Array(StationView) }), ...errors },
+};
+
+export const createStationSchema = {
+  summary: 'Подключить пункт: создаёт пункт со своим токеном и отдаёт ссылку подключения (токен хранится только как хеш)',
+  tags,
+  security: adminOnly,
+  body: Type.Object({ name: StationName, room: Type.Optional(StationRoom) }),
+  response: { 200: Type.Object({ station: StationView, ...PairingLink }), ...errors },
+};
+
+export const updateStationSchema = {
+  summary: 'Переименовать пункт или перевести в другую аудиторию',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  body: Type.Object({ name: Type.Optional(StationName), room: Type.Optional(StationRoom) }),
+  response: { 200: Type.Object({ station: StationView }), ...errors },
+};
+
+export const stationActionSchema = (summary: string) => ({
+  summary,
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  response: { 200: Type.Object({ station: StationView }), ...errors },
+});
+
+export const stationLinkSchema = {
+  summary: 'Новая ссылка подключения пункта (прежняя перестаёт действовать)',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  response: { 200: Type.Object({ station: StationView, ...PairingLink }), ...errors },
 };
 
 const PassView = Type.Object({

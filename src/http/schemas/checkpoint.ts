@@ -181,12 +181,24 @@ export const addFaceSchema = {
   },
 };
 
+/** The paired station as the page shows it, and a notice when something is wrong with its setup. */
+const StationFields = {
+  station: Nullable(
+    Type.Object(
+      { id: Type.Integer(), name: Type.String(), room: Nullable(Type.String()) },
+      { description: 'Пункт, подключённый своей ссылкой: название и аудиторию задаёт администратор; null — общий токен или токен администратора' },
+    ),
+  ),
+  notice: Nullable(Type.String({ description: 'Предупреждение для оператора (например, у пункта не задана аудитория, а сегодня идут экзамены)' })),
+};
+
 export const roomsSchema = {
   summary: 'Аудитории из расписания: экзамен сейчас, следующий и все экзамены сегодня',
   tags,
   security: stationOrAdmin,
   response: {
     200: Type.Object({
+      ...StationFields,
       date: Type.String({ description: 'Сегодня (TIMEZONE)' }),
       time: Type.String({ description: 'Сейчас, ЧЧ:ММ' }),
       rooms: Type.Array(
@@ -207,7 +219,10 @@ export const settingsSchema = {
   summary: 'Настройки страницы пункта пропуска',
   tags,
   security: stationOrAdmin,
-  response: { 200: Type.Object({ result_fade_s: Type.Number({ description: 'Через сколько секунд гаснет карточка результата' }) }), ...errors },
+  response: {
+    200: Type.Object({ result_fade_s: Type.Number({ description: 'Через сколько секунд гаснет карточка результата' }), ...StationFields }),
+    ...errors,
+  },
 };
 
 const HealthBody = Type.Object(

@@ -1,0 +1,92 @@
+// /admin/stations: the paired doors as records — list, pair a new one (its own token, shown once in the link), rename,
+// move to another room, a new link, revoke. Each change is logged with the station, never its token.
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import type { StationRow } from '../db/schema.js';
+import { createStation, listStations, reissueToken, revokeStation, updateStation } from '../stations/repository.js';
+import { stripBidi } from '../spreadsheet-text.js';
+import { localDate, localTime } from '../time.js';
+import { idParam } from './schemas/common.js';
+import { createStationSchema, stationActionSchema, stationLinkSchema, stationsSchema, updateStationSchema } from './schemas/admin.js';
+import { pairingLink } from './pairing.routes.js';
+
+/** The JSON bodies here are a name and a room: kilobytes are plenty. */
+const BODY_LIMIT = 16 * 1024;
+
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
+/** A station's name as the admin typed it: direction marks and spaces around dropped; 1–64 characters, no control characters. */
+export function stationName(raw: string): string {
+  const s = stripBidi(raw).trim();
+  if (s === '' || s.length > 64 || hasControl(s)) throw new AppError('bad_request', 'Название пункта: от 1 до 64 символов, без управляющих символов');
+  return s;
+}
+
+/** A room as the schedule spells it; empty or null: no room. */
+export function stationRoom(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null) return null;
+  const s = stripBidi(raw).trim();
+  if (s === '') return null;
+  if (s.length > 64 || hasControl(s)) throw new AppError('bad_request', 'Аудитория: не больше 64 символов, без управляющих символов');
+  return s;
+}
+
+export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const tz = ctx.config.timezone;
+  const local = (t: Date | string | null) => (t === null ? null : `${localDate(new Date(t), tz)} ${localTime(new Date(t), tz)}`);
+  const view = (s: StationRow) => ({
+    id: s.id,
+    name: s.name,
+    room: s.room,
+    created: local(s.created_at)!,
+    last_seen: local(s.last_seen_at),
+    last_address: s.last_address,
+    revoked: local(s.revoked_at),
+  });
+  const missing = () => new AppError('not_found', 'Пункт не найден или уже отключён');
+
+  app.get('/admin/stations', { onRequest: guard, schema: stationsSchema }, async (_req, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return { stations: (await listStations(ctx.db)).map(view) };
+  });
+
+  app.post('/admin/stations', { onRequest: guard, schema: createStationSchema, bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    const { station, token } = await createStation(ctx.db, stationName(req.body.name), stationRoom(req.body.room), ctx.clock());
+    req.log.info({ station_id: station.id, station: station.name, room: station.room }, 'station paired');
+    void reply.header('cache-control', 'no-store');
+    return { station: view(station), ...(await pairingLink(ctx, req, token)) };
+  });
+
+  app.patch('/admin/stations/:id', { onRequest: guard, schema: updateStationSchema, bodyLimit: BODY_LIMIT }, async (req) => {
+    const change: { name?: string; room?: string | null } = {};
+    if (req.body.name !== undefined) change.name = stationName(req.body.name);
+    if (req.body.room !== undefined) change.room = stationRoom(req.body.room);
+    if (Object.keys(change).length === 0) throw new AppError('bad_request', 'Укажите новое название (name) или аудиторию (room)');
+    const station = await updateStation(ctx.db, idParam(req.params), change);
+    if (!station) throw missing();
+    req.log.info({ station_id: station.id, ...change }, 'station changed');
+    return { station: view(station) };
+  });
+
+  app.post(
+    '/admin/stations/:id/revoke',
+    { onRequest: guard, schema: stationActionSchema('Отключить пункт: его токен перестаёт действовать сразу'), bodyLimit: BODY_LIMIT },
+    async (req) => {
+      const station = await revokeStation(ctx.db, idParam(req.params), ctx.clock());
+      if (!station) throw missing();
+      req.log.info({ station_id: station.id, station: station.name }, 'station revoked');
+      return { station: view(station) };
+    },
+  );
+
+  app.post('/admin/stations/:id/link', { onRequest: guard, schema: stationLinkSchema, bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    const r = await reissueToken(ctx.db, idParam(req.params));
+    if (!r) throw missing();
+    req.log.info({ station_id: r.station.id, station: r.station.name }, 'station link reissued');
+    void reply.header('cache-control', 'no-store');
+    return { station: view(r.station), ...(await pairingLink(ctx, req, r.token)) };
+  });
+}
