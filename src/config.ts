@@ -2,7 +2,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import { projectRoot } from './paths.js';
+import { addressMatcher } from './http/address-list.js';
+import { SAME_TOKENS, tokenProblems } from './token-strength.js';
+import { isHostName } from './host-name.js';
 import { HNSW_DEFAULTS } from './face/ann.js';
 import { FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput } from './face/models.js';
 
@@ -24,6 +28,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Open HTTP connections at most (slow clients cannot hold them all). */
   maxConnections: number;
+  /**
+   * Open connections from one client address at most (MAX_CONNECTIONS_PER_IP; 0 = no per-address cap and no
+   * reserve). Counted per TCP peer, so behind a proxy it is the proxy's: TRUST_PROXY's listed proxies are not
+   * capped, and with TRUST_PROXY=true or a hop count the default is 0.
+   */
+  maxConnectionsPerIp: number;
+  /** HTTP_REDIRECT_PORT sends clients to these names (PUBLIC_HOST), besides the certificate's; the first is the default. */
+  publicHosts: string[];
   /** Event-loop delay (ms) beyond which new requests get 503 until it recovers (MAX_EVENT_LOOP_DELAY_MS; 0 = off). */
   maxEventLoopDelayMs: number;
   /** Time a client has to send its whole request (REQUEST_TIMEOUT_S; raise it for huge uploads over slow links). */
@@ -140,16 +152,24 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const adminToken = optional('ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 12) problems.push('ADMIN_TOKEN: must be at least 12 characters');
+  if (adminToken !== undefined) problems.push(...tokenProblems('ADMIN_TOKEN', adminToken, 12));
   const stationToken = optional('STATION_TOKEN');
-  if (stationToken !== undefined && stationToken.length < 8) problems.push('STATION_TOKEN: must be at least 8 characters');
+  if (stationToken !== undefined) problems.push(...tokenProblems('STATION_TOKEN', stationToken, 8));
+  // The station token sits in every checkpoint's browser: were it the admin token, each station could run /admin/*.
+  if (adminToken !== undefined && adminToken === stationToken) problems.push(SAME_TOKENS);
 
   const trustRaw = str('TRUST_PROXY', 'false').toLowerCase();
   let trustProxy: boolean | number | string = false;
   if (trustRaw === 'true' || trustRaw === 'false') trustProxy = trustRaw === 'true';
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
-  else if (/^[0-9a-f.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw.replace(/\s+/g, '');
-  else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
+  else if (/^[0-9a-f.:/,\s]+$/.test(trustRaw)) {
+    trustProxy = trustRaw.replace(/\s+/g, '');
+    try {
+      addressMatcher(trustProxy);
+    } catch (e) {
+      problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: ${(e as Error).message}`);
+    }
+  } else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
 
   const timezone = str('TIMEZONE', 'Asia/Tashkent');
   try {
@@ -203,6 +223,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const httpRedirectPort = optional('HTTP_REDIRECT_PORT') === undefined ? undefined : num('HTTP_REDIRECT_PORT', 0, 1, 65535, true);
   if (httpRedirectPort !== undefined && !tls) problems.push('HTTP_REDIRECT_PORT: needs TLS_CERT and TLS_KEY (it redirects plain HTTP to HTTPS)');
+  const publicHosts = (optional('PUBLIC_HOST') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  for (const h of publicHosts)
+    if (!isHostName(h) && net.isIP(h) === 0) problems.push(`PUBLIC_HOST: ${JSON.stringify(h)} is not a host name or an IP address (no scheme, port or path)`);
 
   const logLevel = str('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -221,6 +247,9 @@ export function loadConfig(env: Env = process.env): Config {
     stationToken,
     trustProxy,
     maxConnections: num('MAX_CONNECTIONS', 512, 8, 100_000, true),
+    // Behind a proxy trusted by count or by `true` every peer may be the proxy: no per-address cap unless set.
+    maxConnectionsPerIp: num('MAX_CONNECTIONS_PER_IP', trustProxy === true || typeof trustProxy === 'number' ? 0 : 32, 0, 100_000, true),
+    publicHosts,
     maxEventLoopDelayMs: num('MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000, true),
     requestTimeoutMs: Math.round(num('REQUEST_TIMEOUT_S', 120, 1, 86_400) * 1000),
     recognizePerClient: num('RECOGNIZE_PER_CLIENT', 2, 1, 1000, true),

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { stripBidi } from '../spreadsheet-text.js';
+import { refuseControlChars } from './control-chars.js';
 import type { Source } from '../passes/recognize.js';
 
 export interface ImageRequest {
@@ -41,6 +42,7 @@ function parseSource(v: unknown): Source | undefined {
 export function parseRoom(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле room должно быть строкой');
+  refuseControlChars(v, 'room');
   const s = stripBidi(v).trim().slice(0, 100);
   return s === '' ? null : s;
 }
@@ -48,6 +50,7 @@ export function parseRoom(v: unknown): string | null {
 export function parseStation(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле station должно быть строкой');
+  refuseControlChars(v, 'station');
   const s = v.trim().slice(0, 64);
   return s === '' ? null : s;
 }
