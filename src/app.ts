@@ -15,6 +15,14 @@ import { rejectCrossSite, securityHeaders } from './http/security.js';
 import { makeGuards } from './http/auth.js';
 import { apiDocs } from './http/docs.js';
 import { AppError } from './errors.js';
+import { JSON_BODY_LIMIT, smallBodiesByDefault } from './http/body-limits.js';
+import { capConnections } from './http/connection-caps.js';
+import { addressMatcher } from './http/address-list.js';
+import { drainUnreadBodies } from './http/drain.js';
+import { refuseControlCharsInText } from './http/control-chars.js';
+
+/** How long a keep-alive connection may stay idle after its answer. */
+export const KEEP_ALIVE_MS = 5000;
 
 export interface BuildOptions {
   /** false: no logging (most tests); a stream: JSON log lines go there instead of stdout (log tests). */
@@ -58,23 +66,36 @@ export function buildApp(ctx: AppContext, opts: BuildOptions = {}): FastifyInsta
             ],
             ...(typeof opts.logger === 'object' ? { stream: opts.logger } : {}),
           },
-    bodyLimit: ctx.config.maxImageBytes * 2,
+    // Bodies are small unless a route says otherwise (photos): body-limits.ts.
+    bodyLimit: JSON_BODY_LIMIT,
     // Behind a TLS proxy all stations share its address: TRUST_PROXY lets the token limiter see each one.
     // (a hop count is valid at run time; Fastify's types leave the number out)
     trustProxy: ctx.config.trustProxy as boolean | string,
     // A client gets REQUEST_TIMEOUT_S (2 min) to send its whole request and 20 s for its headers: a slow
-    // body is cut (408). The answer to a long Excel load may take longer, so idle sockets are not cut
-    // while the server works. Node checks the deadlines every second (its default is every 30 s).
+    // body is cut (408). The answer to a long Excel load may take longer, so sockets are not cut while the
+    // server works. Node checks the deadlines every second (its default is every 30 s).
     requestTimeout: ctx.config.requestTimeoutMs,
     connectionTimeout: 0,
+    // A connection idle after its answer is closed after 5 s (Node's default; Fastify's is 72 s), so idle
+    // ones do not hold connection slots; browsers and fetch open a new one when they need it.
+    keepAliveTimeout: KEEP_ALIVE_MS,
     // With TLS_CERT/TLS_KEY the same server speaks HTTPS (browsers give the camera only to HTTPS pages off localhost).
     ...(ctx.config.tls
       ? { https: { ...serverTimeouts(ctx.config.requestTimeoutMs), cert: fs.readFileSync(ctx.config.tls.cert), key: fs.readFileSync(ctx.config.tls.key) } }
       : { http: serverTimeouts(ctx.config.requestTimeoutMs) }),
   }) as unknown as FastifyInstance;
   app.server.maxConnections = ctx.config.maxConnections;
+  capConnections(app.server, {
+    total: ctx.config.maxConnections,
+    perAddress: ctx.config.maxConnectionsPerIp,
+    ...(typeof ctx.config.trustProxy === 'string' ? { exempt: addressMatcher(ctx.config.trustProxy) } : {}),
+    onRefused: (r) => app.log.warn({ refused: r.refused, top: r.top }, 'connections refused (MAX_CONNECTIONS_PER_IP, or the slots kept for stations)'),
+  });
+  smallBodiesByDefault(app);
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   registerErrorHandlers(app);
+  drainUnreadBodies(app);
+  refuseControlCharsInText(app);
   securityHeaders(app);
   rejectCrossSite(app);
   // A blocked event loop (it should never be: face work and Excel parsing run in worker threads) sheds new

@@ -2,7 +2,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import { projectRoot } from './paths.js';
+import { addressMatcher } from './http/address-list.js';
+import { SAME_TOKENS, tokenProblems } from './token-strength.js';
+import { isHostName } from './host-name.js';
 import { HNSW_DEFAULTS } from './face/ann.js';
 import { DEFAULT_MODEL_NAME, FACEAPI_MODEL, resolveModel, type FaceModelSpec, type OnnxInput, type RosterRule } from './face/models.js';
 
@@ -24,6 +28,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Open HTTP connections at most (slow clients cannot hold them all). */
   maxConnections: number;
+  /**
+   * Open connections from one client address at most (MAX_CONNECTIONS_PER_IP; 0 = no per-address cap and no
+   * reserve). Counted per TCP peer, so behind a proxy it is the proxy's: TRUST_PROXY's listed proxies are not
+   * capped, and with TRUST_PROXY=true or a hop count the default is 0.
+   */
+  maxConnectionsPerIp: number;
+  /** HTTP_REDIRECT_PORT sends clients to these names (PUBLIC_HOST), besides the certificate's; the first is the default. */
+  publicHosts: string[];
   /** Event-loop delay (ms) beyond which new requests get 503 until it recovers (MAX_EVENT_LOOP_DELAY_MS; 0 = off). */
   maxEventLoopDelayMs: number;
   /** Time a client has to send its whole request (REQUEST_TIMEOUT_S; raise it for huge uploads over slow links). */
@@ -56,8 +68,6 @@ export interface Config {
   verifyThreshold: number | undefined;
   /** Roster-scoped search in an open sitting: the rule for rosters up to each size (the model's calibration; empty: off). */
   rosterRules: RosterRule[];
-  /** PUBLIC_URL: the address stations reach the server by (`https://exam-pc.local:8000`), for pairing links; unset: the admin page's own address. */
-  publicUrl: string | undefined;
   /**
    * Two enrolled students closer than this are look-alikes: listed for the office and never named by
    * the camera until a better photo is loaded (default: threshold − margin).
@@ -158,16 +168,24 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const adminToken = optional('ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 12) problems.push('ADMIN_TOKEN: must be at least 12 characters');
+  if (adminToken !== undefined) problems.push(...tokenProblems('ADMIN_TOKEN', adminToken, 12));
   const stationToken = optional('STATION_TOKEN');
-  if (stationToken !== undefined && stationToken.length < 8) problems.push('STATION_TOKEN: must be at least 8 characters');
+  if (stationToken !== undefined) problems.push(...tokenProblems('STATION_TOKEN', stationToken, 8));
+  // The station token sits in every checkpoint's browser: were it the admin token, each station could run /admin/*.
+  if (adminToken !== undefined && adminToken === stationToken) problems.push(SAME_TOKENS);
 
   const trustRaw = str('TRUST_PROXY', 'false').toLowerCase();
   let trustProxy: boolean | number | string = false;
   if (trustRaw === 'true' || trustRaw === 'false') trustProxy = trustRaw === 'true';
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
-  else if (/^[0-9a-f.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw.replace(/\s+/g, '');
-  else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
+  else if (/^[0-9a-f.:/,\s]+$/.test(trustRaw)) {
+    trustProxy = trustRaw.replace(/\s+/g, '');
+    try {
+      addressMatcher(trustProxy);
+    } catch (e) {
+      problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: ${(e as Error).message}`);
+    }
+  } else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
 
   const timezone = str('TIMEZONE', 'Asia/Tashkent');
   try {
@@ -227,6 +245,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const httpRedirectPort = optional('HTTP_REDIRECT_PORT') === undefined ? undefined : num('HTTP_REDIRECT_PORT', 0, 1, 65535, true);
   if (httpRedirectPort !== undefined && !tls) problems.push('HTTP_REDIRECT_PORT: needs TLS_CERT and TLS_KEY (it redirects plain HTTP to HTTPS)');
+  const publicHosts = (optional('PUBLIC_HOST') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  for (const h of publicHosts)
+    if (!isHostName(h) && net.isIP(h) === 0) problems.push(`PUBLIC_HOST: ${JSON.stringify(h)} is not a host name or an IP address (no scheme, port or path)`);
 
   const logLevel = str('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -239,18 +263,6 @@ export function loadConfig(env: Env = process.env): Config {
   const verifyThreshold =
     verifyRaw !== undefined || model.calibrated?.verify !== undefined ? num('VERIFY_THRESHOLD', model.calibrated?.verify ?? 0, 0.05, 2) : undefined;
   const rosterSearch = bool('ROSTER_SEARCH', true);
-  const publicUrlRaw = optional('PUBLIC_URL');
-  let publicUrl: string | undefined;
-  if (publicUrlRaw !== undefined) {
-    try {
-      const u = new URL(publicUrlRaw);
-      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash)
-        throw new Error('not an origin');
-      publicUrl = u.origin;
-    } catch {
-      problems.push(`PUBLIC_URL=${JSON.stringify(publicUrlRaw)}: expected the address stations open, e.g. https://exam-pc.local:8000 (no path)`);
-    }
-  }
   const config: Config = {
     port: num('PORT', 8000, 0, 65535, true),
     tls,
@@ -261,6 +273,9 @@ export function loadConfig(env: Env = process.env): Config {
     stationToken,
     trustProxy,
     maxConnections: num('MAX_CONNECTIONS', 512, 8, 100_000, true),
+    // Behind a proxy trusted by count or by `true` every peer may be the proxy: no per-address cap unless set.
+    maxConnectionsPerIp: num('MAX_CONNECTIONS_PER_IP', trustProxy === true || typeof trustProxy === 'number' ? 0 : 32, 0, 100_000, true),
+    publicHosts,
     maxEventLoopDelayMs: num('MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 600_000, true),
     requestTimeoutMs: Math.round(num('REQUEST_TIMEOUT_S', 120, 1, 86_400) * 1000),
     recognizePerClient: num('RECOGNIZE_PER_CLIENT', 2, 1, 1000, true),
@@ -275,7 +290,6 @@ export function loadConfig(env: Env = process.env): Config {
     model,
     verifyThreshold,
     rosterRules: rosterSearch ? (model.calibrated?.rosters ?? []) : [],
-    publicUrl,
     matchThreshold,
     matchMargin,
     lookalikeDistance: num('LOOKALIKE_DISTANCE', Math.round(Math.max(0, matchThreshold - matchMargin) * 1000) / 1000, 0, 2),

@@ -1,4 +1,5 @@
 // Entry for `npm start`: config → database (migrated) → face engine → index → HTTP; drains on SIGTERM.
+import fs from 'node:fs';
 import { loadConfig, readDotEnv, ConfigError, type Config } from './config.js';
 import { createDb } from './db/index.js';
 import { FaceEngine } from './face/engine.js';
@@ -7,11 +8,12 @@ import { Lookalikes } from './face/lookalikes.js';
 import { createHnsw } from './face/ann.js';
 import { rebuildIndex } from './students/rebuild.js';
 import { startIndexSync } from './students/sync.js';
-import { startHttpRedirect } from './http/redirect.js';
+import { redirectHosts, startHttpRedirect } from './http/redirect.js';
 import { auditRosterIfStale } from './students/enrol.js';
 import { Reembedder } from './students/reembed.js';
 import { buildApp } from './app.js';
 import { firstStartBanner, provisionTokens } from './tokens.js';
+import { SAME_TOKENS } from './token-strength.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -34,6 +36,11 @@ async function main(): Promise<void> {
   const db = await createDb(config.database);
   // Private by default: without ADMIN_TOKEN / STATION_TOKEN the server makes its own (kept in the database).
   const { tokens, created } = await provisionTokens(db, { admin: config.adminToken, station: config.stationToken });
+  // One set in the environment may equal the other kept in the database (a token copied into STATION_TOKEN).
+  if (tokens.admin === tokens.station) {
+    process.stderr.write(`Invalid configuration:\n  - ${SAME_TOKENS}\n`);
+    process.exit(2);
+  }
   config.adminToken = tokens.admin;
   config.stationToken = tokens.station;
   // Read by the engine's and the re-describer's callbacks, which may run before the app exists.
@@ -91,7 +98,11 @@ async function main(): Promise<void> {
   // Students enrolled with another model are re-described from their stored photos, in the background.
   void reembed.start();
   await app.listen({ port: config.port, host: config.host });
-  const redirect = config.httpRedirectPort !== undefined ? await startHttpRedirect(config.httpRedirectPort, config.host, config.port) : undefined;
+  // Only to the certificate's names (or PUBLIC_HOST): never to whatever Host a request names.
+  const redirect =
+    config.httpRedirectPort !== undefined && config.tls
+      ? await startHttpRedirect(config.httpRedirectPort, config.host, config.port, redirectHosts(fs.readFileSync(config.tls.cert, 'utf8'), config.publicHosts))
+      : undefined;
   if (created.length > 0) {
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     process.stderr.write(firstStartBanner(tokens, created, `${config.tls ? 'https' : 'http'}://${host}:${config.port}`));

@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import net from 'node:net';
 import * as x509 from '@peculiar/x509';
+import { isHostName } from './host-name.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -44,10 +45,7 @@ async function importKey(pem: string): Promise<Key> {
   return webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), ALG, true, ['sign']);
 }
 
-/** A valid DNS name (letters, digits, hyphens, dots; no scheme, port or path). */
-export function isHostName(s: string): boolean {
-  return s.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(s);
-}
+export { isHostName };
 
 export async function makeCertificates(req: CertificateRequest): Promise<CertificateSet> {
   for (const h of req.hosts) if (!isHostName(h)) throw new Error(`not a host name: ${h}`);

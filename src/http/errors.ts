@@ -83,10 +83,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (status >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, detail: e.detail }, 'request refused');
     const body: ErrorBody = { error: e.code, message: e.message };
-    // Overload and throttling say when to come back.
-    // Refused before its body was read (no token, too many at once, overloaded): close the connection
-    // rather than read and throw away megabytes the client is still sending.
-    if (status >= 400 && !req.raw.complete) void reply.header('connection', 'close');
+    // Overload and throttling say when to come back. (A refusal sent before the body was read leaves the
+    // connection to drain.ts: the client reads the answer, then the rest of its body is thrown away.)
     const retry = e.retryAfterS ?? (e.code === 'overloaded' || e.code === 'engine_unavailable' ? 2 : e.code === 'too_many_requests' ? 60 : undefined);
     if (retry !== undefined) void reply.header('retry-after', String(retry));
     // Face outcomes are also statuses of the recognition flow (the UI switches on `status`).

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { stripBidi } from '../spreadsheet-text.js';
+import { refuseControlChars } from './control-chars.js';
 import type { Claim, Source } from '../passes/recognize.js';
 
 export interface ImageRequest {
@@ -45,6 +46,7 @@ function parseSource(v: unknown): Source | undefined {
 export function parseRoom(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле room должно быть строкой');
+  refuseControlChars(v, 'room');
   const s = stripBidi(v).trim().slice(0, 100);
   return s === '' ? null : s;
 }
@@ -52,6 +54,7 @@ export function parseRoom(v: unknown): string | null {
 export function parseStation(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new AppError('bad_request', 'Поле station должно быть строкой');
+  refuseControlChars(v, 'station');
   const s = v.trim().slice(0, 64);
   return s === '' ? null : s;
 }
@@ -66,7 +69,10 @@ export function parseClaim(matricula: unknown, studentId: unknown): Claim | unde
     if (typeof matricula !== 'string') throw new AppError('bad_request', 'Поле matricula должно быть строкой');
     m = stripBidi(matricula).trim();
     if (m === '') m = undefined;
-    else if (m.length > 64 || hasControl(m)) throw new AppError('bad_request', 'Неверный номер зачётки (Matricula): не больше 64 символов, без управляющих');
+    else {
+      refuseControlChars(m, 'matricula');
+      if (m.length > 64) throw new AppError('bad_request', 'Неверный номер зачётки (Matricula): не больше 64 символов');
+    }
   }
   let id: number | undefined;
   if (studentId !== undefined && studentId !== null && studentId !== '') {
@@ -76,9 +82,6 @@ export function parseClaim(matricula: unknown, studentId: unknown): Claim | unde
   if (m !== undefined && id !== undefined) throw new AppError('bad_request', 'Укажите что-то одно: matricula или student_id');
   return m !== undefined ? { matricula: m } : id !== undefined ? { studentId: id } : undefined;
 }
-
-/** C0 controls and DEL (a NUL byte never reaches SQL; a scanner sends none). */
-const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 function parseTicket(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pairingSchema } from './schemas/admin.js';
+import net from 'node:net';
 import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
 
@@ -17,17 +18,18 @@ export interface PairingLink {
 }
 
 /**
- * The link a station opens once: PUBLIC_URL if set, else the address the admin reached the server by (the one the
- * station's browser will reach too) — with a warning when that is localhost, useless on a door tablet.
+ * The link a station opens once: on PUBLIC_HOST's first name if set, else on the address the admin reached the server
+ * by (the one the station's browser will reach too), with the request's scheme and port — and a warning when that is
+ * localhost, useless on a door tablet.
  */
 export async function pairingLink(ctx: AppContext, req: FastifyRequest, token: string): Promise<PairingLink> {
-  const origin = ctx.config.publicUrl ?? `${req.protocol}://${req.host}`;
-  const url = `${origin}/#pair=${encodeURIComponent(token)}`;
-  const host = new URL(origin).hostname;
-  const warning =
-    !ctx.config.publicUrl && LOOPBACK.test(host)
-      ? 'Ссылка ведёт на localhost — на компьютере у двери она не откроется. Откройте страницу администратора по адресу сервера в сети (например, https://exam-pc.local:8000) или задайте PUBLIC_URL и получите ссылку заново'
-      : null;
+  const seen = new URL(`${req.protocol}://${req.host}`);
+  const name = ctx.config.publicHosts[0];
+  if (name) seen.hostname = net.isIPv6(name) ? `[${name}]` : name;
+  const url = `${seen.origin}/#pair=${encodeURIComponent(token)}`;
+  const warning = LOOPBACK.test(seen.hostname)
+    ? 'Ссылка ведёт на localhost — на компьютере у двери она не откроется. Откройте страницу администратора по адресу сервера в сети (например, https://exam-pc.local:8000) или задайте PUBLIC_HOST и получите ссылку заново'
+    : null;
   const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 240 });
   return { url, svg, warning };
 }

@@ -1,5 +1,9 @@
-// HTTP_REDIRECT_PORT: a plain-HTTP listener that sends every request to the HTTPS server (same host, PORT).
+// HTTP_REDIRECT_PORT: a plain-HTTP listener that sends every request to the HTTPS server (PORT), only ever to a
+// name the server answers to — its certificate's names and addresses, or PUBLIC_HOST — never to whatever the
+// request's Host says (an open redirect, and poisoned links in caches).
 import http from 'node:http';
+import net from 'node:net';
+import { X509Certificate } from 'node:crypto';
 
 /** `Host` header → host name without the port ([::1]:80 → [::1]); undefined when it is not a plausible host. */
 export function hostOnly(host: string | undefined): string | undefined {
@@ -8,18 +12,45 @@ export function hostOnly(host: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function startHttpRedirect(port: number, host: string, httpsPort: number): Promise<http.Server> {
+export interface RedirectHosts {
+  /** Whether a host name (IPv6 in brackets) is one the server answers to over HTTPS. */
+  allowed(name: string): boolean;
+  /** Where a request with any other Host goes: PUBLIC_HOST's first name, else the certificate's first. */
+  fallback: string;
+}
+
+const bracketed = (ip: string) => (net.isIPv6(ip) ? `[${ip}]` : ip);
+const isLoopback = (name: string) => name === 'localhost' || /^127\./.test(name) || name === '::1' || name === '0:0:0:0:0:0:0:1';
+
+/** The allow-list from the certificate (TLS_CERT, PEM) and PUBLIC_HOST (names or addresses, lower case). */
+export function redirectHosts(certPem: string, publicHosts: string[]): RedirectHosts {
+  const cert = new X509Certificate(certPem);
+  const san = (cert.subjectAltName ?? '').split(', ');
+  const names = san.filter((e) => e.startsWith('DNS:') && !e.includes('*')).map((e) => e.slice(4).toLowerCase());
+  const ips = san.filter((e) => e.startsWith('IP Address:')).map((e) => e.slice(11));
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1]?.toLowerCase();
+  const candidates = [...publicHosts, ...names, ...(names.length === 0 && cn ? [cn] : []), ...ips];
+  const fallback = candidates.find((n) => !isLoopback(n)) ?? candidates[0] ?? 'localhost';
+  return {
+    allowed: (name) => {
+      const bare = name.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+      if (publicHosts.includes(bare)) return true;
+      return net.isIP(bare) !== 0 ? cert.checkIP(bare) !== undefined : cert.checkHost(bare) !== undefined;
+    },
+    fallback: bracketed(fallback),
+  };
+}
+
+export function startHttpRedirect(port: number, host: string, httpsPort: number, hosts: RedirectHosts): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    const name = hostOnly(req.headers.host);
-    if (!name) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('Bad Host header');
-      return;
-    }
+    const asked = hostOnly(req.headers.host);
+    const name = asked !== undefined && hosts.allowed(asked) ? asked.toLowerCase() : hosts.fallback;
     const location = `https://${name}${httpsPort === 443 ? '' : `:${httpsPort}`}${req.url?.startsWith('/') ? req.url : '/'}`;
     res.writeHead(301, { location, 'cache-control': 'no-store', 'content-type': 'text/plain; charset=utf-8' }).end(`Откройте ${location}`);
   });
   server.requestTimeout = 10_000;
   server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

@@ -11,16 +11,16 @@ import { localDate, localTime } from '../time.js';
 import { idParam } from './schemas/common.js';
 import { createStationSchema, stationActionSchema, stationLinkSchema, stationsSchema, updateStationSchema } from './schemas/admin.js';
 import { pairingLink } from './pairing.routes.js';
+import { refuseControlChars } from './control-chars.js';
 
-/** The JSON bodies here are a name and a room: kilobytes are plenty. */
-const BODY_LIMIT = 16 * 1024;
-
-const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+/** A name or a room is one line (control-chars.ts lets tabs and line breaks through for longer texts). */
+const LINE_BREAK = /[\t\r\n]/;
 
 /** A station's name as the admin typed it: direction marks and spaces around dropped; 1–64 characters, no control characters. */
 export function stationName(raw: string): string {
   const s = stripBidi(raw).trim();
-  if (s === '' || s.length > 64 || hasControl(s)) throw new AppError('bad_request', 'Название пункта: от 1 до 64 символов, без управляющих символов');
+  refuseControlChars(s, 'name');
+  if (s === '' || s.length > 64 || LINE_BREAK.test(s)) throw new AppError('bad_request', 'Название пункта: одна строка от 1 до 64 символов');
   return s;
 }
 
@@ -29,7 +29,8 @@ export function stationRoom(raw: string | null | undefined): string | null {
   if (raw === undefined || raw === null) return null;
   const s = stripBidi(raw).trim();
   if (s === '') return null;
-  if (s.length > 64 || hasControl(s)) throw new AppError('bad_request', 'Аудитория: не больше 64 символов, без управляющих символов');
+  refuseControlChars(s, 'room');
+  if (s.length > 64 || LINE_BREAK.test(s)) throw new AppError('bad_request', 'Аудитория: одна строка не длиннее 64 символов');
   return s;
 }
 
@@ -53,14 +54,14 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     return { stations: (await listStations(ctx.db)).map(view) };
   });
 
-  app.post('/admin/stations', { onRequest: guard, schema: createStationSchema, bodyLimit: BODY_LIMIT }, async (req, reply) => {
+  app.post('/admin/stations', { onRequest: guard, schema: createStationSchema }, async (req, reply) => {
     const { station, token } = await createStation(ctx.db, stationName(req.body.name), stationRoom(req.body.room), ctx.clock());
     req.log.info({ station_id: station.id, station: station.name, room: station.room }, 'station paired');
     void reply.header('cache-control', 'no-store');
     return { station: view(station), ...(await pairingLink(ctx, req, token)) };
   });
 
-  app.patch('/admin/stations/:id', { onRequest: guard, schema: updateStationSchema, bodyLimit: BODY_LIMIT }, async (req) => {
+  app.patch('/admin/stations/:id', { onRequest: guard, schema: updateStationSchema }, async (req) => {
     const change: { name?: string; room?: string | null } = {};
     if (req.body.name !== undefined) change.name = stationName(req.body.name);
     if (req.body.room !== undefined) change.room = stationRoom(req.body.room);
@@ -73,7 +74,7 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
 
   app.post(
     '/admin/stations/:id/revoke',
-    { onRequest: guard, schema: stationActionSchema('Отключить пункт: его токен перестаёт действовать сразу'), bodyLimit: BODY_LIMIT },
+    { onRequest: guard, schema: stationActionSchema('Отключить пункт: его токен перестаёт действовать сразу') },
     async (req) => {
       const station = await revokeStation(ctx.db, idParam(req.params), ctx.clock());
       if (!station) throw missing();
@@ -82,7 +83,7 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     },
   );
 
-  app.post('/admin/stations/:id/link', { onRequest: guard, schema: stationLinkSchema, bodyLimit: BODY_LIMIT }, async (req, reply) => {
+  app.post('/admin/stations/:id/link', { onRequest: guard, schema: stationLinkSchema }, async (req, reply) => {
     const r = await reissueToken(ctx.db, idParam(req.params));
     if (!r) throw missing();
     req.log.info({ station_id: r.station.id, station: r.station.name }, 'station link reissued');
