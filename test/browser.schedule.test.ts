@@ -105,8 +105,9 @@ test('station in room 101: the current exam under the header; not registered →
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
   await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
   const refused = await snap(page);
-  assert.equal(refused.cls, 'result result-refused', refused.text);
+  assert.equal(refused.cls, 'result result-notregistered', refused.text);
   assert.match(refused.text, /не записан/i);
+  assert.match(refused.text, /Не пускайте, пока не проверите документы/);
   assert.match(refused.text, new RegExp(`Записан сегодня: Физика — ауд\\. 204, ${later.start}–${later.end}`));
   assert.match(refused.text, new RegExp(`Здесь сейчас: Математика — ауд\\. 101, ${here.start}–${here.end}`));
   assert.match(refused.text, /Иванова-0 Анна/);
@@ -116,6 +117,19 @@ test('station in room 101: the current exam under the header; not registered →
   assert.equal(await page.locator('#result img').count(), 2, 'the enrolled photo beside the camera frame');
   await screenshot(page, 'checkpoint-sitting-not-registered');
   assert.equal((await app.t.db.selectFrom('passes').select('id').where('student_id', '=', studentId).execute()).length, 0, 'no pass recorded');
+
+  // A late registration: «Допустить» needs a reason, then admits into this room's exam (source «допущен оператором»).
+  await page.locator('#result .override input').fill('поздняя запись, распоряжение деканата');
+  await page.locator('#result .override').getByRole('button', { name: 'Допустить' }).click();
+  await page.waitForFunction(() => document.getElementById('result').className === 'result result-ok');
+  assert.match(await page.locator('#result').innerText(), /Допущен на экзамен оператором/);
+  await screenshot(page, 'checkpoint-sitting-override');
+  const admitted = await app.t.db.selectFrom('passes').select(['id', 'source', 'reason', 'sitting_id']).where('student_id', '=', studentId).execute();
+  assert.deepEqual(
+    admitted.map((p) => [p.source, p.reason, p.sitting_id]),
+    [['override', 'поздняя запись, распоряжение деканата', here.id]],
+  );
+  await app.t.db.deleteFrom('passes').where('id', '=', admitted[0]!.id).execute(); // the rest of the test starts from no pass
 
   // Registered for room 101's exam now: the same face is admitted, for this exam.
   await register(here.id);
@@ -145,7 +159,8 @@ test('station in room 101: the current exam under the header; not registered →
   await page.getByRole('button', { name: 'Открыть камеру' }).click();
   await page.waitForFunction(VIDEO_PLAYING, undefined, { timeout: 15_000 });
   const closed = await snap(page);
-  assert.equal(closed.cls, 'result result-refused', closed.text);
+  assert.equal(closed.cls, 'result result-nositting', closed.text);
+  assert.equal(await page.locator('#result .override').count(), 0, 'nothing to admit when no exam is on');
   assert.match(closed.text, /нет экзамена/);
   assert.match(closed.text, new RegExp(`Следующий: Физика в ${later.start}, вход с ${later.opens}`));
   await screenshot(page, 'checkpoint-sitting-none');

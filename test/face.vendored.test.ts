@@ -41,7 +41,7 @@ test('the vendored files are the expected ones; FACE_MODEL unset gives Intel’s
   assert.equal(m.chip, 'intel');
   assert.equal(m.points, 'yunet68');
   assert.match(m.licence, /Apache-2\.0/);
-  const c = loadConfig({ ADMIN_TOKEN: 'a'.repeat(20), STATION_TOKEN: 'b'.repeat(20) });
+  const c = loadConfig({});
   assert.equal(c.model.id, m.id);
   assert.equal(c.matchThreshold, m.calibrated!.threshold);
   assert.equal(c.matchMargin, m.calibrated!.margin);
@@ -62,7 +62,7 @@ test('a changed weights file stops the server at start with a message naming it 
   bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
   fs.writeFileSync(onnx, bytes);
   const r = spawnSync(process.execPath, [path.join(root, 'dist', 'src', 'server.js')], {
-    env: { PATH: process.env.PATH, DATA_DIR: path.join(root, 'data'), PORT: '0', ADMIN_TOKEN: 'a'.repeat(20), STATION_TOKEN: 'b'.repeat(20) },
+    env: { PATH: process.env.PATH, DATA_DIR: path.join(root, 'data'), PORT: '0' },
     encoding: 'utf8',
     timeout: 60_000,
   });

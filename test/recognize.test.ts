@@ -200,6 +200,7 @@ test('every attempt is in the audit log with status, distance and station, and n
     'sitting_id',
     'source',
     'station',
+    'station_id',
     'status',
     'student_id',
     'timestamp',

@@ -1,25 +1,41 @@
-// The amber cards of a refused sitting: the student is known, but not for this room now — not registered for its exam,
-// expected in another room, or no exam here at the moment. No pass is recorded; the hint says where the student belongs.
-import { addExamLine } from './admitted-card.js';
+// The cards of a refused sitting — the student is known, but not for this room now — each with its own colour, icon and
+// one line saying what to do: not registered for the exam (check the documents; a late registration: «Допустить» with a
+// reason), expected in another room (send them there), or no exam here at the moment. No pass is recorded unless the
+// operator admits the student with a reason.
+import { api, el, HttpError } from './common.js';
+import { addExamLine, renderAdmitted, type Admitted } from './admitted-card.js';
 import { addStudent, type Student } from './card-student.js';
-import { show } from './result-card.js';
+import { addToCard, holdFade, isCurrent, show, startFade } from './result-card.js';
 import { todayOfRooms } from './room.js';
-import { nextText, registeredText, rightRoomText, type Sitting } from './sitting-text.js';
+import { nextText, registeredText, rightRoomText, roomName, type Sitting } from './sitting-text.js';
+import { settings } from './station.js';
 
 type NotRegistered = { status: 'not_registered'; message: string; student: Student; sitting: Sitting; registered_today: Sitting[] };
 type WrongRoom = { status: 'wrong_room'; message: string; student: Student; sitting: Sitting; right_sitting: Sitting };
 type NoSitting = { status: 'no_sitting'; message: string; student: Student; next: Sitting | null };
 export type Refused = NotRegistered | WrongRoom | NoSitting;
 
-/** The title when the server gives no message. */
-const TITLES: Record<Refused['status'], string> = {
-  not_registered: 'Студент не записан на этот экзамен',
-  wrong_room: 'Не та аудитория',
-  no_sitting: 'В этой аудитории сейчас нет экзамена',
+/** Per refusal: the card's kind (its colour and icon in style.css), the title when the server gives none, what to do. */
+const KINDS: Record<Refused['status'], { kind: string; title: string; todo: (r: Refused) => string }> = {
+  not_registered: {
+    kind: 'notregistered',
+    title: 'Студент не записан на этот экзамен',
+    todo: () => 'Не пускайте, пока не проверите документы. Поздняя запись — «Допустить» с причиной',
+  },
+  wrong_room: {
+    kind: 'wrongroom',
+    title: 'Не та аудитория',
+    todo: (r) => `Направьте студента в ${roomName((r as WrongRoom).right_sitting.room)}`,
+  },
+  no_sitting: {
+    kind: 'nositting',
+    title: 'В этой аудитории сейчас нет экзамена',
+    todo: () => 'Вход на экзамен ещё не открыт или уже закрыт: проход не записан',
+  },
 };
 
 export function isRefused(r: { status: string }): r is Refused {
-  return r.status in TITLES;
+  return r.status in KINDS;
 }
 
 function hintOf(r: Refused): string | null {
@@ -28,9 +44,47 @@ function hintOf(r: Refused): string | null {
   return r.next ? nextText(r.next, todayOfRooms()) : null;
 }
 
-/** Shows the amber card for refusal `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
+/** «Допустить» on a not-registered / wrong-room card: a required reason, then a pass of this room's sitting (source override). */
+function offerOverride(r: NotRegistered | WrongRoom, seq: number): void {
+  const form = el('form', null, 'override');
+  const reason = el('input');
+  reason.maxLength = 200;
+  reason.required = true;
+  reason.placeholder = 'Причина (обязательно): например, поздняя запись, распоряжение деканата';
+  reason.setAttribute('aria-label', 'Причина допуска');
+  const button = el('button', 'Допустить', 'secondary');
+  button.type = 'submit';
+  const note = el('div', null, 'override-note');
+  form.append(reason, button, note);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!reason.value.trim()) return reason.focus();
+    button.disabled = true;
+    holdFade();
+    const { station, room, token } = settings();
+    void api<Admitted>('/api/passes', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ student_id: r.student.id, override: true, reason: reason.value.trim(), ...(station ? { station } : {}), ...(room ? { room } : {}) }),
+    })
+      .then((a) => (isCurrent(seq) ? renderAdmitted(a, null, seq) : undefined))
+      .catch((e: unknown) => {
+        note.textContent = e instanceof HttpError ? e.body.message : 'Не удалось допустить';
+        button.disabled = false;
+        startFade();
+      });
+  });
+  addToCard(form);
+}
+
+/** Shows the card for refusal `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
 export async function renderRefused(r: Refused, frame: Blob | null, seq: number): Promise<void> {
-  show('refused', r.message || TITLES[r.status], hintOf(r), true);
+  const k = KINDS[r.status];
+  show(k.kind, r.message || k.title, hintOf(r), true);
+  addToCard(el('div', k.todo(r), 'result-todo'));
   addExamLine(r.status === 'no_sitting' ? null : r.sitting, true);
-  await addStudent(r.student, seq, frame).photo;
+  const { photo } = addStudent(r.student, seq, frame);
+  if (r.status !== 'no_sitting') offerOverride(r, seq);
+  await photo;
 }

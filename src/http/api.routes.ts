@@ -121,6 +121,7 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
       reason,
       ...whereFrom(req, station === null ? null : stripBidi(station) || null, parseRoom(b.room)),
       client: req.ip,
+      override: b.override === true,
     });
   });
 

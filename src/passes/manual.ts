@@ -1,5 +1,6 @@
 // Manual pass: the operator checked the student's documents and admits them by hand (no face match); the
-// schedule decides as for a recognition (sitting-check.ts).
+// schedule decides as for a recognition (sitting-check.ts) — unless the operator overrides a «not registered» or
+// «wrong room» with a reason (a late registration): then the pass is the room's current sitting's, source `override`.
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { localDate } from '../time.js';
@@ -18,6 +19,8 @@ export interface ManualPassRequest {
   client?: string;
   /** The paired station that asks (its room is `room`). */
   stationId?: number | null;
+  /** «Допустить»: admit into the room's current sitting although not registered for it (reason required). */
+  override?: boolean;
 }
 
 /** Records the first pass of the day or sitting with source `manual` (or finds the one already there); audited like a recognition. */
@@ -28,7 +31,10 @@ export async function manualPass(
   const now = ctx.clock();
   const student = await findStudent(ctx.db, req.studentId);
   if (!student) throw new AppError('not_found', 'Студент не найден');
+  if (req.override && !req.reason) throw new AppError('bad_request', 'Укажите причину, по которой студента допускают на экзамен, на который он не записан');
   const verdict = await checkSitting(ctx, student.id, req.room ?? null, now);
+  // «Допустить»: only what a registration would have decided is overridden; «no exam now» stays a refusal.
+  const overridden = req.override && (verdict.kind === 'not_registered' || verdict.kind === 'wrong_room') ? verdict.current : undefined;
   const audit = (status: string) =>
     recordAttempt(ctx.db, {
       timestamp: now.toISOString(),
@@ -44,17 +50,17 @@ export async function manualPass(
       room: req.room ?? null,
       sitting_id: attemptSitting(verdict),
     }).catch(() => undefined);
-  const refusal = refusalOf(verdict, publicStudent(student), ctx);
+  const refusal = overridden ? undefined : refusalOf(verdict, publicStudent(student), ctx);
   if (refusal) {
     await audit(refusal.status);
     return refusal;
   }
-  const sitting = verdict.kind === 'sitting' ? verdict.sitting : null;
+  const sitting = overridden ?? (verdict.kind === 'sitting' ? verdict.sitting : null);
   const { created, pass } = await recordFirstPass(ctx.db, {
     student_id: student.id,
     timestamp: now.toISOString(),
     pass_date: localDate(now, ctx.config.timezone),
-    source: 'manual',
+    source: overridden ? 'override' : 'manual',
     station: req.station,
     distance: null,
     reason: req.reason,
@@ -63,8 +69,9 @@ export async function manualPass(
     station_room: req.room ?? null,
   });
   const view = sitting ? sittingView(sitting, ctx.config.sittingOpenBeforeMs, ctx.config.timezone) : null;
-  const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, 'Проход записан вручную', view);
-  await audit(created ? 'manual' : 'manual_already_passed');
+  const okMessage = overridden ? 'Допущен на экзамен оператором (не был записан)' : 'Проход записан вручную';
+  const answer = passAnswer(created, publicStudent(student), publicPass(pass, ctx.config.timezone), null, null, okMessage, view);
+  await audit(overridden ? (created ? 'override' : 'override_already_passed') : created ? 'manual' : 'manual_already_passed');
   // The documents were checked: the frame the station takes next may join the student's faces, if it matches the enrolled photo.
   const add_face_ticket = await issueFaceTicket(ctx.db, {
     studentId: student.id,

@@ -2,7 +2,7 @@
 import type { Db } from '../db/index.js';
 import type { NewAttempt, PassRow, StudentRow, StudentSummary } from '../db/schema.js';
 
-export type PassSource = 'camera' | 'web' | 'manual' | 'verified';
+export type PassSource = 'camera' | 'web' | 'manual' | 'verified' | 'override';
 
 export type PassInsert = {
   student_id: number;

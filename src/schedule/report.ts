@@ -136,14 +136,36 @@ export const UNREGISTERED_COLUMNS = [
 /** Who the student is; every text from the roster is defused against formulas. */
 const studentCells = (p: ReportPerson) => ({ matricula: t(p.matricula), lastname: t(p.lastname), firstname: t(p.firstname), group: t(p.group) });
 
-function sheet(wb: ExcelJS.Workbook, name: string, columns: { header: string; key: string; width: number }[], rows: Record<string, string | null>[]): void {
-  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = columns.map((c) => ({ ...c }));
-  const header = ws.getRow(1);
+/** `15.06.2026` from `2026-06-15`. */
+const dotted = (iso: string) => iso.split('-').reverse().join('.');
+
+/** The line at the top of every sheet: a printed attendance list names its exam, room, date and times. */
+export function sittingTitle(s: SittingHead): string {
+  return `${s.exam} · аудитория ${s.room} · ${dotted(s.date)}, ${s.start}–${s.end}`;
+}
+
+/** Rows above the table: the sitting's title, what this sheet lists, a blank line. */
+const TITLE_ROWS = 3;
+
+function sheet(
+  wb: ExcelJS.Workbook,
+  name: string,
+  head: SittingHead,
+  caption: string,
+  columns: { header: string; key: string; width: number }[],
+  rows: Record<string, string | null>[],
+): void {
+  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: TITLE_ROWS + 1 }] });
+  ws.getCell(1, 1).value = t(sittingTitle(head));
+  ws.getCell(1, 1).font = { bold: true, size: 14 };
+  ws.getCell(2, 1).value = caption;
+  columns.forEach((c, i) => (ws.getColumn(i + 1).width = c.width));
+  const header = ws.getRow(TITLE_ROWS + 1);
+  header.values = columns.map((c) => c.header);
   header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E78' } };
-  for (const r of rows) ws.addRow(r);
-  ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(1, rows.length + 1), column: columns.length } };
+  for (const r of rows) ws.addRow(columns.map((c) => r[c.key] ?? null));
+  ws.autoFilter = { from: { row: TITLE_ROWS + 1, column: 1 }, to: { row: TITLE_ROWS + 1 + rows.length, column: columns.length } };
 }
 
 /** The report as .xlsx bytes: sheets «Пришли», «Не пришли», «Без регистрации» (a sitting is at most a few hundred rows). */
@@ -154,13 +176,17 @@ export async function sittingWorkbook(r: SittingReport): Promise<Buffer> {
   sheet(
     wb,
     CAME_SHEET,
+    r.sitting,
+    `Пришли: ${r.came.length}`,
     CAME_COLUMNS,
     r.came.map((p) => ({ ...studentCells(p), time: p.time, source: sourceLabel(p.source), station: t(p.station) })),
   );
-  sheet(wb, ABSENT_SHEET, ABSENT_COLUMNS, r.absent.map(studentCells));
+  sheet(wb, ABSENT_SHEET, r.sitting, `Записаны, но не пришли: ${r.absent.length}`, ABSENT_COLUMNS, r.absent.map(studentCells));
   sheet(
     wb,
     UNREGISTERED_SHEET,
+    r.sitting,
+    `Пытались войти, не будучи записанными: ${r.unregistered.length}`,
     UNREGISTERED_COLUMNS,
     r.unregistered.map((p) => ({ ...studentCells(p), time: p.time, status: REFUSAL_LABELS[p.status] ?? p.status })),
   );

@@ -203,8 +203,8 @@ export async function searchStudents(
       'students.identifier',
       'passes.timestamp as passed_at',
     ])
-    .orderBy('students.lastname')
-    .orderBy('students.firstname')
+    // Russian order with ё among е («Ёлдошев» after «Абдуллаева»): the folded search text starts with the surname and name.
+    .orderBy('students.search_text')
     .orderBy('students.id')
     .limit(limit)
     .offset(offset)

@@ -149,6 +149,11 @@ export const manualPassSchema = {
   body: Type.Object({
     student_id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
     reason: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    override: Type.Optional(
+      Type.Boolean({
+        description: '«Допустить»: студент не записан на экзамен, идущий в аудитории пункта (или записан в другую), — допустить на него; причина обязательна; источник прохода override',
+      }),
+    ),
     station: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
     room: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   }),
