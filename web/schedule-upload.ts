@@ -30,6 +30,7 @@ const REASONS: Record<string, string> = {
   missing_room: 'нет аудитории',
   bad_date: 'неверная дата',
   bad_time: 'неверное время',
+  cell_too_long: 'слишком длинное значение в ячейке',
   no_students: 'никто не записан',
   unknown_group: 'группа не найдена',
   unknown_matricula: 'студент не найден по Matricula (зачётка)',

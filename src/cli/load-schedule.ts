@@ -73,7 +73,7 @@ async function main(): Promise<number> {
   }
   const db = await createDb(config.database);
   try {
-    const summary = await loadSchedule({ db, source: file, timeZone: config.timezone, fileLabel: file });
+    const summary = await loadSchedule({ db, kind: config.database.kind, source: file, timeZone: config.timezone, fileLabel: file });
     process.stdout.write(formatScheduleSummary(summary, config.timezone));
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;

@@ -61,7 +61,14 @@ export function scheduleRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     const upload = await receiveSchedule(req, Math.min(ctx.config.maxUploadBytes, MAX_SCHEDULE_BYTES), ctx.config.dataDir);
     try {
       if (!upload.xlsx) throw noFile();
-      const summary = await loadSchedule({ db: ctx.db, source: upload.xlsx, timeZone: tz, now: ctx.clock(), fileLabel: upload.name ?? 'upload' });
+      const summary = await loadSchedule({
+        db: ctx.db,
+        kind: ctx.config.database.kind,
+        source: upload.xlsx,
+        timeZone: tz,
+        now: ctx.clock(),
+        fileLabel: upload.name ?? 'upload',
+      });
       req.log.info(
         { added: summary.added, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed, by_reason: summary.by_reason },
         'schedule loaded',

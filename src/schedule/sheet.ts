@@ -1,10 +1,12 @@
 // Reads the first sheet of a schedule workbook (exceljs): one exam sitting per row → typed rows + per-row
-// problems. Russian headers (English aliases accepted), dates and times as Excel cells or text.
+// problems. Russian headers (English aliases accepted), dates and times as Excel cells or text; control
+// characters stripped, over-long cells refused. Runs in a worker thread (sheet-worker.ts).
 import type ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
-import { stripBidi } from '../spreadsheet-text.js';
+import { stripControls } from '../spreadsheet-text.js';
 import { cellText, parseDate, type PlainCell } from '../students/excel.js';
 import { hhmm } from './time.js';
+import { SCHEDULE_LIMITS, tooLongList, tooLongText } from './cell-limits.js';
 
 /** The schedule's columns: the name the template writes, the field, and the other spellings accepted. */
 export const SCHEDULE_COLUMNS = [
@@ -22,7 +24,7 @@ export type ScheduleField = (typeof SCHEDULE_COLUMNS)[number]['field'];
 /** Always needed; of Группа and Matricula at least one (a row may use either). */
 const REQUIRED: ScheduleField[] = ['exam', 'date', 'start', 'end', 'room'];
 
-export type ScheduleRowReason = 'missing_exam' | 'missing_room' | 'bad_date' | 'bad_time' | 'no_students';
+export type ScheduleRowReason = 'missing_exam' | 'missing_room' | 'bad_date' | 'bad_time' | 'no_students' | 'cell_too_long';
 
 export interface ScheduleRow {
   /** 1-based row number as Excel shows it. */
@@ -52,7 +54,7 @@ export interface ScheduleSheet {
 
 type Plain = PlainCell;
 
-const normalise = (s: string) => stripBidi(s).trim().replace(/\s+/g, ' ').replace(/ё/g, 'е').toLowerCase();
+const normalise = (s: string) => stripControls(s).trim().replace(/\s+/g, ' ').replace(/ё/g, 'е').toLowerCase();
 
 const isBlank = (v: Plain) => v === null || (typeof v === 'string' && v.trim() === '');
 
@@ -60,7 +62,7 @@ const isBlank = (v: Plain) => v === null || (typeof v === 'string' && v.trim() =
 function shown(v: Plain): string {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'неверная дата' : v.toISOString().replace('T', ' ').slice(0, 16);
   if (v && typeof v === 'object') return v.error;
-  return String(v).trim().slice(0, 40);
+  return stripControls(String(v)).trim().slice(0, 40);
 }
 
 /** A number that is really an identifier: no exponent, no ".0", leading zeros restored from a 000… format. */
@@ -76,7 +78,7 @@ function text(v: Plain, numFmt: string | undefined): string | undefined {
   if (v === null || (v && typeof v === 'object' && !(v instanceof Date))) return undefined;
   if (typeof v === 'number') return numberAsId(v, numFmt);
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString().slice(0, 10);
-  const s = String(v).trim();
+  const s = stripControls(String(v)).trim();
   return s === '' ? undefined : s;
 }
 
@@ -188,10 +190,13 @@ export function readScheduleSheet(wb: ExcelJS.Workbook): ScheduleSheet {
     if (SCHEDULE_COLUMNS.every((c) => isBlank(raw(c.field)))) continue;
     dataRows++;
     const errors: { reason: ScheduleRowReason; message: string }[] = [];
+    const tooLong = (message: string | undefined) => message !== undefined && errors.push({ reason: 'cell_too_long', message });
     const exam = oneLine(str('exam'));
     if (!exam) errors.push({ reason: 'missing_exam', message: 'не указан экзамен (столбец «Экзамен»)' });
+    tooLong(tooLongText('Экзамен', exam, SCHEDULE_LIMITS.exam));
     const room = oneLine(str('room'));
     if (!room) errors.push({ reason: 'missing_room', message: 'не указана аудитория (столбец «Аудитория»)' });
+    tooLong(tooLongText('Аудитория', room, SCHEDULE_LIMITS.room));
     const dateRaw = raw('date');
     const date = isBlank(dateRaw) ? undefined : parseDate(dateRaw);
     if (!date)
@@ -216,14 +221,24 @@ export function readScheduleSheet(wb: ExcelJS.Workbook): ScheduleSheet {
     const [start, end] = times;
     if (start !== undefined && end !== undefined && end <= start)
       errors.push({ reason: 'bad_time', message: `конец (${hhmm(end)}) не позже начала (${hhmm(start)})` });
-    const groups = splitGroups(str('group'));
-    const matriculas = splitMatriculas(str('matricula'));
+    // A list cell beyond Excel's own cell size is refused before it is split (a hostile file may hold megabytes).
+    let listRefused = false;
+    const listCell = (f: 'group' | 'matricula', column: string) => {
+      const v = str(f);
+      if (!tooLong(tooLongText(column, v, SCHEDULE_LIMITS.cell))) return v;
+      listRefused = true;
+      return undefined;
+    };
+    const groups = splitGroups(listCell('group', 'Группа'));
+    const matriculas = splitMatriculas(listCell('matricula', 'Matricula'));
+    tooLong(tooLongList('Группа', groups, SCHEDULE_LIMITS.group, SCHEDULE_LIMITS.groupsPerRow));
+    tooLong(tooLongList('Matricula', matriculas, SCHEDULE_LIMITS.matricula, SCHEDULE_LIMITS.matriculasPerRow));
     for (const f of ['group', 'matricula'] as const) {
       const v = raw(f);
       if (v && typeof v === 'object' && !(v instanceof Date))
         errors.push({ reason: 'no_students', message: `ошибка в ячейке «${f === 'group' ? 'Группа' : 'Matricula'}»: ${v.error}` });
     }
-    if (groups.length === 0 && matriculas.length === 0)
+    if (groups.length === 0 && matriculas.length === 0 && !listRefused)
       errors.push({ reason: 'no_students', message: 'не указано, кто сдаёт: нет ни группы (столбец «Группа»), ни списка Matricula' });
     if (errors.length > 0) {
       problems.push({ row: r, reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') });

@@ -1,6 +1,8 @@
 // The SQL of the schedule import and of the per-sitting reports (sittings, registrations, passes and
 // refused attempts of a sitting). Timestamps: ISO text on SQLite, timestamptz (Date) on PostgreSQL.
-import type { Db } from '../db/index.js';
+import { CompiledQuery } from 'kysely';
+import type { Db, DbKind } from '../db/index.js';
+import { breathe } from './turns.js';
 /** A timestamp as read: Date on PostgreSQL, ISO text on SQLite. */
 export type Instant = Date | string;
 
@@ -17,6 +19,9 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 
 export const ms = (t: Instant): number => new Date(t).getTime();
 
+/** A room and start as one map key (how a re-run finds its sitting again). */
+export const slotKey = (room: string, starts: number): string => `${room}\u0000${starts}`;
+
 export interface StoredSitting {
   id: number;
   exam: string;
@@ -27,23 +32,71 @@ export interface StoredSitting {
   /** UTC instants, ms. */
   starts: number;
   ends: number;
+  key: string;
 }
 
-/** Sittings whose local date is within [from, to] (a load looks a day around its own dates for overlaps). */
-export async function sittingsBetween(db: Db, from: string, to: string): Promise<StoredSitting[]> {
-  const rows = await db
-    .selectFrom('sittings')
-    .select(['id', 'exam', 'room', 'sitting_date', 'start_time', 'end_time', 'starts_at', 'ends_at'])
-    .where('sitting_date', '>=', from)
-    .where('sitting_date', '<=', to)
-    .orderBy('id')
+/**
+ * The stored sittings of `rooms` on `dates` (a load passes its own dates and the days either side: a sitting
+ * is shorter than a day, so nothing further can overlap). Chunked both ways: any number of rooms and dates.
+ */
+export async function sittingsOf(db: Db, rooms: string[], dates: string[]): Promise<StoredSitting[]> {
+  const out: StoredSitting[] = [];
+  for (const ds of chunks(dates))
+    for (const rs of chunks(rooms)) {
+      const rows = await db
+        .selectFrom('sittings')
+        .select(['id', 'exam', 'room', 'sitting_date', 'start_time', 'end_time', 'starts_at', 'ends_at'])
+        .where('sitting_date', 'in', ds)
+        .where('room', 'in', rs)
+        .execute();
+      for (const { starts_at, ends_at, ...r } of rows) out.push({ ...r, starts: ms(starts_at), ends: ms(ends_at), key: slotKey(r.room, ms(starts_at)) });
+      await breathe();
+    }
+  return out.sort((a, b) => a.id - b.id);
+}
+
+const GENERATION_KEY = 'schedule_generation';
+
+/** The schedule's generation (table `meta`): a new one with every import that writes; undefined before the first. */
+export async function scheduleGeneration(db: Db): Promise<string | undefined> {
+  const r = await db.selectFrom('meta').select('value').where('key', '=', GENERATION_KEY).executeTakeFirst();
+  return r?.value;
+}
+
+export async function setScheduleGeneration(db: Db, value: string): Promise<void> {
+  await db
+    .insertInto('meta')
+    .values({ key: GENERATION_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
     .execute();
-  return rows.map(({ starts_at, ends_at, ...r }) => ({ ...r, starts: ms(starts_at), ends: ms(ends_at) }));
 }
 
-/** Every student's group and Matricula (a roster of 100,000 is a few MB): the loader matches them in memory. */
-export async function studentDirectory(db: Db): Promise<{ id: number; group: string | null; matricula: string | null }[]> {
-  return db.selectFrom('students').select(['id', 'group', 'matricula']).execute();
+/** Every distinct group name of the roster (hundreds, not students): the loader matches them case and spacing aside. */
+export async function groupNames(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('students').select('group').distinct().where('group', 'is not', null).execute();
+  return rows.flatMap((r) => (r.group === null ? [] : [r.group]));
+}
+
+/** The students of the groups named exactly so, in chunks. */
+export async function studentsOfGroups(db: Db, groups: string[]): Promise<{ id: number; group: string }[]> {
+  const out: { id: number; group: string }[] = [];
+  for (const gs of chunks(groups)) {
+    const rows = await db.selectFrom('students').select(['id', 'group']).where('group', 'in', gs).execute();
+    for (const r of rows) if (r.group !== null) out.push({ id: r.id, group: r.group });
+    await breathe();
+  }
+  return out;
+}
+
+/** The students with these Matricula (a unique column), in chunks. */
+export async function studentsByMatricula(db: Db, matriculas: string[]): Promise<{ id: number; matricula: string }[]> {
+  const out: { id: number; matricula: string }[] = [];
+  for (const part of chunks(matriculas)) {
+    const rows = await db.selectFrom('students').select(['id', 'matricula']).where('matricula', 'in', part).execute();
+    for (const r of rows) if (r.matricula !== null) out.push({ id: r.id, matricula: r.matricula });
+    await breathe();
+  }
+  return out;
 }
 
 /** Who is registered for each of the sittings. */
@@ -52,6 +105,7 @@ export async function registrationsOf(db: Db, sittingIds: number[]): Promise<Map
   for (const ids of chunks(sittingIds)) {
     const rows = await db.selectFrom('sitting_students').select(['sitting_id', 'student_id']).where('sitting_id', 'in', ids).execute();
     for (const r of rows) out.get(r.sitting_id)?.add(r.student_id);
+    await breathe();
   }
   return out;
 }
@@ -67,13 +121,34 @@ export interface SittingValues {
   ends_at: string;
 }
 
-export async function insertSitting(db: Db, s: SittingValues, now: string): Promise<number> {
-  const r = await db
-    .insertInto('sittings')
-    .values({ ...s, created_at: now, updated_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
+/**
+ * A multi-row INSERT as plain SQL with bound values. At 60,000 registrations the query builder's node per value
+ * cost more than SQLite's own work (and on SQLite the whole import waits for the one connection meanwhile).
+ * Table and column names are this file's constants, never input.
+ */
+function insertQuery(kind: DbKind, table: string, columns: readonly string[], rows: readonly unknown[][], returning = ''): CompiledQuery {
+  let n = 0;
+  const mark = kind === 'postgres' ? () => `$${++n}` : () => '?';
+  const tuples = rows.map((r) => `(${r.map(mark).join(', ')})`).join(', ');
+  const names = columns.map((c) => `"${c}"`).join(', ');
+  return CompiledQuery.raw(`insert into "${table}" (${names}) values ${tuples}${returning ? ` returning ${returning}` : ''}`, rows.flat());
+}
+
+const SITTING_COLUMNS = ['exam', 'room', 'sitting_date', 'start_time', 'end_time', 'starts_at', 'ends_at', 'created_at', 'updated_at'] as const;
+
+/** New sittings, a thousand per statement → their ids by room and start (RETURNING promises no order). */
+export async function insertSittings(db: Db, kind: DbKind, sittings: SittingValues[], now: string): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  // 9 values a row: 9,000 a statement stays below SQLite's (32,766) and PostgreSQL's (65,535) bound-value limits.
+  for (const part of chunks(sittings, 1000)) {
+    const rows = part.map((s) => SITTING_COLUMNS.map((c) => (c === 'created_at' || c === 'updated_at' ? now : s[c])));
+    const { rows: made } = await db.executeQuery<{ id: number; room: string; starts_at: Instant }>(
+      insertQuery(kind, 'sittings', SITTING_COLUMNS, rows, 'id, room, starts_at'),
+    );
+    for (const r of made) ids.set(slotKey(r.room, ms(r.starts_at)), r.id);
+    await breathe();
+  }
+  return ids;
 }
 
 /** A sitting found again by its room and start: the exam, its end and local fields are the file's now. */
@@ -85,16 +160,24 @@ export async function updateSitting(db: Db, id: number, s: SittingValues, now: s
     .execute();
 }
 
-/** Makes the sitting's list exactly `wanted` (only the difference is written; passes are not touched). */
-export async function replaceRegistrations(db: Db, sittingId: number, before: ReadonlySet<number>, wanted: ReadonlySet<number>): Promise<void> {
-  const gone = [...before].filter((id) => !wanted.has(id));
-  const added = [...wanted].filter((id) => !before.has(id));
-  for (const ids of chunks(gone)) await db.deleteFrom('sitting_students').where('sitting_id', '=', sittingId).where('student_id', 'in', ids).execute();
-  for (const ids of chunks(added))
-    await db
-      .insertInto('sitting_students')
-      .values(ids.map((student_id) => ({ sitting_id: sittingId, student_id })))
-      .execute();
+/** Registrations (sitting × student) in statements of 5,000 rows. */
+export async function addRegistrations(db: Db, kind: DbKind, pairs: { sitting_id: number; student_id: number }[]): Promise<void> {
+  for (const part of chunks(pairs, 5000)) {
+    await db.executeQuery(
+      insertQuery(
+        kind,
+        'sitting_students',
+        ['sitting_id', 'student_id'],
+        part.map((p) => [p.sitting_id, p.student_id]),
+      ),
+    );
+    await breathe();
+  }
+}
+
+/** Takes students off a sitting's list (passes are not touched). */
+export async function removeRegistrations(db: Db, sittingId: number, studentIds: number[]): Promise<void> {
+  for (const ids of chunks(studentIds)) await db.deleteFrom('sitting_students').where('sitting_id', '=', sittingId).where('student_id', 'in', ids).execute();
 }
 
 export interface SittingRow {

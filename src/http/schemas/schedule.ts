@@ -12,7 +12,7 @@ const RowReport = Type.Object({
   status: Choice(['failed', 'skipped', 'warning']),
   reason: Type.String({
     description:
-      'Код причины: missing_exam, missing_room, bad_date, bad_time, no_students, unknown_group, unknown_matricula, overlap (ошибки), duplicate (пропуск); unknown_group, unknown_matricula (предупреждение: строка загружена без них)',
+      'Код причины: missing_exam, missing_room, bad_date, bad_time, cell_too_long (слишком длинная ячейка: экзамен > 200, аудитория > 64, группа или Matricula > 64 символов, больше 50 групп или 2000 Matricula), no_students, unknown_group, unknown_matricula, overlap (ошибки), duplicate (пропуск); unknown_group, unknown_matricula (предупреждение: строка загружена без них)',
   }),
   message: Type.String({ description: 'Подробности, по-русски' }),
 });
