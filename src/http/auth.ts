@@ -86,6 +86,14 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string | undefine
   return adminToken !== undefined && given !== undefined && tokensEqual(given, adminToken);
 }
 
+/** Requests the station guard let through on the admin token (the admin page shows photos through /api/*). */
+const passedAsAdmin = new WeakSet<FastifyRequest>();
+
+/** Whether the station guard admitted this request with the admin token: the per-station limits leave the admin alone. */
+export function admittedAsAdmin(req: FastifyRequest): boolean {
+  return passedAsAdmin.has(req);
+}
+
 /**
  * onRequest hook for /api/*: every client needs the station token (or the admin token). Without a
  * configured station token nothing passes (the server always provisions one, see tokens.ts).
@@ -93,9 +101,16 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string | undefine
 export function requireStation(stationToken: string | undefined, adminToken: string | undefined, failures: TokenFailures) {
   return async (req: FastifyRequest): Promise<void> => {
     const given = tokenFrom(req, 'x-station-token') ?? tokenFrom(req, 'x-admin-token');
-    const ok =
-      given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
-    await check(failures, req, given, ok, 'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках');
+    const station = given !== undefined && stationToken !== undefined && tokensEqual(given, stationToken);
+    const admin = given !== undefined && adminToken !== undefined && tokensEqual(given, adminToken);
+    await check(
+      failures,
+      req,
+      given,
+      station || admin,
+      'Нужен токен пункта пропуска: откройте ссылку подключения со страницы администратора или введите токен в настройках',
+    );
+    if (admin) passedAsAdmin.add(req);
   };
 }
 
