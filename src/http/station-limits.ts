@@ -13,7 +13,7 @@ export interface StationBudget {
 
 /**
  * An onRequest hook to run after the station guard: each client address (TRUST_PROXY: the real station behind a
- * proxy; IPv6 by its /56, @fastify/rate-limit's default) gets `perMinute` requests a minute, then 429 with
+ * proxy; IPv6 by its /64, @fastify/rate-limit's default) gets `perMinute` requests a minute, then 429 with
  * `Retry-After` until its minute is over. Every station shares one token, so the address is what tells
  * stations apart. A request the guard let in on the admin token is not counted: the admin page shows photos
  * through /api/* and may read the whole roster anyway. A refusal is logged with the address and never the
