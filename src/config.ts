@@ -43,6 +43,12 @@ export interface Config {
   /** Recognitions at once from one client address / from everybody (more: 429 / 503 before the body is read). */
   recognizePerClient: number;
   recognizeMaxInflight: number;
+  /**
+   * Per station (client address, station token) and minute: manual searches and enrolled photos at most
+   * (more: 429). A station token in the wrong hands cannot dump the roster; the admin token is not limited.
+   */
+  stationSearchesPerMin: number;
+  stationPhotosPerMin: number;
   /** The engine's queue of recognitions (all clients) and the longest wait in it, from arrival. */
   recognizeQueue: number;
   recognizeWaitMs: number;
@@ -280,6 +286,8 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: Math.round(num('REQUEST_TIMEOUT_S', 120, 1, 86_400) * 1000),
     recognizePerClient: num('RECOGNIZE_PER_CLIENT', 2, 1, 1000, true),
     recognizeMaxInflight: num('RECOGNIZE_MAX_INFLIGHT', 32, 1, 10_000, true),
+    stationSearchesPerMin: num('STATION_SEARCHES_PER_MIN', 30, 1, 100_000, true),
+    stationPhotosPerMin: num('STATION_PHOTOS_PER_MIN', 60, 1, 100_000, true),
     recognizeQueue: num('RECOGNIZE_QUEUE', 8, 1, 10_000, true),
     recognizeWaitMs: Math.round(num('RECOGNIZE_WAIT_S', 10, 0.5, 600) * 1000),
     doorReserveMs: Math.round(num('DOOR_RESERVE_S', 120, 0, 86_400) * 1000),

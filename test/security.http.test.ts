@@ -1,6 +1,6 @@
-// Security findings through HTTP on a real app: lock-out only for wrong tokens (F3) and TRUST_PROXY,
-// cross-site POSTs refused (F5), slow bodies cut (F6), bad or repeated query parameters are 400s (F8),
-// headers on every response, a doubled token header is a 400.
+// Security findings through HTTP on a real app: lock-out only for wrong tokens (F3) and TRUST_PROXY, a real token
+// cut short or lengthened is a wrong one, cross-site POSTs refused (F5), slow bodies cut (F6), bad or repeated
+// query parameters are 400s (F8), headers on every response, a doubled token header is a 400.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -63,6 +63,48 @@ test('F3: ten wrong tokens block further wrong ones, never the right token; a mi
       });
     for (let i = 0; i < 12; i++) assert.match(await raw(`X-Admin-Token: ${ADMIN_TOKEN}\r\nX-Admin-Token: other-${i}\r\n`), /^HTTP\/1\.1 400/);
     assert.match(await raw('X-Admin-Token: wrong-token-y\r\n'), /^HTTP\/1\.1 401/, 'the doubled ones were not counted');
+  });
+});
+
+test('a real token cut short (last character off, first half) or one character longer is refused with 401, in every header; the real ones pass', async () => {
+  await withApp({}, async (t) => {
+    // Each try from its own address: ten wrong tokens from one address would turn the 401s into 429s.
+    let n = 0;
+    const ask = (url: string, headers: Record<string, string>) => t.anon({ method: 'GET', url, headers, remoteAddress: `10.7.${n >> 8}.${++n & 255}` });
+    const near = (token: string): [string, string][] => [
+      ['without its last character', token.slice(0, -1)],
+      ['its first half', token.slice(0, Math.ceil(token.length / 2))],
+      ['one character longer', `${token}x`],
+      ['its last character repeated', `${token}${token.at(-1)!}`],
+    ];
+    const headersFor = (name: 'x-admin-token' | 'x-station-token', token: string) => [{ [name]: token }, { authorization: `Bearer ${token}` }];
+    const refused = async (url: string, headers: Record<string, string>, what: string) => {
+      const r = await ask(url, headers);
+      assert.equal(r.statusCode, 401, `${url} ${what} ${JSON.stringify(Object.keys(headers))}: ${r.body}`);
+      assert.equal(r.json<ErrorJson>().error, 'unauthorized');
+      assert.match(r.json<ErrorJson>().message, /^Нужен/);
+    };
+    for (const [what, token] of near(ADMIN_TOKEN)) {
+      for (const h of headersFor('x-admin-token', token)) {
+        await refused('/admin/load_status', h, `admin token ${what}`);
+        await refused('/api/passes/recent', h, `admin token ${what}`);
+      }
+      // The health details need the admin token too: liveness only.
+      const health = await ask('/api/health', { 'x-admin-token': token });
+      assert.deepEqual(Object.keys(health.json<object>()).sort(), ['index_size', 'status'], `health, admin token ${what}`);
+    }
+    for (const [what, token] of near(STATION_TOKEN)) {
+      for (const h of [...headersFor('x-station-token', token), { 'x-admin-token': token }]) {
+        await refused('/api/passes/recent', h, `station token ${what}`);
+        await refused('/api/students?q=%D0%B8%D0%B2', h, `station token ${what}`);
+        await refused('/api/students/1/photo', h, `station token ${what}`);
+      }
+    }
+    await refused('/admin/load_status', { 'x-admin-token': STATION_TOKEN }, 'the station token is not the admin token');
+    // The real tokens, in each header.
+    for (const h of headersFor('x-admin-token', ADMIN_TOKEN)) assert.equal((await ask('/admin/load_status', h)).statusCode, 200);
+    for (const h of headersFor('x-station-token', STATION_TOKEN)) assert.equal((await ask('/api/passes/recent', h)).statusCode, 200);
+    assert.ok('match_threshold' in (await ask('/api/health', { 'x-admin-token': ADMIN_TOKEN })).json<object>());
   });
 });
 

@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { makeCertificates } from '../src/tls-cert.js';
+import { makeCertificates, OutsideAuthority } from '../src/tls-cert.js';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { projectRoot } from '../src/paths.js';
 import { tempDir } from './helpers/db.js';
@@ -59,9 +59,11 @@ test('certificates: the server certificate names the hosts and addresses and is 
   assert.equal(cert.checkHost('other.test'), undefined);
   assert.ok(new Date(cert.validTo).getTime() - Date.now() <= 398 * 86_400_000, 'browsers refuse server certificates over 398 days');
   assert.ok(crypto.createPrivateKey(a.key).asymmetricKeyType === 'ec');
-  const b = await makeCertificates({ hosts: ['other.test'], ips: [], ca: { cert: a.caCert, key: a.caKey } });
+  const b = await makeCertificates({ hosts: [HOST], ips: [], ca: { cert: a.caCert, key: a.caKey } });
   assert.equal(b.caCert, a.caCert);
   assert.ok(new X509Certificate(b.cert).verify(ca.publicKey), 'a new server certificate from the same authority: stations keep trusting it');
+  // The authority is name-constrained to its first run's names (tls.name-constraints.test.ts): another one needs --new-ca.
+  await assert.rejects(makeCertificates({ hosts: ['other.test'], ips: [], ca: { cert: a.caCert, key: a.caKey } }), OutsideAuthority);
   await assert.rejects(makeCertificates({ hosts: ['https://bad/'], ips: [] }));
   await assert.rejects(makeCertificates({ hosts: [HOST], ips: ['999.1.1.1'] }));
 });

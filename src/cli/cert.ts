@@ -1,18 +1,26 @@
-// `npm run cert -- --host exam-pc.local --ip 192.168.1.10`: a local certificate authority (made once, reused)
-// and a server certificate for HTTPS on the exam LAN, no internet needed. Prints the TLS_CERT/TLS_KEY to set.
+// `npm run cert -- --host exam-pc.local --ip 192.168.1.10`: a local certificate authority (made once, reused, valid
+// only for these names) and a server certificate for HTTPS on the exam LAN, no internet needed. Prints TLS_CERT/TLS_KEY.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { projectRoot } from '../paths.js';
-import { makeCertificates } from '../tls-cert.js';
+import { makeCertificates, OutsideAuthority } from '../tls-cert.js';
+
+/** This computer's names: its host name and, for a bare one, its mDNS name (exam-pc → exam-pc.local). */
+function machineNames(): string[] {
+  const h = os.hostname().toLowerCase();
+  return h.includes('.') ? [h] : [h, `${h}.local`];
+}
 
 const usage = `usage: npm run cert -- [--host NAME ...] [--ip ADDRESS ...] [--out DIR] [--new-ca]
-  --host   the server's name(s) stations type (default: this computer's name, ${os.hostname()})
+  --host   the server's name(s) stations type (default: this computer's names, ${machineNames().join(', ')})
   --ip     the server's LAN address(es) (default: every non-internal IPv4 address of this computer)
   --out    where to write ca.crt, ca.key, server.crt, server.key (default: DATA_DIR/tls)
-  --new-ca make a new authority (every station must then trust the new ca.crt)`;
+  --new-ca make a new authority (every station must then trust the new ca.crt)
+The authority is valid only for the names and addresses of its first run (and localhost); a later run may
+name those (or fewer), anything else needs --new-ca.`;
 
 function lanAddresses(): string[] {
   return Object.values(os.networkInterfaces())
@@ -42,7 +50,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const out = path.resolve(values.out ?? path.join(path.resolve(projectRoot, process.env.DATA_DIR || 'data'), 'tls'));
-  const hosts = values.host ?? [os.hostname().toLowerCase()];
+  const hosts = values.host ?? machineNames();
   const ips = values.ip ?? lanAddresses();
   const caCertFile = path.join(out, 'ca.crt');
   const caKeyFile = path.join(out, 'ca.key');
@@ -55,7 +63,8 @@ async function main(): Promise<number> {
       ...(reuse ? { ca: { cert: fs.readFileSync(caCertFile, 'utf8'), key: fs.readFileSync(caKeyFile, 'utf8') } } : {}),
     });
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
+    // A name outside the kept authority: say which and what to do, not the whole usage.
+    process.stderr.write(e instanceof OutsideAuthority ? `${e.message}\n` : `${(e as Error).message}\n${usage}\n`);
     return 2;
   }
   fs.mkdirSync(out, { recursive: true, mode: 0o700 });
@@ -77,6 +86,9 @@ async function main(): Promise<number> {
     [
       `Сертификат сервера / server certificate: ${x.subjectAltName}`,
       `  действует до / valid until ${x.validTo}; центр сертификации / authority: ${reuse ? 'прежний / reused' : 'новый / new'} (${ca.fingerprint256.slice(0, 23)}…)`,
+      set.caPermits
+        ? `  центр подтверждает только / the authority vouches only for: ${[...set.caPermits.dns, ...set.caPermits.ips].join(', ')} (другие — --new-ca / others: --new-ca)`
+        : '  ВНИМАНИЕ: прежний центр без ограничения имён — с его ca.key можно подписать сертификат любого сайта; создайте новый: --new-ca / WARNING: this older authority has no name constraints (its ca.key can sign for any site): make a new one with --new-ca',
       '',
       'Запуск с HTTPS / start with HTTPS (or put the two lines into .env):',
       `  TLS_CERT=${cert}`,

@@ -167,7 +167,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
   app.get('/admin/students', { onRequest: guard, schema: studentsSchema }, async (req) => {
     const { limit, offset } = pageParams(req.query, 200, 50);
     const query = (req.query.q ?? '').trim().slice(0, 100);
-    const r = await searchStudents(ctx.db, query, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
+    const r = await searchStudents(ctx.db, { kind: 'text', text: query }, localDate(ctx.clock(), ctx.config.timezone), limit, offset);
     return {
       total: r.total,
       students: r.students.map(({ passed_at, ...s }) => ({ ...s, passed_today: passed_at ? localTime(new Date(passed_at), ctx.config.timezone) : null })),

@@ -9,6 +9,8 @@ import { parseRoom, parseStation, readImageRequest } from './image-input.js';
 import { manualPass } from '../passes/manual.js';
 import { stripBidi } from '../spreadsheet-text.js';
 import { searchStudents } from '../students/repository.js';
+import { STATION_SEARCH_MAX, stationMatch } from '../students/station-search.js';
+import { stationBudget } from './station-limits.js';
 import { addVerifiedFace } from '../students/added-faces.js';
 import { recognize } from '../passes/recognize.js';
 import { recentPasses, studentPhoto } from '../passes/repository.js';
@@ -67,7 +69,19 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     });
   });
 
-  app.get('/api/students/:id/photo', { onRequest: guard, schema: studentPhotoSchema }, async (req, reply) => {
+  // A stolen station token must not be a roster dump: search and photos are budgeted per station (station-limits.ts).
+  const searches = stationBudget(app, {
+    what: 'search',
+    perMinute: ctx.config.stationSearchesPerMin,
+    message: 'Слишком много поисков с этого пункта пропуска (не больше {n} в минуту). Повторите через {s} с',
+  });
+  const photos = stationBudget(app, {
+    what: 'photo',
+    perMinute: ctx.config.stationPhotosPerMin,
+    message: 'Слишком много фото студентов с этого пункта пропуска (не больше {n} в минуту). Повторите через {s} с',
+  });
+
+  app.get('/api/students/:id/photo', { onRequest: [guard, photos], schema: studentPhotoSchema }, async (req, reply) => {
     const id = idParam(req.params);
     const photo = await studentPhoto(ctx.db, id);
     if (!photo) throw new AppError('not_found', 'Фото студента не найдено');
@@ -95,12 +109,12 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     };
   });
 
-  // Manual pass, step 1: find the student by surname / Matricula / Идентификатор (any case, ё = е).
-  app.get('/api/students', { onRequest: guard, schema: stationSearchSchema }, async (req) => {
-    const q = req.query.q.trim();
-    if ([...q].length < 2) throw new AppError('bad_request', 'Введите хотя бы 2 символа для поиска');
-    const limit = intParam(req.query.limit, 'limit', 1, 20, 10);
-    const r = await searchStudents(ctx.db, q, localDate(ctx.clock(), ctx.config.timezone), limit, 0);
+  // Manual pass, step 1: find the student by surname / Matricula / Идентификатор (any case, ё = е); a few rows,
+  // no paging, numbers whole or from 4 digits (station-search.ts).
+  app.get('/api/students', { onRequest: [guard, searches], schema: stationSearchSchema }, async (req) => {
+    const match = stationMatch(req.query.q);
+    const limit = intParam(req.query.limit, 'limit', 1, STATION_SEARCH_MAX, STATION_SEARCH_MAX);
+    const r = await searchStudents(ctx.db, match, localDate(ctx.clock(), ctx.config.timezone), limit, 0);
     return {
       total: r.total,
       students: r.students.map(({ passed_at, ...s }) => ({

@@ -99,6 +99,14 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string | undefine
 /** How often a station's «last seen» is written (every request would be a write per recognition). */
 const SEEN_EVERY_MS = 60_000;
 
+/** Requests the station guard let through on the admin token (the admin page shows photos through /api/*). */
+const passedAsAdmin = new WeakSet<FastifyRequest>();
+
+/** Whether the station guard admitted this request with the admin token: the per-station limits leave the admin alone. */
+export function admittedAsAdmin(req: FastifyRequest): boolean {
+  return passedAsAdmin.has(req);
+}
+
 /**
  * onRequest hook for /api/*: every client needs a paired station's own token, the shared station token (for
  * scripts) or the admin token. A station's token sets `req.station` (its name and room come from the server,
@@ -109,10 +117,11 @@ export function requireStation(db: Db, stationToken: string | undefined, adminTo
   return async (req: FastifyRequest): Promise<void> => {
     req.station = null;
     const given = tokenFrom(req, 'x-station-token') ?? tokenFrom(req, 'x-admin-token');
-    const shared =
-      given !== undefined && ((stationToken !== undefined && tokensEqual(given, stationToken)) || (adminToken !== undefined && tokensEqual(given, adminToken)));
+    const admin = given !== undefined && adminToken !== undefined && tokensEqual(given, adminToken);
+    const shared = admin || (given !== undefined && stationToken !== undefined && tokensEqual(given, stationToken));
     if (shared || given === undefined || given.length > 200) {
       await check(failures, req, given, shared, NEED_STATION_TOKEN);
+      if (admin) passedAsAdmin.add(req);
       return;
     }
     const row = await stationByToken(db, given);

@@ -1,10 +1,11 @@
 // Students SQL: embeddings for the index, lookups by id.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/index.js';
 import type { IndexEntry } from '../face/index.js';
 import type { LookalikePair } from '../face/lookalikes.js';
 import type { StudentFields, StudentSummary } from '../db/schema.js';
 import { foldForSearch, searchText } from '../db/search-text.js';
+import type { StudentMatch } from './station-search.js';
 
 /** Every embedding made by `model` (students' primary faces, then added photos), streamed in id order (100k rows = 51 MB: fetched in pages, not at once). */
 export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): AsyncGenerator<IndexEntry> {
@@ -180,16 +181,30 @@ export interface StudentListItem extends StudentSummary {
   passed_at: Date | string | null;
 }
 
-/** Students whose name, group or ids contain `query` (any case), with today's first pass if any. */
+/** `%…%` for LIKE, with LIKE's own characters taken literally. */
+const containing = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The WHERE of a match (columns qualified: the search joins passes). */
+function matching(match: StudentMatch): RawBuilder<boolean> {
+  if (match.kind === 'text') return sql<boolean>`students.search_text like ${containing(foldForSearch(match.text))} escape '\\'`;
+  if (!match.partial) return sql<boolean>`(students.matricula = ${match.number} or students.identifier = ${match.number})`;
+  const needle = containing(match.number);
+  return sql<boolean>`(students.matricula like ${needle} escape '\\' or students.identifier like ${needle} escape '\\')`;
+}
+
+/**
+ * Students matching (text: name, group or ids contain it, any case, ё = е — an empty text is everybody;
+ * number: Matricula or Идентификатор equal to it, or containing it when partial), with today's first pass if any.
+ */
 export async function searchStudents(
   db: Db,
-  query: string,
+  match: StudentMatch,
   passDate: string,
   limit: number,
   offset: number,
 ): Promise<{ total: number; students: StudentListItem[] }> {
-  const needle = `%${foldForSearch(query).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const base = db.selectFrom('students').$if(query !== '', (q) => q.where(sql<boolean>`search_text like ${needle} escape '\\'`));
+  const everybody = match.kind === 'text' && match.text === '';
+  const base = db.selectFrom('students').$if(!everybody, (q) => q.where(matching(match)));
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const students = await base
     .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate).on('passes.cancelled_at', 'is', null))

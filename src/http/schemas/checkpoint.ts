@@ -88,6 +88,8 @@ export const recognizeSchema = {
 
 export const studentPhotoSchema = {
   summary: 'Фото студента из базы (для сверки оператором)',
+  description:
+    'С одного пункта (адреса) — не больше STATION_PHOTOS_PER_MIN фото в минуту (по умолчанию 60), дальше 429 с Retry-After; с токеном администратора — без ограничения.',
   tags,
   security: stationOrAdmin,
   params: IdParams,
@@ -132,10 +134,16 @@ export const StudentListItem = Type.Object({
 });
 
 export const stationSearchSchema = {
-  summary: 'Поиск студента для ручного пропуска (фамилия, Matricula, Идентификатор; ё = е)',
+  summary: 'Поиск студента для ручного пропуска (фамилия, имя, Matricula, Идентификатор; ё = е): не больше 10 строк, без листания',
+  description:
+    'Запрос с буквой — имя (от 2 символов). Без букв — номер: Matricula или Идентификатор целиком, а от 4 цифр — и часть номера. ' +
+    'С одного пункта (адреса) — не больше STATION_SEARCHES_PER_MIN поисков в минуту (по умолчанию 30), дальше 429 с Retry-After.',
   tags,
   security: stationOrAdmin,
-  querystring: Type.Object({ q: Text(100, 'Не меньше 2 символов'), limit: Type.Optional(Digits('1–20, по умолчанию 10')) }),
+  querystring: Type.Object({
+    q: Text(100, 'Фамилия или имя (от 2 символов) или номер: целиком, от 4 цифр — и часть'),
+    limit: Type.Optional(Digits('1–10, по умолчанию 10')),
+  }),
   response: {
     200: Type.Object({ total: Type.Integer(), students: Type.Array(Type.Object({ ...StudentListItem.properties, photo_url: Type.String() })) }),
     ...errors,
