@@ -162,6 +162,14 @@ for (const kind of databaseKinds) {
       a = await recognise(0, '101');
       assert.equal(a.status, 'ok', JSON.stringify(a));
       assert.equal(sitting(a, 'sitting')?.id, physics);
+      // Two standing passes today, one row in the door's search (with the day's first pass time).
+      const found = (await t.app.inject({ method: 'GET', url: '/api/students?q=001000' })).json<{ students: { id: number; passed_today: string | null }[] }>();
+      assert.deepEqual(
+        found.students.map((s) => s.id),
+        [anna],
+        'one row for a student with two passes today',
+      );
+      assert.match(found.students[0]!.passed_today ?? '', /^09:10(:00)?$/, 'the morning pass is the day’s first');
       // Boris is not registered for Физика; his Химия is over, so the hint lists it and it is not a wrong room.
       a = await recognise(1, '101');
       assert.equal(a.status, 'not_registered');

@@ -207,8 +207,7 @@ export async function searchStudents(
   const base = db.selectFrom('students').$if(!everybody, (q) => q.where(matching(match)));
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const students = await base
-    .leftJoin('passes', (j) => j.onRef('passes.student_id', '=', 'students.id').on('passes.pass_date', '=', passDate).on('passes.cancelled_at', 'is', null))
-    .select([
+    .select((eb) => [
       'students.id',
       'students.matricula',
       'students.lastname',
@@ -216,7 +215,14 @@ export async function searchStudents(
       'students.lotin',
       'students.group',
       'students.identifier',
-      'passes.timestamp as passed_at',
+      // The day's first standing pass: a student with two sittings today has two passes and is still one row.
+      eb
+        .selectFrom('passes')
+        .select((p) => p.fn.min('passes.timestamp').as('t'))
+        .whereRef('passes.student_id', '=', 'students.id')
+        .where('passes.pass_date', '=', passDate)
+        .where('passes.cancelled_at', 'is', null)
+        .as('passed_at'),
     ])
     // Russian order with ё among е («Ёлдошев» after «Абдуллаева»): the folded search text starts with the surname and name.
     .orderBy('students.search_text')
