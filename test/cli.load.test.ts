@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { projectRoot } from '../src/paths.js';
 import { formatSummary, progressLine, ROWS_PER_REASON } from '../src/cli/load.js';
 import type { LoadSummary, RowReport } from '../src/students/loader.js';
+import { actionsOf } from '../src/students/row-report.js';
 import { postgresDatabase, type TestDatabase } from './helpers/db.js';
 import { studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { startIdPhotoFixture, type IdPhotoFixture } from './helpers/id-photo-fixture.js';
@@ -25,6 +26,8 @@ function summary(rows: RowReport[], over: Partial<LoadSummary> = {}): LoadSummar
     skipped: rows.filter((r) => r.status === 'skipped').length,
     failed: rows.filter((r) => r.status === 'failed').length,
     warnings: rows.filter((r) => r.status === 'warning').length,
+    without_photo: rows.filter((r) => r.status === 'no_photo').length,
+    actions: actionsOf(rows),
     interrupted: false,
     duration_ms: 2100,
     processed_rows: 0,
@@ -148,7 +151,8 @@ test(
     const json = await sh('npm run --silent load -- --json > summary.json', tmp, env);
     assert.equal(json.code, 0, json.stderr);
     const s = JSON.parse(fs.readFileSync(path.join(tmp, 'summary.json'), 'utf8')) as LoadSummary;
-    assert.equal(s.added, photos.length);
+    assert.equal(s.added, photos.length + 1, 'the row whose photo is missing is a student «без фото»');
+    assert.equal(s.without_photo, 1);
     assert.equal(s.by_reason.file_not_found, 1);
     assert.equal(s.processed_rows, photos.length + 1);
     assert.equal(s.photos_described, photos.length);
@@ -162,8 +166,15 @@ test(
     const out = await sh('npm run load -- --out summary.json', sub, { ...env, DATABASE_URL: (pg.config as { url: string }).url });
     assert.equal(out.code, 0, out.stderr);
     const o = JSON.parse(fs.readFileSync(path.join(sub, 'summary.json'), 'utf8')) as LoadSummary;
-    assert.equal(o.added, photos.length, 'a fresh PostgreSQL database');
+    assert.equal(o.added, photos.length + 1, 'a fresh PostgreSQL database');
     assert.match(out.stdout, /Итог загрузки/, 'the human summary still on the terminal');
+    // What needs the office comes first: the student without a photo, with what to do.
+    const head = out.stdout.slice(out.stdout.indexOf('Итог загрузки'));
+    assert.match(
+      head,
+      /Требует внимания:\n\s+1 студент без фото \(можно пропустить только вручную\)\n\s+без фото: файл фото не найден — 1 \(строка \d+\)\. Что сделать: /,
+    );
+    assert.ok(head.indexOf('без фото') < head.indexOf('строк в файле'), head);
     assert.ok(!fs.existsSync(path.join(projectRoot, 'summary.json')), 'not in the project folder npm ran the script in');
 
     // Re-run (node directly: no second build): every photo row skipped → one line per reason; --verbose → every row.
@@ -171,7 +182,7 @@ test(
     const rerun = await sh(cli, tmp, env);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(rerun.stdout, new RegExp(`пропущено\\s+exists\\s+${photos.length}\\s+уже в базе`));
-    assert.match(rerun.stdout, /ошибка\s+file_not_found\s+1\s+файл фото не найден/);
+    assert.match(rerun.stdout, /без фото\s+file_not_found\s+1\s+файл фото не найден/);
     assert.equal(rowLines(rerun.stdout).length, 1, `only the failed row is listed:\n${rerun.stdout}`);
     assert.doesNotMatch(rerun.stderr, /строка \d+ \(Matricula/, 'no row lines while loading');
     assert.match(rerun.stdout, /Подсказка: Ни одного фото/, 'the one row left has no photo: the hint says what is expected');

@@ -53,7 +53,12 @@ test('override: reason required; a not-registered or wrong-room student is admit
     const plain = (await pass({ student_id: b, override: true, reason: 'паспорт' })).json<PassAnswerJson>();
     assert.equal(plain.pass.source, 'manual');
 
-    const rows = await t.db.selectFrom('passes').innerJoin('sittings', 'sittings.id', 'passes.sitting_id').select(['passes.student_id', 'passes.source', 'sittings.exam']).orderBy('passes.id').execute();
+    const rows = await t.db
+      .selectFrom('passes')
+      .innerJoin('sittings', 'sittings.id', 'passes.sitting_id')
+      .select(['passes.student_id', 'passes.source', 'sittings.exam'])
+      .orderBy('passes.id')
+      .execute();
     assert.deepEqual(
       rows.map((r) => [r.student_id, r.source, r.exam]),
       [
@@ -66,11 +71,15 @@ test('override: reason required; a not-registered or wrong-room student is admit
     assert.ok(attempts.filter((x) => x.status === 'override').length === 2, JSON.stringify(attempts));
 
     // The sitting report lists them among those who came, with how they were admitted.
-    const sittings = (await t.app.inject({ method: 'GET', url: `/admin/sittings?date=${DAY}`, headers: ADMIN })).json<{ sittings: { id: number; exam: string }[] }>();
+    const sittings = (await t.app.inject({ method: 'GET', url: `/admin/sittings?date=${DAY}`, headers: ADMIN })).json<{
+      sittings: { id: number; exam: string }[];
+    }>();
     const math = sittings.sittings.find((s) => s.exam === 'Математика')!;
-    const report = (await t.app.inject({ method: 'GET', url: `/admin/sittings/${math.id}`, headers: ADMIN })).json<{ came: { lastname: string; source: string }[] }>();
+    const report = (await t.app.inject({ method: 'GET', url: `/admin/sittings/${math.id}`, headers: ADMIN })).json<{
+      came: { lastname: string; source: string }[];
+    }>();
     assert.deepEqual(
-      report.came.map((x) => [x.lastname, x.source]).sort(),
+      report.came.map((x) => [x.lastname, x.source]).sort((x, y) => x[0]!.localeCompare(y[0]!, 'ru')),
       [
         ['Абдуллаева', 'manual'],
         ['Валиев', 'override'],

@@ -45,7 +45,7 @@ export async function buildDocs(dir: string, ids: IdPhoto[]): Promise<StudentShe
     studentRow(101, 'landscape.jpg'),
     studentRow(102, 'missing.jpg'),
     studentRow(103, 'text.jpg'),
-    studentRow(104, `${ids[4]!.key}.jpg`, { 'Date of birth': '31.02.2004' }),
+    studentRow(104, '', { 'File path': null, 'Date of birth': '31.02.2004' }), // no photo named and an impossible date
     studentRow(105, `${ids[5]!.key}.jpg`, { Matricula: '001005' }), // same Matricula as row 7
     studentRow(106, `${ids[6]!.key}.jpg`, { Matricula: null, Идентификатор: null }),
     {}, // an empty row in the middle is ignored
@@ -109,20 +109,23 @@ for (const kind of databaseKinds) {
       const s = await run(db, index);
       assert.equal(photos.length, 18);
       assert.equal(s.total_rows, 26);
-      assert.equal(s.added, 19, JSON.stringify(s.rows));
+      // Rows 20–24 have no usable photo: stored «без фото»; only the row without a number is refused.
+      assert.equal(s.added, 24, JSON.stringify(s.rows));
+      assert.equal(s.without_photo, 5);
       assert.equal(s.updated, 0);
       assert.equal(s.skipped, 1);
-      assert.equal(s.failed, 6);
+      assert.equal(s.failed, 1);
       assert.equal(s.interrupted, false);
       assert.equal(s.index_size, 19);
       const r = reasons(s);
       // Excel row = sheet index + 2 (header is row 1); the empty row 27 is not counted.
       // The group photo shows people of similar size: which one is the student cannot be told, so it is not enrolled.
-      assert.equal(r['20:failed'], 'two_faces');
-      assert.equal(r['21:failed'], 'no_face');
-      assert.equal(r['22:failed'], 'file_not_found');
-      assert.equal(r['23:failed'], 'bad_image');
-      assert.equal(r['24:failed'], 'bad_date');
+      assert.equal(r['20:no_photo'], 'two_faces');
+      assert.equal(r['21:no_photo'], 'no_face');
+      assert.equal(r['22:no_photo'], 'file_not_found');
+      assert.equal(r['23:no_photo'], 'bad_image');
+      assert.equal(r['24:no_photo'], 'no_file_path');
+      assert.equal(r['24:warning'], 'bad_date');
       assert.equal(r['25:skipped'], 'duplicate');
       assert.equal(r['26:failed'], 'missing_id');
       assert.ok(r['28:warning']!.split(',').includes('similar_face'), 'row 28 reuses the photo of row 9');
@@ -145,7 +148,7 @@ for (const kind of databaseKinds) {
       );
       // Besides these, only the quality gate's warnings (poor_photo: half-turned demo faces and the like).
       const others = Object.entries(r).filter(([, v]) => !v.split(',').every((x) => x === 'poor_photo' || x === 'similar_face'));
-      assert.equal(others.length, 7, JSON.stringify(r));
+      assert.equal(others.length, 8, JSON.stringify(r));
       for (const w of s.rows.filter((x) => x.reason === 'poor_photo'))
         assert.match(
           w.message,
@@ -187,20 +190,22 @@ for (const kind of databaseKinds) {
         assert.ok(hit.best.distance < engine.model.calibrated!.threshold, `${p.key} ${hit.best.distance}`);
       }
 
+      // A re-run skips every student with a face; those «без фото» whose row names a photo are tried again.
       const again = await run(db, index);
       assert.equal(again.added, 0);
-      assert.equal(again.updated, 0);
-      assert.equal(again.rows.filter((x) => x.reason === 'exists').length, 19);
-      assert.equal(again.skipped, 20);
+      assert.equal(again.updated, 4);
+      assert.equal(again.without_photo, 4);
+      assert.equal(again.rows.filter((x) => x.reason === 'exists').length, 20);
+      assert.equal(again.skipped, 21);
 
       const forced = await run(db, index, true);
       assert.equal(forced.added, 0);
-      assert.equal(forced.updated, 19);
+      assert.equal(forced.updated, 24);
       const count = await db
         .selectFrom('students')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
-      assert.equal(Number(count.n), 19);
+      assert.equal(Number(count.n), 24);
       assert.equal(index.size, 19);
     } finally {
       await db.destroy();
@@ -248,7 +253,7 @@ test('a sheet with a misspelled or missing column fails with a message naming it
   }
 });
 
-test('a photo under 48×48 fails its own row (image_too_small); the other rows still load', async () => {
+test('a photo under 48×48 leaves its student «без фото» (image_too_small); the other rows load with their faces', async () => {
   const dir = tempDir();
   fs.mkdirSync(path.join(dir, 'photos'));
   fs.writeFileSync(path.join(dir, 'photos', 'good.jpg'), photos[0]!.bytes);
@@ -271,9 +276,11 @@ test('a photo under 48×48 fails its own row (image_too_small); the other rows s
       force: false,
       log: quiet,
     });
-    assert.equal(s.added, 1, JSON.stringify(s.rows));
-    assert.equal(s.failed, 1);
-    const bad = s.rows.find((r) => r.status === 'failed')!;
+    assert.equal(s.added, 2, JSON.stringify(s.rows));
+    assert.equal(s.failed, 0);
+    assert.equal(s.without_photo, 1);
+    assert.equal(s.index_size, 1);
+    const bad = s.rows.find((r) => r.status === 'no_photo')!;
     assert.deepEqual([bad.row, bad.reason], [2, 'image_too_small']);
     assert.match(bad.message, /20×20.*tiny\.jpg/);
   } finally {

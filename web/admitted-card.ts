@@ -49,14 +49,21 @@ export function addExamLine(s: Sitting | null | undefined, refused = false): voi
 /** Shows the admitted / already-passed card for answer `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
 export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: number): Promise<void> {
   const s = r.student;
-  const manualPass = r.status === 'ok' && r.pass.source === 'manual';
+  const override = r.status === 'ok' && r.pass.source === 'override';
+  const manualPass = r.status === 'ok' && (r.pass.source === 'manual' || override);
   const verified = r.mode === 'verify';
   const firstTime = r.first_pass_time ?? r.pass.time;
   if (r.status === 'ok')
     show(
       'ok',
-      manualPass ? 'Пропущен вручную' : 'Проход разрешён',
-      manualPass ? 'Проход записан оператором после проверки документов' : verified ? 'Лицо совпадает с фото студента по зачётке' : null,
+      override ? 'Допущен на экзамен оператором' : manualPass ? 'Пропущен вручную' : 'Проход разрешён',
+      override
+        ? 'Студент не был записан сюда: проход записан оператором с причиной и виден в отчёте экзамена'
+        : manualPass
+          ? 'Проход записан оператором после проверки документов'
+          : verified
+            ? 'Лицо совпадает с фото студента по зачётке'
+            : null,
       true,
     );
   else
@@ -75,6 +82,6 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   if (manualPass && r.pass.reason) extra.push(field('Причина', r.pass.reason));
   const { photo } = addStudent(s, seq, frame, 'Снимок с камеры', extra);
   // A verified admission (the card checked 1:1, or documents by hand) can teach the camera this face: a new frame, checked 1:1.
-  if (r.status === 'ok' && r.add_face_ticket) offerAddFace(s.id, r.add_face_ticket, seq);
+  if (r.status === 'ok' && r.add_face_ticket && !s.photo_problem) offerAddFace(s.id, r.add_face_ticket, seq);
   await photo;
 }

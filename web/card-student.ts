@@ -14,6 +14,8 @@ export interface Student {
   identifier: string | null;
   photo_url: string;
   passport_masked?: string | null;
+  /** Stored «без фото» (why): nothing to compare the face with — the operator checks the documents. */
+  photo_problem?: string | null;
 }
 
 /** A «label value» row of the card's fields. */
@@ -39,6 +41,12 @@ export function addStudent(s: Student, seq: number, frame: Blob | null, frameCap
   const body = el('div', null, 'student');
   const photos = el('div', null, 'photos');
   const enrolled = figure('Фото из базы');
+  if (s.photo_problem) {
+    // Nothing to compare with: a plain «Без фото» box in its place, so the operator does not wait for a picture.
+    enrolled.img.remove();
+    enrolled.fig.classList.add('no-photo');
+    enrolled.fig.prepend(el('div', 'Без фото — сверьте документы', 'no-photo-box'));
+  }
   photos.append(enrolled.fig);
   if (frame) {
     const live = figure(frameCaption);
@@ -55,7 +63,7 @@ export function addStudent(s: Student, seq: number, frame: Blob | null, frameCap
   info.append(el('div', `${s.lastname} ${s.firstname}`, 'name'), el('div', s.lotin, 'lotin'), fields);
   body.append(photos, info);
   addToCard(body);
-  return { photo: showEnrolled(enrolled.img, s, seq) };
+  return { photo: s.photo_problem ? Promise.resolve() : showEnrolled(enrolled.img, s, seq) };
 }
 
 async function showEnrolled(img: HTMLImageElement, s: Student, seq: number): Promise<void> {

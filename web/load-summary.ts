@@ -18,6 +18,10 @@ export interface Summary {
   skipped: number;
   failed: number;
   warnings: number;
+  /** Students stored without a face (the camera cannot name them). */
+  without_photo?: number;
+  /** What needs the office, most important first, each with advice. */
+  actions?: Action[];
   duration_ms: number;
   photos_per_second: number;
   index_size: number;
@@ -31,6 +35,42 @@ export interface Summary {
   hint?: string;
 }
 
+interface Action {
+  reason: string;
+  status: string;
+  count: number;
+  text: string;
+  advice: string | null;
+  rows: number[];
+}
+
+/** «3 студента без фото (можно пропустить только вручную)». */
+function withoutPhotoText(n: number): string {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  const word = m10 === 1 && m100 !== 11 ? 'студент' : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? 'студента' : 'студентов';
+  return `${n} ${word} без фото (можно пропустить только вручную)`;
+}
+
+/** What needs the office first: students without a photo, rows not loaded, warnings — each kind with its rows and what to do. */
+function actionsBlock(s: Summary): HTMLElement[] {
+  const actions = s.actions ?? [];
+  if (!actions.length && !s.without_photo) return [];
+  const box = el('div', null, 'load-actions');
+  if (s.without_photo) box.append(el('p', withoutPhotoText(s.without_photo), 'message message-error without-photo'));
+  const list = el('ul', null, 'actions');
+  for (const a of actions) {
+    const li = el('li', null, `action action-${a.status}`);
+    const tag = a.status === 'no_photo' ? 'Без фото' : a.status === 'failed' ? 'Не загружено' : 'Предупреждение';
+    const rows = `строк${a.count === 1 ? 'а' : 'и'} ${a.rows.join(', ')}${a.count > a.rows.length ? ' …' : ''}`;
+    li.append(el('strong', `${tag}: `), reasonCell('span', a.reason, reasonText(a.reason)), document.createTextNode(` — ${a.count} (${rows})`));
+    if (a.advice) li.append(el('div', `Что сделать: ${a.advice}`, 'advice'));
+    list.append(li);
+  }
+  box.append(el('h3', 'Требует внимания'), list);
+  return [box];
+}
+
 /** The loader's row reasons in the admin's words (the code stays as the tooltip). */
 const REASONS: Record<string, string> = {
   // The same words as the server's row report (src/students/row-report.ts REASON_TEXT); «exists» gets its hint beside the count.
@@ -40,7 +80,7 @@ const REASONS: Record<string, string> = {
   missing_name: 'нет ни фамилии, ни имени',
   bad_date: 'неверная дата рождения',
   bad_cell: 'ошибка в ячейке',
-  no_file_path: 'пустой File path',
+  no_file_path: 'нет фото в таблице (пустой File path)',
   file_not_found: 'файл фото не найден',
   path_outside_docs: 'путь за пределами папки с фото',
   bad_image: 'файл не читается как изображение',
@@ -75,6 +115,7 @@ export function renderSummary(s: Summary): void {
     ['Строк', s.total_rows],
     ['Добавлено', s.added],
     ['Обновлено', s.updated],
+    ['Без фото', s.without_photo ?? 0],
     ['Пропущено', s.skipped],
     ['Ошибок', s.failed],
     ['Предупреждений', s.warnings],
@@ -102,6 +143,7 @@ export function renderSummary(s: Summary): void {
   renderPairs(pairs, s.lookalikes);
   const hint = s.hint ? [el('p', s.hint, 'message message-error load-hint')] : [];
   box.replaceChildren(
+    ...actionsBlock(s),
     counts,
     ...hint,
     el('p', `Время: ${(s.duration_ms / 1000).toFixed(1)} с · ${s.photos_per_second} фото/с · студентов в базе распознавания: ${s.index_size}`, 'muted'),

@@ -122,22 +122,25 @@ function foundItem(s: FoundStudent): HTMLElement {
     ids,
     el('div', s.passed_today ? `Уже прошёл сегодня в ${s.passed_today}` : 'Сегодня ещё не проходил', 'pass-state'),
   );
+  if (s.photo_problem) info.append(el('div', 'Без фото в базе: камера его не узнает — проверьте документы', 'no-photo-note'));
   const button = el('button', 'Пропустить вручную', 'manual-pass');
   button.type = 'button';
   button.addEventListener('click', () => void passManually(s, button));
   li.append(img, info, button);
   // With the camera on, the found student can be checked by face first (1:1, the same rule as a card's Matricula).
-  if (cameraOn() && verifyStudent) {
+  if (cameraOn() && verifyStudent && !s.photo_problem) {
     const verify = el('button', 'Сверить лицо с камерой', 'secondary verify-pass');
     verify.type = 'button';
     verify.addEventListener('click', () => verifyStudent!(s.id));
     li.append(verify);
   }
-  void protectedImage(s.photo_url, settings().token).then((u) => {
-    if (!u) return;
-    searchUrls.push(u);
-    img.src = u;
-  });
+  if (s.photo_problem) img.classList.add('no-photo');
+  else
+    void protectedImage(s.photo_url, settings().token).then((u) => {
+      if (!u) return;
+      searchUrls.push(u);
+      img.src = u;
+    });
   return li;
 }
 

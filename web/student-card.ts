@@ -12,6 +12,8 @@ interface StudentFull {
   identifier: string | null;
   passport_masked: string | null;
   photo_url: string;
+  /** Stored «без фото»: why (the camera cannot name them; a manual pass can). */
+  photo_problem?: string | null;
 }
 interface AddedPhoto {
   id: number;
@@ -78,6 +80,9 @@ function renderStudent(s: StudentFull): void {
   $('sd-name').textContent = `${s.lastname} ${s.firstname}`;
   const img = el('img');
   img.alt = `Фото из базы: ${s.lastname} ${s.firstname}`;
+  const noPhoto = s.photo_problem ? el('div', null, 'no-photo') : null;
+  if (noPhoto)
+    noPhoto.append(el('strong', 'Без фото'), el('span', s.photo_problem), el('span', 'Камера не узнает студента: пропустить можно только вручную', 'muted'));
   const fields = el('div', null, 'fields');
   fields.append(
     info('Латиницей', s.lotin),
@@ -87,14 +92,82 @@ function renderStudent(s: StudentFull): void {
     info('Паспорт', s.passport_masked),
   );
   const box = el('div', null, 'sd-student');
-  box.append(img, fields);
-  $('sd-body').replaceChildren(box);
+  box.append(noPhoto ?? img, fields);
+  $('sd-body').replaceChildren(box, photoForm(s));
+  if (noPhoto) return;
   void protectedImage(s.photo_url, token(), 'x-admin-token').then((u) => {
     if (!u) return;
     if (dialogUrl) URL.revokeObjectURL(dialogUrl);
     dialogUrl = u;
     img.src = u;
   });
+}
+
+/**
+ * «Загрузить фото» (a student without one) or «Заменить фото…»: the file is shown first and written only on a second,
+ * explicit click; replacing an enrolled photo says so in red.
+ */
+function photoForm(s: StudentFull): HTMLElement {
+  const replacing = !s.photo_problem;
+  const form = el('form', null, 'photo-form');
+  const file = el('input');
+  file.type = 'file';
+  file.accept = 'image/jpeg,image/png,image/webp';
+  file.id = 'sd-photo-file';
+  const label = el('label', replacing ? 'Заменить фото из базы…' : 'Загрузить фото студента', 'secondary file-label');
+  label.htmlFor = file.id;
+  const preview = el('div', null, 'photo-preview');
+  form.append(label, file, preview);
+  let previewUrl: string | null = null;
+  file.addEventListener('change', () => {
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    preview.replaceChildren();
+    const f = file.files?.[0];
+    if (!f) return;
+    previewUrl = URL.createObjectURL(f);
+    const img = el('img');
+    img.alt = 'Новое фото';
+    img.src = previewUrl;
+    const ok = el('button', replacing ? 'Заменить фото' : 'Записать фото', replacing ? 'danger small' : 'small');
+    ok.type = 'submit';
+    const back = el('button', 'Отмена', 'link');
+    back.type = 'button';
+    back.addEventListener('click', () => {
+      file.value = '';
+      preview.replaceChildren();
+    });
+    const note = replacing ? [el('p', 'Прежнее фото будет заменено: камера будет узнавать студента по новому.', 'muted')] : [];
+    preview.append(img, ...note, ok, back);
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = file.files?.[0];
+    if (!f) return;
+    const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
+    if (button) button.disabled = true;
+    void uploadPhoto(s.id, f, replacing).finally(() => button && (button.disabled = false));
+  });
+  return form;
+}
+
+async function uploadPhoto(id: number, f: File, replace: boolean): Promise<void> {
+  setMessage('sd-message', 'Фото проверяется…');
+  try {
+    const r = await call<{ message: string; warnings: string[]; lookalikes: { name: string; matricula: string | null }[] }>(
+      `/admin/students/${id}/photo${replace ? '?replace=1' : ''}`,
+      { method: 'POST', headers: { 'content-type': f.type || 'application/octet-stream' }, body: f },
+    );
+    const extra = [
+      r.warnings.length ? `Замечания: ${r.warnings.join(', ')}` : '',
+      r.lookalikes.length ? `Похож на: ${r.lookalikes.map((l) => `${l.name} (${l.matricula ?? '—'})`).join(', ')}` : '',
+    ].filter(Boolean);
+    setMessage('sd-message', [r.message, ...extra].join('. '), r.lookalikes.length || r.warnings.length ? 'info' : 'ok');
+  } catch (e) {
+    setMessage('sd-message', e instanceof HttpError ? e.body.message : 'Не удалось загрузить фото', 'error');
+    return;
+  }
+  if (openStudentId === id) await loadStudent(id);
+  passCancelled(); // the list that opened the card shows the photo now
 }
 
 function renderPasses(passes: PassRecord[]): void {

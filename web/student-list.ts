@@ -10,6 +10,7 @@ interface StudentItem {
   firstname: string;
   group: string | null;
   identifier: string | null;
+  photo_problem?: string | null;
   passed_today: string | null;
 }
 
@@ -21,7 +22,7 @@ export async function searchStudents(ev?: Event): Promise<void> {
     const list = $('students');
     list.replaceChildren();
     for (const s of r.students) {
-      const card = el('button', null, `student-card${s.passed_today ? ' passed' : ''}`);
+      const card = el('button', null, `student-card${s.passed_today ? ' passed' : ''}${s.photo_problem ? ' without-photo' : ''}`);
       card.type = 'button';
       card.title = 'Открыть карточку студента: данные и проходы';
       card.dataset.id = String(s.id);
@@ -33,10 +34,16 @@ export async function searchStudents(ev?: Event): Promise<void> {
         el('div', [s.group, s.matricula ?? s.identifier].filter(Boolean).join(' · '), 'muted'),
         el('div', s.passed_today ? `Прошёл сегодня в ${s.passed_today}` : 'Сегодня не проходил', 'pass-state'),
       );
+      if (s.photo_problem) {
+        const badge = el('div', 'Без фото', 'no-photo-badge');
+        badge.title = s.photo_problem;
+        card.insertBefore(badge, img);
+        img.remove();
+      }
       // A pass cancelled in the card changes «Прошёл сегодня»: the list is searched again.
       card.addEventListener('click', () => void openStudent(s.id, () => void searchStudents()));
       list.append(card);
-      void protectedImage(`/api/students/${s.id}/photo`, token(), 'x-admin-token').then((u) => u && (img.src = u));
+      if (!s.photo_problem) void protectedImage(`/api/students/${s.id}/photo`, token(), 'x-admin-token').then((u) => u && (img.src = u));
     }
     $('students-total').textContent = `Найдено: ${r.total}`;
   } catch (e) {

@@ -3,7 +3,7 @@
 import { el } from './common.js';
 
 /** Row statuses in the admin's words. */
-const STATUSES: Record<string, string> = { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение' };
+const STATUSES: Record<string, string> = { skipped: 'пропущена', failed: 'ошибка', warning: 'предупреждение', no_photo: 'без фото' };
 
 /** The big numbers: «12 Добавлено» … */
 export function countsBlock(counts: readonly (readonly [string, number])[]): HTMLElement {

@@ -11,7 +11,7 @@ import { rebuildIndex } from '../students/rebuild.js';
 import { Lookalikes } from '../face/lookalikes.js';
 import { isAppError } from '../errors.js';
 import { loadStudents, type LoadProgress, type LoadSummary, type RowReport } from '../students/loader.js';
-import { reasonText, STATUS_TEXT } from '../students/row-report.js';
+import { reasonText, STATUS_TEXT, summaryLines } from '../students/row-report.js';
 
 const usage = `Использование / usage: npm run --silent load -- [--file "Face ID docs/list of students.xlsx"] [--photos DIR] [--force] [--json] [--out FILE] [--verbose]
   --file     таблица Excel (по умолчанию FACE_ID_DOCS/list of students.xlsx)
@@ -68,13 +68,17 @@ function progressPrinter(): { update(p: LoadProgress): void; end(): void } {
   };
 }
 
-const STATUS_ORDER: Record<RowReport['status'], number> = { failed: 0, warning: 1, skipped: 2 };
+const STATUS_ORDER: Record<RowReport['status'], number> = { no_photo: 0, failed: 1, warning: 2, skipped: 3 };
 
 /** The summary as the terminal shows it: counts, one line per reason, the rows (capped per reason unless verbose), the hint. */
 export function formatSummary(s: LoadSummary, opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push('', `Итог загрузки / load summary: ${s.file}`);
+  // What needs the office comes first: students without a photo, rows not loaded, warnings — each with what to do.
+  const todo = summaryLines(s);
+  if (todo.length) out.push('', '  Требует внимания:', ...todo.map((l) => `  ${l}`), '');
   out.push(`  строк в файле:   ${s.total_rows}`, `  добавлено:       ${s.added}`, `  обновлено:       ${s.updated}`);
+  out.push(`  из них без фото: ${s.without_photo}`);
   out.push(`  пропущено:       ${s.skipped}`, `  ошибок:          ${s.failed}`, `  предупреждений:  ${s.warnings}`);
   const work =
     s.processed_rows > 0

@@ -31,6 +31,11 @@ export interface StudentsTable {
   face_score: number;
   /** Width of the enrolled face box in the photo's pixels. */
   face_width: number;
+  /**
+   * Why the student has no face to recognise (migration 0008): the sheet's photo was missing or unusable. Set
+   * together with `embedding_model` 'none' and an empty embedding; null once a usable photo is enrolled.
+   */
+  photo_problem: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -9,7 +9,12 @@ import { publicStudent } from '../passes/public.js';
 import { sourceLabel } from '../passes/report.js';
 import { localDate, localTime } from '../time.js';
 import { idParam, pageParams } from './schemas/common.js';
-import { addedPhotoSchema, addedPhotosSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema } from './schemas/admin.js';
+import { addedPhotoSchema, addedPhotosSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema, studentPhotoSchema } from './schemas/admin.js';
+import { readImageRequest } from './image-input.js';
+import { readImageHeader } from '../face/image.js';
+import { enrolStudentPhoto } from '../students/enrol-photo.js';
+import { studentLabels } from '../students/repository.js';
+import { rosterOf } from '../context.js';
 import { stripBidi } from '../spreadsheet-text.js';
 import { addedFacePhoto, listAddedFaces, listAllAddedFaces, removeAddedFace, removeFacesOfPass } from '../students/added-faces.js';
 
@@ -41,6 +46,45 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
     if (!s) throw new AppError('not_found', 'Студент не найден');
     void reply.header('cache-control', 'no-store');
     return { student: publicStudent(s), passes: (await studentPasses(ctx.db, id)).map(passView), added_photos: await listAddedFaces(ctx, id) };
+  });
+
+  // «Загрузить фото» in the card: a student stored «без фото» gets a face (or, confirmed, a better one replaces it).
+  const maxBytes = ctx.config.maxImageBytes;
+  app.post('/admin/students/:id/photo', { onRequest: guard, schema: studentPhotoSchema, bodyLimit: Math.ceil(maxBytes * 1.4) + 4096 }, async (req) => {
+    const id = idParam(req.params);
+    const input = await readImageRequest(req, {}, req.body, maxBytes);
+    await readImageHeader(input.bytes, ctx.config.maxImagePixels);
+    const done = await enrolStudentPhoto({
+      db: ctx.db,
+      engine: ctx.engine,
+      roster: rosterOf(ctx),
+      lookalikeRadius: ctx.config.lookalikeDistance,
+      quality: ctx.config.enrolQuality,
+      studentId: id,
+      bytes: input.bytes,
+      replace: req.query.replace === '1' || req.query.replace === 'true',
+    });
+    const s = await findStudent(ctx.db, id);
+    if (!s) throw new AppError('not_found', 'Студент не найден');
+    const others = done.lookalikes.map((p) => ({ other: p.a === id ? p.b : p.a, distance: p.distance }));
+    const who = await studentLabels(
+      ctx.db,
+      others.map((o) => o.other),
+    );
+    req.log.info({ student_id: id, replaced: done.replaced, face_width: done.face_width, lookalikes: others.length }, 'student photo enrolled by the admin');
+    return {
+      status: 'enrolled' as const,
+      message:
+        others.length > 0
+          ? 'Фото записано, но лицо очень похоже на другого студента: камера не назовёт ни одного из них — загрузите более чёткое фото'
+          : done.replaced
+            ? 'Фото заменено: камера узнаёт студента по новому фото'
+            : 'Фото записано: камера теперь узнаёт студента',
+      student: publicStudent(s),
+      replaced: done.replaced,
+      warnings: done.warnings,
+      lookalikes: others.map((o) => ({ id: o.other, ...who.get(o.other)!, distance: Math.round(o.distance * 1000) / 1000 })),
+    };
   });
 
   // A pass recorded for the wrong student, or by mistake: kept with who/when/why, no longer counted.

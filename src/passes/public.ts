@@ -9,6 +9,8 @@ import type { findStudent } from './repository.js';
 export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & {
   passport_masked: string | null;
   photo_url: string;
+  /** Why the student has no photo to recognise (stored «без фото»): only a manual pass admits them; null with a photo. */
+  photo_problem: string | null;
 };
 
 export interface PublicPass {
@@ -72,6 +74,7 @@ export function publicStudent(s: NonNullable<Awaited<ReturnType<typeof findStude
     identifier: s.identifier,
     passport_masked: s.passport_number ? maskPassport(s.passport_number) : null,
     photo_url: `/api/students/${s.id}/photo`,
+    photo_problem: s.photo_problem ?? null,
   };
 }
 

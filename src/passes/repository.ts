@@ -97,6 +97,7 @@ export async function findStudent(db: Db, id: number): Promise<Omit<StudentRow, 
       'file_path',
       'face_score',
       'face_width',
+      'photo_problem',
       'created_at',
       'updated_at',
     ])

@@ -24,6 +24,8 @@ export type Field = (typeof COLUMNS)[number][1];
 export type SheetRow = StudentFields & {
   /** 1-based row number as Excel shows it. */
   row: number;
+  /** What was wrong with an optional cell (a bad birth date, an error in Group…): the row is stored without it, with a warning. */
+  notes?: { reason: RowReason; message: string }[];
 };
 
 export type RowReason = 'missing_id' | 'missing_name' | 'bad_date' | 'bad_cell';
@@ -205,11 +207,26 @@ export function readStudentSheet(wb: ExcelJS.Workbook): Sheet {
       passport_number: text('passport_number', true),
       file_path: text('file_path'),
     };
-    if (!matricula && !identifier) errors.unshift({ reason: 'missing_id', message: 'нет ни Matricula, ни Идентификатора' });
-    if (!lastname && !firstname) errors.push({ reason: 'missing_name', message: 'нет ни фамилии, ни имени' });
-    if (errors.length > 0) {
-      problems.push({ row: r, matricula, reason: errors[0]!.reason, message: errors.map((e) => e.message).join('; ') });
+    // Only a row nobody could be found by (no Matricula or Идентификатор, no name) is refused; a wrong optional
+    // cell is dropped with a warning and the student is stored.
+    const fatal: { reason: RowReason; message: string }[] = [];
+    // Who the student is must be real text: ИСТИНА or a date in Matricula, or a name without a letter, is a broken row.
+    const idLike = (f: Field) => typeof raw.get(f) === 'boolean' || raw.get(f) instanceof Date;
+    const nameLike = (v: string | null) => v === null || /\p{L}/u.test(v);
+    for (const f of ['matricula', 'identifier'] as const)
+      if (idLike(f)) fatal.push({ reason: 'bad_cell', message: `в столбце «${COLUMNS.find(([, c]) => c === f)![0]}» не номер: «${String(raw.get(f))}»` });
+    for (const [f, v] of [
+      ['lastname', lastname],
+      ['firstname', firstname],
+    ] as const)
+      if (!nameLike(v)) fatal.push({ reason: 'bad_cell', message: `в столбце «${COLUMNS.find(([, c]) => c === f)![0]}» нет букв: «${v}»` });
+    if (!matricula && !identifier) fatal.push({ reason: 'missing_id', message: 'нет ни Matricula, ни Идентификатора' });
+    if (!lastname && !firstname) fatal.push({ reason: 'missing_name', message: 'нет ни фамилии, ни имени' });
+    if (fatal.length > 0) {
+      const all = [...fatal, ...errors];
+      problems.push({ row: r, matricula, reason: all[0]!.reason, message: all.map((e) => e.message).join('; ') });
     } else {
+      if (errors.length > 0) parsed.notes = errors;
       rows.push(parsed);
     }
   }

@@ -10,18 +10,22 @@ import { maskPassport } from '../privacy.js';
 import type { SheetRow } from './excel.js';
 import { readSheet } from './sheet-reader.js';
 import { locatePhoto, OUTSIDE_MESSAGE, photoLayoutHint, type PhotoLocations } from './photos.js';
-import { bumpIndexGeneration, existingKeys, markAuditPending, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
+import { bumpIndexGeneration, existingKeys, markAuditPending, noFace, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
 import { writeBatch, type Ready } from './write-batch.js';
+import { actionsOf, type LoadAction } from './row-report.js';
 
-export type RowStatus = 'skipped' | 'failed' | 'warning';
+/** `no_photo`: the student is stored, but without a face (the camera cannot name them; a manual pass can). */
+export type RowStatus = 'skipped' | 'failed' | 'warning' | 'no_photo';
 
 export interface RowReport {
   row: number;
   matricula: string | null;
   status: RowStatus;
-  /** exists, duplicate | missing_id, missing_name, bad_date, bad_cell, no_file_path, file_not_found, path_outside_docs, bad_image,
-   *  image_too_large, no_face, face_too_small, poor_photo (ENROL_QUALITY=refuse), conflict | multiple_faces,
-   *  poor_photo, similar_face (a look-alike: see `lookalikes`), duplicate_passport */
+  /** skipped: exists, duplicate | failed: missing_id, missing_name, conflict | no_photo (stored without a face) or warning
+   *  (a student who keeps the face they had): no_file_path, file_not_found, path_outside_docs, bad_image, image_too_large,
+   *  image_too_small, no_face, face_too_small, face_unclear, two_faces, poor_photo (ENROL_QUALITY=refuse) | warning:
+   *  bad_date, bad_cell (an optional cell dropped), multiple_faces, poor_photo, similar_face (a look-alike: see
+   *  `lookalikes`), duplicate_passport */
   reason: string;
   message: string;
 }
@@ -34,6 +38,10 @@ export interface LoadSummary {
   skipped: number;
   failed: number;
   warnings: number;
+  /** Students of this file stored (or left) without a face: the camera cannot name them, a manual pass can. */
+  without_photo: number;
+  /** What needs the office's action, by kind, most important first: students without photo, then the warnings, each with advice. */
+  actions: LoadAction[];
   interrupted: boolean;
   duration_ms: number;
   /** Rows that went to the photo stage (not skipped, not refused by the sheet check): the speed is measured over these. */
@@ -123,14 +131,16 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const sheet = await readSheet(opts.source);
   const reports: RowReport[] = [];
   const counts = { added: 0, updated: 0, skipped: 0, failed: 0 };
+  let withoutPhoto = 0;
   const total = sheet.dataRows;
   let done = 0;
+  // A row ends either in report (skipped, failed) or in saved (added, updated — with its warnings reported too).
   const report = (r: RowReport) => {
     reports.push(r);
     if (r.status === 'skipped') counts.skipped++;
     if (r.status === 'failed') counts.failed++;
-    if (r.status !== 'warning') done++;
-    log[r.status === 'warning' || r.status === 'failed' ? 'warn' : 'info'](`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
+    if (r.status === 'skipped' || r.status === 'failed') done++;
+    log[r.status === 'skipped' ? 'info' : 'warn'](`строка ${r.row} (Matricula ${ID_LABEL(r)}): ${r.reason} — ${r.message}`);
   };
   // Rows finished before the photo stage (skips, sheet errors) are not photo work: `processed` counts only the rest.
   let queued = 0;
@@ -140,6 +150,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const saved = (r: Ready, id: number) => {
     if (r.existingId === undefined) counts.added++;
     else counts.updated++;
+    if (r.data.embedding !== undefined && r.data.photo_problem !== null) withoutPhoto++;
     done++;
     changed.set(id, r.sheet.row);
     for (const w of r.warnings) report(w);
@@ -151,7 +162,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const keys = await existingKeys(db);
   const firstRowOf = new Map<string, number>();
   const passportRow = new Map<string, number>();
-  const todo: { sheet: SheetRow; existingId: number | undefined }[] = [];
+  const todo: { sheet: SheetRow; existingId: number | undefined; hadFace: boolean }[] = [];
   for (const [i, row] of sheet.rows.entries()) {
     if (i % 2000 === 1999) await new Promise((r) => setImmediate(r)); // a huge sheet: let requests in between
     const ids = [row.matricula ? `m:${row.matricula}` : '', row.identifier ? `i:${row.identifier}` : ''].filter(Boolean);
@@ -193,7 +204,10 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
       continue;
     }
     const existingId = byM ?? byI;
-    if (existingId !== undefined && !opts.force) {
+    const hadFace = existingId !== undefined && !keys.withoutFace.has(existingId);
+    // A student stored without a photo is tried again when the sheet names one (the office may have added the file).
+    const retry = existingId !== undefined && !hadFace && row.file_path !== null;
+    if (existingId !== undefined && !opts.force && !retry) {
       report({
         row: row.row,
         matricula: row.matricula,
@@ -203,11 +217,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
       });
       continue;
     }
-    if (!row.file_path) {
-      report({ row: row.row, matricula: row.matricula, status: 'failed', reason: 'no_file_path', message: 'пустой столбец File path' });
-      continue;
-    }
-    todo.push({ sheet: row, existingId });
+    todo.push({ sheet: row, existingId, hadFace });
   }
   queued = todo.length;
   doneBeforePhotos = done;
@@ -230,13 +240,42 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   let photosDescribed = 0;
   /** The first rows (by row number) whose photo was not found: their File path values go into the hint. */
   let notFoundExamples: { row: number; path: string }[] = [];
-  const describeOne = async (item: { sheet: SheetRow; existingId: number | undefined }): Promise<void> => {
+  const describeOne = async (item: (typeof todo)[number]): Promise<void> => {
     const row = item.sheet;
-    const fail = (reason: string, message: string) => report({ row: row.row, matricula: row.matricula, status: 'failed', reason, message });
-    const found = await locatePhoto(row.file_path!, opts.photos);
+    const { row: _r, notes, ...fields } = row;
+    const noted: RowReport[] = (notes ?? []).map((n) => ({
+      row: row.row,
+      matricula: row.matricula,
+      status: 'warning',
+      reason: n.reason,
+      message: `${n.message} — ячейка не сохранена, остальное записано`,
+    }));
+    // No usable photo: the student is stored all the same, without a face (or keeps the face they had).
+    const fail = async (reason: string, message: string): Promise<void> => {
+      const kept = item.hadFace;
+      batch.push({
+        sheet: row,
+        existingId: item.existingId,
+        data: kept ? fields : { ...fields, ...noFace(message) },
+        photo: undefined,
+        warnings: [
+          {
+            row: row.row,
+            matricula: row.matricula,
+            status: kept ? 'warning' : 'no_photo',
+            reason,
+            message: kept ? `${message} — фото не обновлено, прежнее оставлено` : `${message} — студент записан без фото: пропустить можно только вручную`,
+          },
+          ...noted,
+        ],
+      });
+      if (batch.length >= BATCH) await flush();
+    };
+    if (!row.file_path) return fail('no_file_path', 'пустой столбец File path');
+    const found = await locatePhoto(row.file_path, opts.photos);
     if ('reason' in found) {
       if (found.reason === 'path_outside_docs') return fail(found.reason, OUTSIDE_MESSAGE);
-      if (photosFound === 0) notFoundExamples = [...notFoundExamples, { row: row.row, path: row.file_path! }].sort((a, b) => a.row - b.row).slice(0, 3);
+      if (photosFound === 0) notFoundExamples = [...notFoundExamples, { row: row.row, path: row.file_path }].sort((a, b) => a.row - b.row).slice(0, 3);
       return fail(found.reason, `файл не найден: ${row.file_path}`);
     }
     photosFound++;
@@ -267,7 +306,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
         return fail(e.code, `${e.message}: ${row.file_path}`);
       throw e;
     }
-    const warnings: RowReport[] = [];
+    const warnings: RowReport[] = [...noted];
     const warn = (reason: string, message: string) => warnings.push({ row: row.row, matricula: row.matricula, status: 'warning', reason, message });
     if (face.faces > 1) warn('multiple_faces', `на фото ${face.faces} лица: взято самое крупное`);
     if (opts.quality === 'refuse' && face.issues.length > 0) {
@@ -276,7 +315,6 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     // Several faces are already said by multiple_faces.
     const issues = face.issues.filter((i) => i.issue !== 'several_faces');
     if (opts.quality === 'warn' && issues.length > 0) warn('poor_photo', `фото плохо подходит для распознавания: ${issues.map((i) => i.message).join(', ')}`);
-    const { row: _r, ...fields } = row;
     batch.push({
       sheet: row,
       existingId: item.existingId,
@@ -287,6 +325,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
         face_score: face.score,
         face_width: face.width,
         face_quality: face.qualityJson,
+        photo_problem: null,
       },
       photo: face.photo,
       warnings,
@@ -385,6 +424,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     total_rows: total,
     ...counts,
     warnings: reports.filter((r) => r.status === 'warning').length,
+    without_photo: withoutPhoto,
+    actions: actionsOf(reports),
     interrupted,
     duration_ms: Math.round(performance.now() - t0),
     processed_rows: processed,

@@ -104,6 +104,7 @@ export class Reembedder {
         face_score: face.score,
         face_width: face.width,
         face_quality: face.qualityJson,
+        photo_problem: null,
       });
       if (written) {
         await admitFace(db, roster, id, face.descriptor, this.deps.lookalikeRadius);

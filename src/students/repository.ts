@@ -40,10 +40,20 @@ export async function* allEmbeddings(db: Db, model: string, pageSize = 20_000): 
   }
 }
 
+/** The `embedding_model` of a student stored without a face (an empty embedding: never in the index, never re-described). */
+export const NO_FACE_MODEL = 'none';
+
+/** The face fields of a student whose photo was missing or unusable: `problem` says why (Russian, for the office). */
+export function noFace(problem: string): FaceUpdate {
+  return { embedding: new Uint8Array(0), embedding_model: NO_FACE_MODEL, face_score: 0, face_width: 0, face_quality: null, photo_problem: problem };
+}
+
+/** Students with a face of `model` (none given: with a face of any model). */
 export async function countStudents(db: Db, model?: string): Promise<number> {
   const r = await db
     .selectFrom('students')
     .$if(model !== undefined, (q) => q.where('embedding_model', '=', model!))
+    .$if(model === undefined, (q) => q.where('embedding_model', '<>', NO_FACE_MODEL))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
@@ -57,6 +67,7 @@ export async function staleStudents(db: Db, model: string, afterId: number, limi
     // Rows loaded before the photo itself was kept have only the 360 px thumbnail.
     .select((eb) => ['students.id as id', eb.fn.coalesce('student_photos.source', 'student_photos.data').as('photo')])
     .where('students.embedding_model', '<>', model)
+    .where('students.embedding_model', '<>', NO_FACE_MODEL)
     .where('students.id', '>', afterId)
     .orderBy('students.id')
     .limit(limit)
@@ -70,6 +81,8 @@ export interface FaceUpdate {
   face_score: number;
   face_width: number;
   face_quality: string | null;
+  /** Null with a face; why there is none otherwise (see noFace). */
+  photo_problem: string | null;
 }
 
 /** Replaces a student's embedding while it is still another model's (a load or another instance may have been first). */
@@ -78,19 +91,25 @@ export async function replaceEmbedding(db: Db, id: number, model: string, face: 
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Ids of every enrolled student by Matricula and by Идентификатор (to skip existing rows before any face work). */
-export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, number>; byIdentifier: Map<string, number> }> {
+/**
+ * Ids of every enrolled student by Matricula and by Идентификатор (to skip existing rows before any face work), and
+ * which of them have no face yet (a re-run tries their photo again).
+ */
+export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, number>; byIdentifier: Map<string, number>; withoutFace: Set<number> }> {
   const byMatricula = new Map<string, number>();
   const byIdentifier = new Map<string, number>();
-  const rows = await db.selectFrom('students').select(['id', 'matricula', 'identifier']).execute();
+  const withoutFace = new Set<number>();
+  const rows = await db.selectFrom('students').select(['id', 'matricula', 'identifier', 'embedding_model']).execute();
   for (const r of rows) {
     if (r.matricula) byMatricula.set(r.matricula, r.id);
     if (r.identifier) byIdentifier.set(r.identifier, r.id);
+    if (r.embedding_model === NO_FACE_MODEL) withoutFace.add(r.id);
   }
-  return { byMatricula, byIdentifier };
+  return { byMatricula, byIdentifier, withoutFace };
 }
 
-export type StudentData = StudentFields & FaceUpdate;
+/** A student's sheet fields with a face (or noFace); without the face fields an existing student keeps the face it has. */
+export type StudentData = StudentFields & (FaceUpdate | { embedding?: undefined });
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
 export async function saveStudent(
@@ -103,6 +122,7 @@ export async function saveStudent(
   let studentId: number;
   const search_text = searchText(data);
   if (id === undefined) {
+    if (data.embedding === undefined) throw new Error('a new student needs its face fields (or noFace)');
     const r = await trx
       .insertInto('students')
       .values({ ...data, search_text, created_at: now, updated_at: now })
@@ -122,6 +142,19 @@ export async function saveStudent(
     await trx.insertInto('student_photos').values({ student_id: studentId, mime: 'image/jpeg', data: photo.thumbnail, source: photo.source }).execute();
   }
   return studentId;
+}
+
+/** A student's face and enrolled photo, replaced in one transaction (the admin's photo upload). */
+export async function replaceFace(db: Db, id: number, face: FaceUpdate, photo: { thumbnail: Uint8Array; source: Uint8Array }, now: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('students')
+      .set({ ...face, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    await trx.deleteFrom('student_photos').where('student_id', '=', id).execute();
+    await trx.insertInto('student_photos').values({ student_id: id, mime: 'image/jpeg', data: photo.thumbnail, source: photo.source }).execute();
+  });
 }
 
 /** Name and Matricula of each student (for load summaries and the look-alike list). */
@@ -178,6 +211,7 @@ export async function lastLoadFinished(db: Db): Promise<Date | undefined> {
 
 export interface StudentListItem extends StudentSummary {
   id: number;
+  photo_problem: string | null;
   passed_at: Date | string | null;
 }
 
@@ -215,6 +249,7 @@ export async function searchStudents(
       'students.lotin',
       'students.group',
       'students.identifier',
+      'students.photo_problem',
       // The day's first standing pass: a student with two sittings today has two passes and is still one row.
       eb
         .selectFrom('passes')

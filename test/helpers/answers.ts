@@ -22,6 +22,8 @@ export interface StudentJson {
   identifier: string | null;
   passport_masked: string | null;
   photo_url: string;
+  /** Stored «без фото»: why (null with a photo). */
+  photo_problem: string | null;
   passport_number?: never;
   date_of_birth?: never;
 }
@@ -53,6 +55,8 @@ export interface PassAnswerJson extends Partial<ErrorJson> {
   mode?: string;
   /** After a verified card or a manual pass: the right to add the next frame. */
   add_face_ticket?: string;
+  /** The exam sitting the pass is for (null under the day rule). */
+  sitting?: { id: number; exam: string; room: string } | null;
 }
 
 /** GET /api/students?q= */

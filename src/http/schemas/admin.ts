@@ -14,7 +14,9 @@ const page = (max: number, dflt: number) => ({
 const RowReport = Type.Object({
   row: Type.Integer({ description: 'Номер строки в Excel' }),
   matricula: Nullable(Type.String()),
-  status: Choice(['skipped', 'failed', 'warning']),
+  status: Choice(['skipped', 'failed', 'warning', 'no_photo'], {
+    description: 'no_photo — студент записан без фото (камера его не узнает, пропуск только вручную)',
+  }),
   reason: Type.String({ description: 'Код причины (exists, missing_id, file_not_found, no_face, similar_face, …)' }),
   message: Type.String(),
 });
@@ -29,6 +31,18 @@ const LoadSummary = Type.Object({
   skipped: Type.Integer(),
   failed: Type.Integer(),
   warnings: Type.Integer(),
+  without_photo: Type.Integer({ description: 'Студентов этого файла без фото: пропустить можно только вручную' }),
+  actions: Type.Array(
+    Type.Object({
+      reason: Type.String(),
+      status: Type.String(),
+      count: Type.Integer(),
+      text: Type.String(),
+      advice: Nullable(Type.String()),
+      rows: Type.Array(Type.Integer(), { description: 'Первые номера строк (до 20)' }),
+    }),
+    { description: 'Что требует внимания, по видам: сначала студенты без фото, затем незагруженные строки и предупреждения — с советом' },
+  ),
   interrupted: Type.Boolean(),
   duration_ms: Type.Number(),
   processed_rows: Type.Integer(),
@@ -292,6 +306,40 @@ export const studentCardSchema = {
   security: adminOnly,
   params: IdParams,
   response: { 200: Type.Object({ student: PublicStudent, passes: Type.Array(PassView), added_photos: Type.Array(AddedPhoto) }), ...errors },
+};
+
+export const studentPhotoSchema = {
+  summary:
+    'Загрузить фото студента из карточки (студент «без фото» или замена): лицо проверяется как фото из таблицы, затем похожие лица; у студента с фото — только с replace=1',
+  tags,
+  security: adminOnly,
+  params: IdParams,
+  querystring: Type.Object({ replace: Type.Optional(Choice(['1', 'true', '0', 'false', ''], { description: '1 — заменить имеющееся фото' })) }),
+  body: {
+    content: { 'application/json': { schema: Type.Object({ image: Type.String({ description: 'Base64 (также URL-safe) или data:image/…;base64,…' }) }) } },
+  },
+  [DOC_BODY]: {
+    description: 'Фото студента: multipart (поле image), само изображение или JSON {"image": "<base64>"}',
+    content: {
+      'multipart/form-data': { schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, required: ['image'] } },
+      'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+      'image/png': { schema: { type: 'string', format: 'binary' } },
+      'application/json': { schema: { type: 'object', properties: { image: { type: 'string' } }, required: ['image'] } },
+    },
+  },
+  response: {
+    200: Type.Object({
+      status: Type.Literal('enrolled'),
+      message: Type.String(),
+      student: PublicStudent,
+      replaced: Type.Boolean({ description: 'Заменено прежнее фото' }),
+      warnings: Type.Array(Type.String(), { description: 'Замечания к качеству фото (оно записано; лучше переснять)' }),
+      lookalikes: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), matricula: Nullable(Type.String()), distance: Type.Number() }), {
+        description: 'Студенты, на которых лицо очень похоже: камера не назовёт ни одного из пары',
+      }),
+    }),
+    ...errors,
+  },
 };
 
 export const cancelPassSchema = {

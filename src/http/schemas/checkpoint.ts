@@ -130,6 +130,7 @@ export const StudentListItem = Type.Object({
   lotin: Nullable(Type.String()),
   group: Nullable(Type.String()),
   identifier: Nullable(Type.String()),
+  photo_problem: Nullable(Type.String({ description: 'Студент «без фото»: почему; пропустить можно только вручную (null — фото есть)' })),
   passed_today: Nullable(Type.String({ description: 'Время первого прохода сегодня' })),
 });
 
@@ -159,7 +160,8 @@ export const manualPassSchema = {
     reason: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
     override: Type.Optional(
       Type.Boolean({
-        description: '«Допустить»: студент не записан на экзамен, идущий в аудитории пункта (или записан в другую), — допустить на него; причина обязательна; источник прохода override',
+        description:
+          '«Допустить»: студент не записан на экзамен, идущий в аудитории пункта (или записан в другую), — допустить на него; причина обязательна; источник прохода override',
       }),
     ),
     station: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),

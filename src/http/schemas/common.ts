@@ -64,6 +64,9 @@ export const PublicStudent = Type.Object(
     identifier: Nullable(Type.String()),
     passport_masked: Nullable(Type.String({ description: 'Только первые и последние символы паспорта, для сверки с документом' })),
     photo_url: Type.String(),
+    photo_problem: Nullable(
+      Type.String({ description: 'Студент «без фото»: почему (фото не найдено, лицо слишком маленькое…) — пропустить можно только вручную; null — фото есть' }),
+    ),
   },
   { description: 'Студент, как его видит оператор (без паспорта, даты рождения и пути к фото)' },
 );
