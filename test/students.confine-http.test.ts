@@ -1,6 +1,7 @@
 // F2: over HTTP a sheet's `File path` reads only inside FACE_ID_DOCS: absolute paths, `../`, and
 // symlinks out are `path_outside_docs` with one message whether or not the file outside exists.
-// The CLI keeps the seed's rule (absolute paths as they are).
+// The CLI keeps the seed's rule (absolute paths as they are). A Windows path (C:\…\Face ID docs\photos\a.jpg)
+// names nothing here: it is looked up by its tail inside FACE_ID_DOCS, unless its text climbs out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -58,7 +59,7 @@ test('HTTP loads (server folder and uploaded sheet without zip): nothing outside
     [path.join(work, 'outside.jpg'), path.join(work, 'missing.jpg')],
     ['link.jpg', 'dangling.jpg'],
     ['outdir/p.jpg', 'outdir/none.jpg'],
-    ['C:\\Windows\\win.ini', '..\\outside.jpg'],
+    ['C:\\Users\\exam\\Face ID docs\\..\\outside.jpg', '..\\outside.jpg'],
   ];
   const rows: StudentSheetRow[] = [studentRow(0, 'good.jpg'), studentRow(1, path.join(docs, 'top.jpg'))];
   outside.flat().forEach((p, i) => rows.push(studentRow(10 + i, p)));
@@ -112,4 +113,15 @@ test('CLI rule unchanged: without a root an absolute path outside the docs folde
   assert.deepEqual(await locatePhoto(file, loc), { file });
   assert.deepEqual(await locatePhoto(file, { ...loc, root: docs }), { reason: 'path_outside_docs' });
   assert.deepEqual(await locatePhoto('missing.jpg', { ...loc, root: docs }), { reason: 'file_not_found' });
+  // A Windows path: by its tail inside the docs folder, over HTTP as on the CLI; its text climbing out is refused on both.
+  const inside = path.join(docs, 'photos', 'w.jpg');
+  fs.writeFileSync(inside, photos[0]!.bytes);
+  for (const l of [loc, { ...loc, root: docs }]) {
+    const how = l === loc ? 'CLI' : 'HTTP';
+    const found = await locatePhoto('C:\\Users\\exam\\Desktop\\cli-docs\\photos\\w.jpg', l);
+    assert.ok('file' in found && fs.realpathSync(found.file) === fs.realpathSync(inside), `${how}: ${JSON.stringify(found)}`);
+    assert.deepEqual(await locatePhoto('C:\\Windows\\win.ini', l), { reason: 'file_not_found' }, how);
+    assert.deepEqual(await locatePhoto('C:\\Users\\exam\\cli-docs\\..\\..\\cli-outside.jpg', l), { reason: 'path_outside_docs' }, how);
+    assert.deepEqual(await locatePhoto('..\\..\\cli-outside.jpg', l), { reason: 'path_outside_docs' }, how);
+  }
 });
