@@ -9,7 +9,7 @@ import type { FaceEngine } from '../src/face/engine.js';
 import { FaceIndex } from '../src/face/index.js';
 import { Lookalikes } from '../src/face/lookalikes.js';
 import { createDb } from '../src/db/index.js';
-import { COLUMNS, readStudentSheet } from '../src/students/excel.js';
+import { ALIASES, COLUMNS, ONE_OF_FIELDS, readStudentSheet, REQUIRED_FIELDS } from '../src/students/excel.js';
 import { loadStudents } from '../src/students/loader.js';
 import { templateWorkbook, TEMPLATE_FILE_NAME } from '../src/students/template.js';
 import { databaseKinds } from './helpers/db.js';
@@ -56,9 +56,19 @@ test("the template read back with exceljs: first sheet has the 10 headers in the
   assert.match(typeof note === 'string' ? note : JSON.stringify(note ?? ''), /ведущие нули/, 'each header carries a note');
   // The second sheet explains every column.
   const help = wb.getWorksheet('Пояснения')!;
-  const explained = new Set<string>();
-  help.eachRow((r) => explained.add(r.getCell(1).text));
+  const explained = new Map<string, { required: string; aliases: string }>();
+  help.eachRow((r) => explained.set(r.getCell(1).text, { required: r.getCell(2).text, aliases: r.getCell(3).text }));
+  assert.deepEqual(explained.get('Столбец'), { required: 'Обязательно', aliases: 'Другие названия' });
   for (const [name] of COLUMNS) assert.ok(explained.has(name), `«${name}» explained`);
+  // Required exactly where the loader requires the column: a number column (Matricula or Идентификатор), Lastname, Firstname.
+  for (const [name, field] of COLUMNS) {
+    const required = [...ONE_OF_FIELDS, ...REQUIRED_FIELDS].includes(field);
+    assert.match(explained.get(name)!.required, required ? /^да/ : /^нет/, name);
+  }
+  // Every other name the loader accepts is listed.
+  for (const [name, field] of COLUMNS) assert.equal(explained.get(name)!.aliases, ALIASES[field].join(', '), name);
+  assert.match(explained.get('Lastname')!.aliases, /Фамилия/);
+  assert.match(explained.get('Matricula')!.aliases, /Номер зачётки/);
 
   // The loader's own parser: no missing column, the example row parses as one good student.
   const sheet = readStudentSheet(wb);
@@ -69,10 +79,14 @@ test("the template read back with exceljs: first sheet has the 10 headers in the
   assert.equal(row.identifier, '0701234567');
   assert.equal(row.date_of_birth, '2004-01-09');
   assert.equal(row.file_path, 'photos/00012345.jpg');
+
+  // The same sheet headed with the first of the other names of each column reads the same.
+  COLUMNS.forEach(([, field], i) => (ws.getRow(1).getCell(i + 1).value = ALIASES[field][0]!));
+  assert.deepEqual(readStudentSheet(wb).rows, sheet.rows);
 });
 
 for (const kind of databaseKinds) {
-  test(`the template through the real loader (${kind.name}): without the photo the row is file_not_found with a hint; with it, the student is added`, async () => {
+  test(`the template through the real loader (${kind.name}): without the photo the student is stored «без фото» (file_not_found) with a hint; with it, the re-run gives the face`, async () => {
     const docs = path.join(work, `docs-${kind.name}`);
     fs.mkdirSync(path.join(docs, 'photos'), { recursive: true });
     const file = path.join(docs, 'list of students.xlsx');
@@ -102,8 +116,11 @@ for (const kind of databaseKinds) {
       );
       assert.match(missing.hint ?? '', /Ни одного фото из таблицы не найдено.*нет ни одного фото.*«photos\/00012345\.jpg»/);
       fs.writeFileSync(path.join(docs, 'photos', '00012345.jpg'), fixture!.photos[0]!.bytes);
+      assert.equal(missing.added, 1);
+      assert.equal(missing.without_photo, 1);
       const loaded = await load(false);
-      assert.equal(loaded.added, 1, JSON.stringify(loaded.rows));
+      assert.equal(loaded.updated, 1, JSON.stringify(loaded.rows));
+      assert.equal(loaded.without_photo, 0);
       assert.equal(loaded.hint, undefined);
       const st = await db.selectFrom('students').selectAll().executeTakeFirstOrThrow();
       assert.equal(st.matricula, '00012345');

@@ -1,8 +1,9 @@
-// Reads and validates the 10-column student sheet (exceljs) → typed rows + per-row problems.
+// Reads and validates the student sheet (exceljs) → typed rows + per-row problems. Columns by their seed
+// names or Russian ones; only Matricula/Идентификатор, Lastname and Firstname are required.
 import ExcelJS from 'exceljs';
 import { AppError } from '../errors.js';
 import { checkXlsxSize } from './zip.js';
-import { stripBidi } from '../spreadsheet-text.js';
+import { stripBidi, stripControls } from '../spreadsheet-text.js';
 import type { StudentFields } from '../db/schema.js';
 
 /** The sheet's columns, exactly as the seed names them, and the field each one fills. */
@@ -20,6 +21,52 @@ export const COLUMNS = [
 ] as const;
 
 export type Field = (typeof COLUMNS)[number][1];
+
+/**
+ * Other names a sheet may give each column (the seed's name in COLUMNS is always accepted). Compared as
+ * {@link headerKey}: letter case, spaces, `_ - . : *` and ё/е do not matter («Номер зачетки*» is «Номер зачётки»).
+ */
+export const ALIASES: Record<Field, readonly string[]> = {
+  matricula: ['Номер зачётки', '№ зачётки', 'Зачётка', 'Зачётная книжка', 'Номер зачётной книжки', '№ зачётной книжки'],
+  lastname: ['Фамилия', 'Surname'],
+  firstname: ['Имя', 'First name'],
+  lotin: ['Латиница', 'ФИО латиницей', 'Имя латиницей'],
+  short: ['Краткое имя', 'Сокращение', 'Short name'],
+  group: ['Группа'],
+  identifier: ['ID', 'Identifier'],
+  date_of_birth: ['Дата рождения', 'Birth date'],
+  passport_number: ['Паспорт', 'Номер паспорта', 'Серия и номер паспорта', 'Passport'],
+  file_path: ['Фото', 'Путь к фото', 'Файл фото', 'Photo'],
+};
+
+/**
+ * Columns a student cannot be stored without: Lastname and Firstname (a row may leave one of the two empty),
+ * and Matricula or Идентификатор (one of the two columns; each row needs one of the two numbers). The rest
+ * may be missing: their fields are then empty (a sheet without File path: no student has a photo).
+ */
+export const REQUIRED_FIELDS: readonly Field[] = ['lastname', 'firstname'];
+/** Of these columns at least one must be there. */
+export const ONE_OF_FIELDS: readonly Field[] = ['matricula', 'identifier'];
+
+/**
+ * Headers deliberately not read as any column: a whole name in one cell cannot be split into last and
+ * first name safely (Russian «Фамилия Имя Отчество», Uzbek or Kazakh names of three and more words).
+ */
+const WHOLE_NAME = ['ФИО', 'Ф.И.О.', 'ФИО студента', 'Full name', 'Name', 'Студент'];
+
+/** How a header is compared: lower case, ё = е, no spaces or `_ - . : *`, no control characters. */
+export const headerKey = (s: string) =>
+  stripControls(s)
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .replace(/[\s_.:*-]+/g, '');
+
+const FIELD_OF_KEY = new Map<string, Field>();
+for (const [name, field] of COLUMNS) for (const n of [name, ...ALIASES[field]]) FIELD_OF_KEY.set(headerKey(n), field);
+const WHOLE_NAME_KEYS = new Set(WHOLE_NAME.map(headerKey));
+
+/** The seed's name of a field's column («Lastname»). */
+export const columnName = (field: Field): string => COLUMNS.find(([, f]) => f === field)![0];
 
 export type SheetRow = StudentFields & {
   /** 1-based row number as Excel shows it. */
@@ -43,8 +90,6 @@ export interface Sheet {
   /** Non-empty data rows seen (good + bad). */
   dataRows: number;
 }
-
-const normalise = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** A cell's value without exceljs' wrappers. */
 export type PlainCell = string | number | Date | boolean | null | { error: string };
@@ -100,35 +145,85 @@ export function parseDate(v: ReturnType<typeof cellText>): string | undefined {
   return undefined;
 }
 
-/** Finds the header row (the first non-empty one within the first 10 rows) and maps every column. */
+/** A column named in a message: the seed's name and the first Russian one («Lastname» (Фамилия)). */
+const described = (field: Field) => {
+  const ru = ALIASES[field].find((a) => /[а-яё]/i.test(a));
+  return `«${columnName(field)}»${ru ? ` (${ru})` : ''}`;
+};
+
+/** What one row reads as a header: the column of each field, the fields named twice, every header text. */
+interface HeaderRead {
+  r: number;
+  columnOf: Map<Field, number>;
+  twice: Map<Field, number[]>;
+  found: { name: string; col: number }[];
+}
+
+function readHeaderRow(ws: ExcelJS.Worksheet, r: number): HeaderRead {
+  const columnOf = new Map<Field, number>();
+  const twice = new Map<Field, number[]>();
+  const found: { name: string; col: number }[] = [];
+  ws.getRow(r).eachCell({ includeEmpty: false }, (cell, col) => {
+    const v = cellText(cell.value);
+    if (v === null || (typeof v === 'object' && !(v instanceof Date))) return;
+    const name = stripControls(String(v instanceof Date ? v.toISOString().slice(0, 10) : v))
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (name === '') return;
+    found.push({ name, col });
+    const field = FIELD_OF_KEY.get(headerKey(name));
+    if (!field) return;
+    const first = columnOf.get(field);
+    if (first === undefined) columnOf.set(field, col);
+    else twice.set(field, [...(twice.get(field) ?? [first]), col]);
+  });
+  return { r, columnOf, twice, found };
+}
+
+const MAX_LISTED_HEADERS = 30;
+
+/**
+ * Finds the header row: within the first 10 rows, the first that names at least two columns (a title line
+ * above the table is passed over), else the one naming the most, else the first non-empty one. Refuses a
+ * header that names one column twice, or lacks a required one (the message names them and what was found).
+ */
 function mapHeader(ws: ExcelJS.Worksheet): { headerRow: number; columnOf: Map<Field, number> } {
-  const wanted = new Map(COLUMNS.map(([name, field]) => [normalise(name), field] as const));
+  let header: HeaderRead | undefined;
   for (let r = 1; r <= Math.min(10, ws.rowCount); r++) {
-    const row = ws.getRow(r);
-    if (!row.hasValues) continue;
-    const columnOf = new Map<Field, number>();
-    const unknown: string[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, col) => {
-      const text = cellText(cell.value);
-      if (text === null || typeof text === 'object') return;
-      const name = String(text);
-      const field = wanted.get(normalise(name));
-      if (field && !columnOf.has(field)) columnOf.set(field, col);
-      else if (!field && name.trim()) unknown.push(name.trim());
-    });
-    const missing = COLUMNS.filter(([, f]) => !columnOf.has(f)).map(([n]) => n);
-    if (missing.length > 0) {
-      const extra = unknown.length ? ` Неизвестные столбцы: ${unknown.map((u) => `«${u}»`).join(', ')}.` : '';
-      throw new AppError(
-        'bad_excel',
-        `В таблице нет столбц${missing.length > 1 ? 'ов' : 'а'} ${missing.map((m) => `«${m}»`).join(', ')} (строка заголовков ${r}).${extra} ` +
-          `Нужны столбцы: ${COLUMNS.map(([n]) => n).join(', ')}.`,
-        `missing columns: ${missing.join(', ')}`,
-      );
-    }
-    return { headerRow: r, columnOf };
+    const read = readHeaderRow(ws, r);
+    if (read.found.length === 0) continue;
+    if (!header || read.columnOf.size > header.columnOf.size) header = read;
+    if (read.columnOf.size >= 2) break;
   }
-  throw new AppError('bad_excel', 'Таблица пуста: нет строки заголовков', 'no header row');
+  if (!header) throw new AppError('bad_excel', 'Таблица пуста: нет строки заголовков', 'no header row');
+  const { r, columnOf, twice, found } = header;
+  const nameAt = (col: number) => found.find((f) => f.col === col)!.name;
+  const letter = (col: number) => ws.getColumn(col).letter;
+  if (twice.size > 0) {
+    const list = [...twice].map(([field, cols]) => `${described(field)}: ${cols.map((c) => `«${nameAt(c)}» (столбец ${letter(c)})`).join(' и ')}`);
+    throw new AppError(
+      'bad_excel',
+      `В строке заголовков ${r} одно и то же поле названо дважды — ${list.join('; ')}. Оставьте один из этих столбцов или переименуйте лишний.`,
+      `columns named twice: ${[...twice].map(([f, cols]) => `${f} (${cols.map(letter).join(', ')})`).join('; ')}`,
+    );
+  }
+  const missing = REQUIRED_FIELDS.filter((f) => !columnOf.has(f)).map(described);
+  if (!ONE_OF_FIELDS.some((f) => columnOf.has(f))) missing.unshift(ONE_OF_FIELDS.map(described).join(' или '));
+  if (missing.length > 0) {
+    const shown = found.slice(0, MAX_LISTED_HEADERS).map((f) => `«${f.name.slice(0, 60)}»`);
+    if (found.length > MAX_LISTED_HEADERS) shown.push(`… ещё ${found.length - MAX_LISTED_HEADERS}`);
+    const whole = found.filter((f) => WHOLE_NAME_KEYS.has(headerKey(f.name))).map((f) => `«${f.name}»`);
+    const wholeNote = whole.length ? ` Столбец ${whole.join(', ')} не читается: фамилия и имя нужны в отдельных столбцах «Фамилия» и «Имя».` : '';
+    throw new AppError(
+      'bad_excel',
+      `В таблице нет обязательн${missing.length > 1 ? 'ых столбцов' : 'ого столбца'} ${missing.join(', ')} (строка заголовков ${r}). ` +
+        `Найдены столбцы: ${shown.join(', ') || 'нет'}.${wholeNote} ` +
+        'Обязательны: Matricula или Идентификатор, Lastname (Фамилия), Firstname (Имя); остальные — по желанию. ' +
+        'Названия столбцов — как в шаблоне или по-русски (лист «Пояснения» шаблона).',
+      `missing columns: ${missing.join(', ')}; found: ${found.map((f) => f.name).join(', ')}`,
+    );
+  }
+  return { headerRow: r, columnOf };
 }
 
 /** Uncompressed size allowed for a student sheet: 100,000 students take ~30 MB. */
@@ -160,7 +255,12 @@ export function readStudentSheet(wb: ExcelJS.Workbook): Sheet {
     const raw = new Map<Field, ReturnType<typeof cellText>>();
     const fmt = new Map<Field, string | undefined>();
     for (const [, field] of COLUMNS) {
-      const cell = row.getCell(columnOf.get(field)!);
+      const col = columnOf.get(field);
+      if (col === undefined) {
+        raw.set(field, null); // an optional column the sheet does not have
+        continue;
+      }
+      const cell = row.getCell(col);
       raw.set(field, cellText(cell.value));
       fmt.set(field, cell.numFmt);
     }

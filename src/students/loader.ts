@@ -271,7 +271,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
       });
       if (batch.length >= BATCH) await flush();
     };
-    if (!row.file_path) return fail('no_file_path', 'пустой столбец File path');
+    if (!row.file_path) return fail('no_file_path', 'фото не указано (столбец «File path» пуст или его нет)');
     const found = await locatePhoto(row.file_path, opts.photos);
     if ('reason' in found) {
       if (found.reason === 'path_outside_docs') return fail(found.reason, OUTSIDE_MESSAGE);

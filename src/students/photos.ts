@@ -29,6 +29,11 @@ function inside(dir: string, file: string): boolean {
 const within = (dir: string, p: string) => path.resolve(p) === path.resolve(dir) || inside(dir, p);
 
 const isAbsolute = (p: string) => p.startsWith('/') || /^[a-zA-Z]:\//.test(p);
+/**
+ * A path written on Windows for its own disk (`C:\…`, `D:/…`, `\\server\share\…`, `\Users\…`): on this (POSIX)
+ * computer it names nothing, so it is looked up by its tail below the docs folder. Backslashes are separators.
+ */
+const isWindowsAbsolute = (raw: string) => path.sep === '/' && (/^[a-zA-Z]:/.test(raw) || raw.startsWith('\\'));
 /** A relative path that climbs above its starting folder (`../x.jpg`, `a/../../x.jpg`). */
 const climbs = (p: string) => {
   const n = path.posix.normalize(p);
@@ -36,6 +41,8 @@ const climbs = (p: string) => {
 };
 /** Sheets made on Windows write C:\…\x.jpg or photos\x.jpg. */
 const slashes = (filePath: string) => filePath.trim().replace(/\\/g, '/');
+/** The path without its drive letter and leading slashes: `C:/Users/x/a.jpg` → `Users/x/a.jpg`. */
+const withoutRoot = (p: string) => p.replace(/^[a-zA-Z]:/, '').replace(/^\/+/, '');
 
 /** The folder name the README tells offices to use, whatever FACE_ID_DOCS is on this server. */
 const DOCS_FOLDER = 'Face ID docs';
@@ -43,21 +50,54 @@ const DOCS_FOLDER = 'Face ID docs';
 /**
  * The part of a zip-relative path below the docs folder: `Face ID docs/photos/a.jpg`, `Archive/Face ID docs/photos/a.jpg`
  * and `Users/x/Desktop/Face ID docs/photos/a.jpg` (a Windows absolute path, drive removed) all give `photos/a.jpg`.
+ * Undefined when no folder of the path is the docs folder.
  */
-function belowDocs(rel: string, loc: PhotoLocations): string {
+function belowDocs(rel: string, loc: PhotoLocations): string | undefined {
   const names = new Set([path.basename(loc.faceIdDocs), DOCS_FOLDER, ...(loc.zipFolder ? loc.zipFolder.split('/') : [])].map((n) => n.toLowerCase()));
   const parts = rel.split('/');
   for (let i = parts.length - 2; i >= 0; i--) if (names.has(parts[i]!.toLowerCase())) return parts.slice(i + 1).join('/');
-  return rel;
+  return undefined;
+}
+
+/**
+ * A `File path` whose text climbs out of where it is looked up: `../x.jpg`, `..\..\x.jpg`, `C:\…\Face ID docs\..\..\x.jpg`.
+ * Decided from the text alone. This computer's absolute paths are not judged here (the CLI reads them as they are).
+ */
+function climbsOut(filePath: string, loc: PhotoLocations): boolean {
+  const raw = filePath.trim();
+  const p = slashes(raw);
+  if (!loc.confineTo && !isWindowsAbsolute(raw) && isAbsolute(p)) return false;
+  const rel = withoutRoot(p);
+  const below = belowDocs(rel, loc);
+  return climbs(rel) || (below !== undefined && climbs(below));
+}
+
+/**
+ * The CLI's candidates for a path from another computer (`C:\Users\…\Face ID docs\photos\a.jpg`, `D:/x/photos/a.jpg`) or
+ * any path naming the docs folder: its tail below the docs folder, then its file name in the photos folder. Only files
+ * inside FACE_ID_DOCS or the photos folder; nothing when the text climbs out.
+ */
+function tailCandidates(p: string, loc: PhotoLocations, byName: boolean): string[] {
+  const rel = withoutRoot(p);
+  const below = belowDocs(rel, loc);
+  if (climbs(rel) || (below !== undefined && climbs(below))) return [];
+  const list: string[] = [];
+  if (below !== undefined) list.push(path.resolve(loc.faceIdDocs, below), path.resolve(loc.photosDir, below.replace(/^photos\//i, '')));
+  if (byName) {
+    const base = path.posix.basename(rel);
+    list.push(path.resolve(loc.faceIdDocs, rel), path.resolve(loc.photosDir, base), path.resolve(loc.faceIdDocs, base));
+  }
+  return list.filter((f) => inside(loc.faceIdDocs, f) || inside(loc.photosDir, f));
 }
 
 /** Candidate files for a `File path` cell, most specific first. */
 export function photoCandidates(filePath: string, loc: PhotoLocations): string[] {
-  const p = slashes(filePath);
+  const raw = filePath.trim();
+  const p = slashes(raw);
   const docsName = path.basename(loc.faceIdDocs);
   if (loc.confineTo) {
-    const rel = p.replace(/^[a-zA-Z]:/, '').replace(/^\/+/, '');
-    const below = belowDocs(rel, loc);
+    const rel = withoutRoot(p);
+    const below = belowDocs(rel, loc) ?? rel;
     const inPhotos = below.replace(/^photos\//i, '');
     const base = path.posix.basename(rel);
     const list = [
@@ -72,19 +112,35 @@ export function photoCandidates(filePath: string, loc: PhotoLocations): string[]
     ];
     return [...new Set(list)].filter((f) => inside(loc.confineTo!, f));
   }
-  if (isAbsolute(p)) return [p];
+  // Made on Windows for its own disk: only by its tail, inside the docs folder.
+  if (isWindowsAbsolute(raw)) return [...new Set(tailCandidates(p, loc, true))];
+  // This computer's absolute path as is; one through a docs folder (a Mac's /Users/…/Face ID docs/…) also by its tail.
+  if (isAbsolute(p)) return [...new Set([p, ...tailCandidates(p, loc, false)])];
   const list = [path.resolve(loc.photosDir, p)];
   if (p.startsWith(`${docsName}/`)) list.push(path.resolve(projectRoot, p), path.resolve(path.dirname(loc.faceIdDocs), p));
-  list.push(path.resolve(loc.faceIdDocs, p));
+  list.push(path.resolve(loc.faceIdDocs, p), ...tailCandidates(p, loc, false));
   return [...new Set(list)];
 }
 
-/** Finds the photo of a `File path` cell; with a root, anything whose real path leaves it is `path_outside_docs`. */
+/** Per loc: the same paths confined to its root (a Windows path over HTTP without a zip is looked up inside FACE_ID_DOCS). */
+const confinedViews = new WeakMap<PhotoLocations, PhotoLocations>();
+
+/**
+ * Finds the photo of a `File path` cell. With a root (HTTP), anything whose real path leaves it is `path_outside_docs`;
+ * without (the CLI), a relative or Windows path whose text climbs out of the folders it is looked up in is too.
+ */
 export async function locatePhoto(filePath: string, loc: PhotoLocations): Promise<PhotoLookup> {
   const root = loc.confineTo ?? loc.root;
+  const outside = { reason: 'path_outside_docs' } as const;
+  if (!loc.confineTo && loc.root && isWindowsAbsolute(filePath.trim())) {
+    let view = confinedViews.get(loc);
+    if (!view) confinedViews.set(loc, (view = { photosDir: loc.photosDir, faceIdDocs: loc.faceIdDocs, confineTo: loc.root }));
+    return locatePhoto(filePath, view);
+  }
   const candidates = photoCandidates(filePath, loc);
   const memo = memoOf(loc, root);
   if (!root) {
+    if (climbsOut(filePath, loc)) return outside;
     for (const f of candidates) if (await isFile(f)) return { file: f };
     // Sheets typed on Windows or macOS (case-insensitive disks): `IMG_1.jpg` for IMG_1.JPG.
     for (const f of candidates) {
@@ -93,12 +149,11 @@ export async function locatePhoto(filePath: string, loc: PhotoLocations): Promis
     }
     return { reason: 'file_not_found' };
   }
-  const outside = { reason: 'path_outside_docs' } as const;
   const p = slashes(filePath);
-  const rel = loc.confineTo ? p.replace(/^[a-zA-Z]:/, '').replace(/^\/+/, '') : p;
+  const rel = loc.confineTo ? withoutRoot(p) : p;
   const realRoot = await memo.realRoot!;
   // Decided from the text alone, before anything about the file itself is looked up.
-  if (isAbsolute(rel) ? !rel.startsWith('/') || (!inside(root, rel) && !inside(realRoot, rel)) : climbs(rel)) return outside;
+  if (isAbsolute(rel) ? !rel.startsWith('/') || (!inside(root, rel) && !inside(realRoot, rel)) : climbsOut(filePath, loc)) return outside;
   /** The file, `outside`, or undefined when there is nothing at `f` (try the next candidate). */
   const check = async (f: string): Promise<PhotoLookup | undefined> => {
     // Missing: still outside when the folders on its way (or a dangling link) lead out — else the answer would tell.
