@@ -85,6 +85,10 @@ export interface Config {
   minFacePx: number;
   /** The enrolment-photo gate: warn in the load summary (default), refuse the row, or off. */
   enrolQuality: 'warn' | 'refuse' | 'off';
+  /** How long records are kept, in days (0: for ever): the daily sweep deletes what is older (retention/sweep.ts). */
+  retention: { attemptsDays: number; addedFramesDays: number; passesDays: number };
+  /** What erasing a student does with their passes: keep them as anonymous counts, or delete them. */
+  erasePasses: 'counts' | 'delete';
   /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
   indexBackend: 'bruteforce' | 'hnsw';
   /** With INDEX_BACKEND=hnsw: from how many faces the graph is built and answers (below, the exact scan). */
@@ -224,6 +228,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)} has no calibrated threshold: measure one with \`npm run calibrate\` and set MATCH_THRESHOLD`);
   }
 
+  const erasePasses = str('ERASE_PASSES', 'counts');
+  if (erasePasses !== 'counts' && erasePasses !== 'delete') problems.push(`ERASE_PASSES=${JSON.stringify(erasePasses)}: expected counts or delete`);
   const enrolQuality = str('ENROL_QUALITY', 'warn');
   if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off')
     problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
@@ -304,6 +310,12 @@ export function loadConfig(env: Env = process.env): Config {
     multiFaceRatio: num('MULTI_FACE_RATIO', 0.5, 0, 1),
     minFacePx: num('MIN_FACE_PX', 50, 10, 1000, true),
     enrolQuality: enrolQuality === 'refuse' || enrolQuality === 'off' ? enrolQuality : 'warn',
+    retention: {
+      attemptsDays: num('RETENTION_DAYS_ATTEMPTS', 90, 0, 36_500, true),
+      addedFramesDays: num('RETENTION_DAYS_ADDED_FRAMES', 30, 0, 36_500, true),
+      passesDays: num('RETENTION_DAYS_PASSES', 365, 0, 36_500, true),
+    },
+    erasePasses: erasePasses === 'delete' ? 'delete' : 'counts',
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
     hnswFrom: num('HNSW_FROM', 2_000_000, 0, 1_000_000_000, true),

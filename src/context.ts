@@ -6,6 +6,7 @@ import type { FaceIndex } from './face/index.js';
 import type { Lookalikes } from './face/lookalikes.js';
 import type { Roster } from './students/rebuild.js';
 import type { Reembedder } from './students/reembed.js';
+import type { RetentionJob } from './retention/daily.js';
 import type { Clock } from './time.js';
 
 export interface AppContext {
@@ -17,6 +18,8 @@ export interface AppContext {
   lookalikes: Lookalikes;
   /** Re-describes students enrolled with another model (server only; tests may leave it out). */
   reembed?: Reembedder;
+  /** The daily retention sweep (server only): when the next runs. */
+  retention?: RetentionJob;
   clock: Clock;
 }
 

@@ -1,7 +1,7 @@
 // Entry for `npm start`: config → database (migrated) → face engine → index → HTTP; drains on SIGTERM.
 import fs from 'node:fs';
 import { loadConfig, readDotEnv, ConfigError, type Config } from './config.js';
-import { createDb } from './db/index.js';
+import { createDb, flushDeleted } from './db/index.js';
 import { FaceEngine } from './face/engine.js';
 import { FaceIndex } from './face/index.js';
 import { Lookalikes } from './face/lookalikes.js';
@@ -11,6 +11,7 @@ import { startIndexSync } from './students/sync.js';
 import { redirectHosts, startHttpRedirect } from './http/redirect.js';
 import { auditRosterIfStale } from './students/enrol.js';
 import { Reembedder } from './students/reembed.js';
+import { startRetention } from './retention/daily.js';
 import { buildApp } from './app.js';
 import { firstStartBanner, provisionTokens } from './tokens.js';
 import { SAME_TOKENS } from './token-strength.js';
@@ -86,7 +87,18 @@ async function main(): Promise<void> {
         { audited: false, pairs: roster.lookalikes.flagged, ms: 0 });
   const engine = await engineStarting;
   const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
-  app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, clock: systemClock });
+  // Records older than RETENTION_DAYS_* go once a day (the first sweep a minute after start).
+  const retention = startRetention(
+    db,
+    config.retention,
+    systemClock,
+    async (counts) => {
+      app?.log.info({ ...counts }, 'retention sweep');
+      await flushDeleted(db, config.database.kind);
+    },
+    (e) => log('error', `retention sweep failed: ${(e as Error).message}`),
+  );
+  app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, retention, clock: systemClock });
   const sync = startIndexSync(
     db,
     roster,
@@ -133,6 +145,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     sync.stop();
+    retention.stop();
     redirect?.close();
     let code = 0;
     try {

@@ -27,7 +27,17 @@ export function connect(database: DatabaseConfig): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  // Deleted rows (an erased student's photo, a swept frame) are overwritten with zeros, not left in free pages.
+  sqlite.pragma('secure_delete = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * After an erasure: on SQLite the zeroed pages are written into the database file and the WAL emptied, so no copy of
+ * the deleted bytes stays in either file. (PostgreSQL keeps dead rows until VACUUM FULL rewrites the table: README.)
+ */
+export async function flushDeleted(db: Db, kind: DbKind): Promise<void> {
+  if (kind === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
 }
 
 /** Opens the database and brings its schema to the latest migration. */

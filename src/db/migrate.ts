@@ -9,6 +9,7 @@ import * as m0005 from './migrations/0005_exam_sittings.js';
 import * as m0006 from './migrations/0006_verified_faces.js';
 import * as m0007 from './migrations/0007_stations.js';
 import * as m0008 from './migrations/0008_students_without_photo.js';
+import * as m0010 from './migrations/0010_erasure.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -25,6 +26,7 @@ const all: Record<string, DialectMigration> = {
   '0006_verified_faces': m0006,
   '0007_stations': m0007,
   '0008_students_without_photo': m0008,
+  '0010_erasure': m0010,
 };
 
 class Provider implements MigrationProvider {

@@ -36,6 +36,8 @@ export interface StudentsTable {
    * together with `embedding_model` 'none' and an empty embedding; null once a usable photo is enrolled.
    */
   photo_problem: string | null;
+  /** The load that first stored the student (migration 0010): a finished cohort is erased by it. */
+  load_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -174,6 +176,26 @@ export interface MetaTable {
   value: string;
 }
 
+/** One load of the student sheet (migration 0010): HTTP or `npm run load`. */
+export interface LoadsTable {
+  id: Generated<number>;
+  file: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  added: number | null;
+  updated: number | null;
+}
+
+/** Passes of erased students kept as anonymous counts (ERASE_PASSES=counts): no student, only the day, sitting and source. */
+export interface ErasedPassesTable {
+  id: Generated<number>;
+  pass_date: string;
+  sitting_id: number | null;
+  source: string;
+  n: number;
+  erased_at: Timestamp;
+}
+
 export interface Database {
   students: StudentsTable;
   student_photos: StudentPhotosTable;
@@ -185,6 +207,8 @@ export interface Database {
   sittings: SittingsTable;
   sitting_students: SittingStudentsTable;
   stations: StationsTable;
+  loads: LoadsTable;
+  erased_passes: ErasedPassesTable;
 }
 
 export type StudentRow = Selectable<StudentsTable>;

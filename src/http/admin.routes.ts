@@ -22,6 +22,7 @@ import { loadExcelSchema, loadRowsSchema, loadStatusSchema, lookalikesSchema, re
 import { pairingRoutes } from './pairing.routes.js';
 import { stationsRoutes } from './stations.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
+import { dataRoutes } from './data.routes.js';
 import { scheduleRoutes } from './schedule.routes.js';
 import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
 
@@ -68,6 +69,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
   pairingRoutes(app, ctx, guard);
   stationsRoutes(app, ctx, guard);
   studentCardRoutes(app, ctx, guard);
+  dataRoutes(app, ctx, guard);
   scheduleRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: loadExcelSchema }, async (req) => {

@@ -10,7 +10,17 @@ import { maskPassport } from '../privacy.js';
 import type { SheetRow } from './excel.js';
 import { readSheet } from './sheet-reader.js';
 import { locatePhoto, OUTSIDE_MESSAGE, photoLayoutHint, type PhotoLocations } from './photos.js';
-import { bumpIndexGeneration, existingKeys, markAuditPending, noFace, recordLoadFinished, saveLookalikes, studentLabels } from './repository.js';
+import {
+  bumpIndexGeneration,
+  existingKeys,
+  finishLoad,
+  markAuditPending,
+  noFace,
+  recordLoadFinished,
+  saveLookalikes,
+  startLoad,
+  studentLabels,
+} from './repository.js';
 import { writeBatch, type Ready } from './write-batch.js';
 import { actionsOf, type LoadAction } from './row-report.js';
 
@@ -129,6 +139,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   const t0 = performance.now();
   const { db, engine, log } = opts;
   const sheet = await readSheet(opts.source);
+  // The load's record: the students it stores first carry its id (a finished cohort is erased by it).
+  const loadId = await startLoad(db, opts.fileLabel, new Date());
   const reports: RowReport[] = [];
   const counts = { added: 0, updated: 0, skipped: 0, failed: 0 };
   let withoutPhoto = 0;
@@ -242,7 +254,8 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   let notFoundExamples: { row: number; path: string }[] = [];
   const describeOne = async (item: (typeof todo)[number]): Promise<void> => {
     const row = item.sheet;
-    const { row: _r, notes, ...fields } = row;
+    const { row: _r, notes, ...sheetFields } = row;
+    const fields = item.existingId === undefined ? { ...sheetFields, load_id: loadId } : sheetFields;
     const noted: RowReport[] = (notes ?? []).map((n) => ({
       row: row.row,
       matricula: row.matricula,
@@ -415,6 +428,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
     await saveLookalikes(db, opts.roster.modelId, [], [], opts.lookalikeRadius); // nothing written: the stored audit stands
   }
   if (!interrupted) await recordLoadFinished(db, new Date());
+  await finishLoad(db, loadId, new Date(), counts.added, counts.updated);
   const built = await rebuildIndex(db, opts.roster);
   reports.sort((a, b) => a.row - b.row || (a.status === 'warning' ? 1 : -1));
   const byReason: Record<string, number> = {};

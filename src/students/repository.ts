@@ -109,7 +109,47 @@ export async function existingKeys(db: Db): Promise<{ byMatricula: Map<string, n
 }
 
 /** A student's sheet fields with a face (or noFace); without the face fields an existing student keeps the face it has. */
-export type StudentData = StudentFields & (FaceUpdate | { embedding?: undefined });
+export type StudentData = StudentFields & (FaceUpdate | { embedding?: undefined }) & { load_id?: number | null };
+
+/** A load starts: its record (the id new students carry); `finishLoad` writes its counts. */
+export async function startLoad(db: Db, file: string, at: Date): Promise<number> {
+  const r = await db
+    .insertInto('loads')
+    .values({ file: file.slice(0, 500), started_at: at.toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+/** Every load, newest first, with how many of the students it first stored are still in the base. */
+export async function loadsWithCounts(
+  db: Db,
+): Promise<{ id: number; file: string; started_at: string; finished_at: string | null; added: number | null; updated: number | null; students: number }[]> {
+  const rows = await db
+    .selectFrom('loads')
+    .select((eb) => [
+      'loads.id',
+      'loads.file',
+      'loads.started_at',
+      'loads.finished_at',
+      'loads.added',
+      'loads.updated',
+      eb
+        .selectFrom('students')
+        .whereRef('students.load_id', '=', 'loads.id')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('students'),
+    ])
+    .orderBy('loads.id', 'desc')
+    .limit(200)
+    .execute();
+  const iso = (t: Date | string | null) => (t === null ? null : new Date(t).toISOString());
+  return rows.map((r) => ({ ...r, started_at: iso(r.started_at)!, finished_at: iso(r.finished_at), students: Number(r.students ?? 0) }));
+}
+
+export async function finishLoad(db: Db, id: number, at: Date, added: number, updated: number): Promise<void> {
+  await db.updateTable('loads').set({ finished_at: at.toISOString(), added, updated }).where('id', '=', id).execute();
+}
 
 /** Inserts (id undefined) or overwrites a student, with the enrolled photo, in the caller's transaction. */
 export async function saveStudent(
