@@ -59,7 +59,7 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
       manualPass ? 'Проход записан оператором после проверки документов' : verified ? 'Лицо совпадает с фото студента по зачётке' : null,
       true,
     );
-  else
+  else {
     show(
       'already',
       // Within a sitting the rule is one pass per exam, not per day.
@@ -67,6 +67,9 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
       `Первый проход${r.sitting ? '' : ' сегодня'} в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`,
       true,
     );
+    // What to do, as on the refusal cards: the face matched someone who is already in.
+    addToCard(el('div', 'Сверьте документ: тот же студент — отмечать снова не нужно; другой человек — не пускайте', 'result-todo'));
+  }
   addExamLine(r.sitting);
   const quality = r.match_quality ? QUALITY[r.match_quality] : undefined;
   if (quality && r.status === 'ok') addToCard(el('div', quality.text, `quality ${quality.cls}`));
