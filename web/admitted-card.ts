@@ -50,9 +50,12 @@ export function addExamLine(s: Sitting | null | undefined, refused = false): voi
 export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: number): Promise<void> {
   const s = r.student;
   const manualPass = r.status === 'ok' && r.pass.source === 'manual';
+  // «Допустить» on a not-registered / wrong-room card: the operator's decision, with its reason.
+  const overridden = r.status === 'ok' && r.pass.source === 'override';
   const verified = r.mode === 'verify';
   const firstTime = r.first_pass_time ?? r.pass.time;
-  if (r.status === 'ok')
+  if (overridden) show('ok', 'Допущен на экзамен оператором', 'Студент не был записан на этот экзамен: проход записан с причиной', true);
+  else if (r.status === 'ok')
     show(
       'ok',
       manualPass ? 'Пропущен вручную' : 'Проход разрешён',
@@ -75,7 +78,7 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   if (quality && r.status === 'ok') addToCard(el('div', quality.text, `quality ${quality.cls}`));
   // «Already passed» says its time in the hint above: not twice.
   const extra = r.status === 'ok' ? [field('Время прохода', r.pass.time)] : [];
-  if (manualPass && r.pass.reason) extra.push(field('Причина', r.pass.reason));
+  if ((manualPass || overridden) && r.pass.reason) extra.push(field('Причина', r.pass.reason));
   const { photo } = addStudent(s, seq, frame, 'Снимок с камеры', extra);
   // A verified admission (the card checked 1:1, or documents by hand) can teach the camera this face: a new frame, checked 1:1.
   if (r.status === 'ok' && r.add_face_ticket) offerAddFace(s.id, r.add_face_ticket, seq);
