@@ -6,12 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { projectRoot } from '../src/paths.js';
 import { cameraFrame, startServedApp, type ServedApp } from './helpers/served.js';
 import { ADMIN_TOKEN } from './helpers/app.js';
 import { makeIdPhotos } from './helpers/students.js';
 import { addStudents } from './helpers/roster.js';
+import { insertSitting, untilMidnight } from './helpers/schedule.js';
+import { assertFits, assertTappable, iconOf, misfitsIn, tapTarget } from './helpers/fits.js';
 import type { PageElement, PageWindow } from './helpers/page-dom.js';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
@@ -79,7 +82,8 @@ async function openCamera(page: Page): Promise<void> {
 }
 
 before(async () => {
-  app = await startServedApp([3], [3]);
+  // Entry to a sitting opens 5 minutes before its start (the last test's later sitting is not open yet).
+  app = await startServedApp([3], [3], { SITTING_OPEN_BEFORE_MIN: '5' });
   const [face] = await makeIdPhotos(app.engine, [6]);
   await addStudents(app, [
     { photo: face!, n: 50, over: { Lastname: 'Фёдорова', Firstname: 'Мария', Lotin: 'Fyodorova Mariya', Matricula: '0012345', Group: 'ИТ-21' } },
@@ -216,4 +220,46 @@ test('Firefox: the admin cancels a pass in the student card; the student is admi
     passes.map((p) => p.cancel_reason),
     ['не тот студент', null],
   );
+});
+
+test('Firefox on a phone (390 px): the refusal cards fit the screen, each its icon drawn; «Допустить» on screen', async () => {
+  const MIN = 60_000;
+  const tz = app.t.ctx.config.timezone;
+  if (untilMidnight(tz) < 25 * MIN) await sleep(untilMidnight(tz) + MIN); // the sittings on one day
+  const now = Date.now();
+  const from = Math.max(now + untilMidnight(tz) - 24 * 60 * MIN + MIN, now - 10 * MIN);
+  // Rooms 401 and 402 have an exam on (Иванова-0, the camera's face, registered for neither yet); room 403's opens later.
+  await insertSitting(app.t.db, tz, 'Химия', '401', from, now + 20 * MIN);
+  const other = await insertSitting(app.t.db, tz, 'Биология', '402', from, now + 20 * MIN);
+  await insertSitting(app.t.db, tz, 'Литература', '403', now + 12 * MIN, now + 22 * MIN);
+  const student = await app.t.db.selectFrom('students').select('id').where('lastname', '=', 'Иванова-0').executeTakeFirstOrThrow();
+  const register = () => app.t.db.insertInto('sitting_students').values({ sitting_id: other, student_id: student.id }).execute();
+
+  const page = await launch();
+  await page.setViewport({ width: 390, height: 844, hasTouch: true });
+  await photoCamera(page, await cameraFrame(app.engine, app.people[0]!, 640, 480));
+  await openCamera(page);
+  const cards: [string, string, (() => Promise<unknown>)?][] = [
+    ['401', 'notregistered'],
+    ['401', 'wrongroom', register], // registered for room 402's exam
+    ['403', 'nositting'],
+  ];
+  for (const [room, kind, first] of cards) {
+    await first?.();
+    await page.click('#settings summary');
+    await page.waitForSelector(`#room option[value="${room}"]`);
+    await page.select('#room', room);
+    await page.click('#settings summary');
+    const text = await snap(page);
+    assert.equal(await resultClass(page), `result result-${kind}`, text);
+    await page.waitForFunction(() => [...window.document.querySelectorAll('#result img')].every((i) => i.naturalWidth > 0), { timeout: 10_000 });
+    assertFits(await page.evaluate(misfitsIn, 'body'), `Firefox, the «${kind}» card`);
+    const icon = await page.evaluate(iconOf, '#result .result-title');
+    assert.equal(icon?.drawn, true, `the «${kind}» icon ${icon?.icon} drawn in Firefox`);
+    if (kind !== 'nositting') {
+      await page.$eval('#result .override button', (b: PageElement & { scrollIntoView(o: { block: string }): void }) => b.scrollIntoView({ block: 'center' }));
+      assertTappable(await page.evaluate(tapTarget, '#result .override button'), '«Допустить» in Firefox');
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, `firefox-narrow-${kind}.png`), fullPage: true });
+  }
 });

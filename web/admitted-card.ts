@@ -49,24 +49,20 @@ export function addExamLine(s: Sitting | null | undefined, refused = false): voi
 /** Shows the admitted / already-passed card for answer `r` (card number `seq`); `frame`: the camera's snapshot, if any. */
 export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: number): Promise<void> {
   const s = r.student;
-  const override = r.status === 'ok' && r.pass.source === 'override';
-  const manualPass = r.status === 'ok' && (r.pass.source === 'manual' || override);
+  const manualPass = r.status === 'ok' && r.pass.source === 'manual';
+  // «Допустить» on a not-registered / wrong-room card: the operator's decision, with its reason.
+  const overridden = r.status === 'ok' && r.pass.source === 'override';
   const verified = r.mode === 'verify';
   const firstTime = r.first_pass_time ?? r.pass.time;
-  if (r.status === 'ok')
+  if (overridden) show('ok', 'Допущен на экзамен оператором', 'Студент не был записан на этот экзамен: проход записан с причиной', true);
+  else if (r.status === 'ok')
     show(
       'ok',
-      override ? 'Допущен на экзамен оператором' : manualPass ? 'Пропущен вручную' : 'Проход разрешён',
-      override
-        ? 'Студент не был записан сюда: проход записан оператором с причиной и виден в отчёте экзамена'
-        : manualPass
-          ? 'Проход записан оператором после проверки документов'
-          : verified
-            ? 'Лицо совпадает с фото студента по зачётке'
-            : null,
+      manualPass ? 'Пропущен вручную' : 'Проход разрешён',
+      manualPass ? 'Проход записан оператором после проверки документов' : verified ? 'Лицо совпадает с фото студента по зачётке' : null,
       true,
     );
-  else
+  else {
     show(
       'already',
       // Within a sitting the rule is one pass per exam, not per day.
@@ -74,12 +70,15 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
       `Первый проход${r.sitting ? '' : ' сегодня'} в ${firstTime}${passOrigin(r.pass) ? ` (${passOrigin(r.pass)})` : ''}. Повторный проход не записан`,
       true,
     );
+    // What to do, as on the refusal cards: the face matched someone who is already in.
+    addToCard(el('div', 'Сверьте документ: тот же студент — отмечать снова не нужно; другой человек — не пускайте', 'result-todo'));
+  }
   addExamLine(r.sitting);
   const quality = r.match_quality ? QUALITY[r.match_quality] : undefined;
   if (quality && r.status === 'ok') addToCard(el('div', quality.text, `quality ${quality.cls}`));
   // «Already passed» says its time in the hint above: not twice.
   const extra = r.status === 'ok' ? [field('Время прохода', r.pass.time)] : [];
-  if (manualPass && r.pass.reason) extra.push(field('Причина', r.pass.reason));
+  if ((manualPass || overridden) && r.pass.reason) extra.push(field('Причина', r.pass.reason));
   const { photo } = addStudent(s, seq, frame, 'Снимок с камеры', extra);
   // A verified admission (the card checked 1:1, or documents by hand) can teach the camera this face: a new frame, checked 1:1.
   if (r.status === 'ok' && r.add_face_ticket && !s.photo_problem) offerAddFace(s.id, r.add_face_ticket, seq);

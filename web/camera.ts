@@ -3,6 +3,12 @@ import { $ } from './common.js';
 
 export const video = $('video') as HTMLVideoElement;
 let stream: MediaStream | null = null;
+let onLost: () => void = () => undefined;
+
+/** `handler` runs when the camera stops by itself (unplugged, taken by another program, access withdrawn). */
+export function whenCameraLost(handler: () => void): void {
+  onLost = handler;
+}
 
 /** Whether the camera is on (a stream plays in the preview). */
 export function cameraOn(): boolean {
@@ -14,8 +20,16 @@ export async function startCamera(): Promise<void> {
   try {
     if (!navigator.mediaDevices?.getUserMedia) throw new DOMException('insecure', 'SecurityError');
     for (const t of stream?.getTracks() ?? []) t.stop(); // «Открыть камеру» again: the old stream lets the camera go
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' }, audio: false });
-    video.srcObject = stream;
+    const opened = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' }, audio: false });
+    stream = opened;
+    for (const t of opened.getVideoTracks())
+      t.addEventListener('ended', () => {
+        if (stream !== opened) return; // an old stream, replaced by «Открыть камеру» again
+        stream = null;
+        video.srcObject = null;
+        onLost();
+      });
+    video.srcObject = opened;
     await video.play();
   } catch (e) {
     stream = null;

@@ -3,7 +3,7 @@
 // search panel's controls, keyboard shortcuts.
 import { $, api, el, input } from './common.js';
 import { renderAdmitted, type Admitted } from './admitted-card.js';
-import { cameraError, cameraOn, capture, startCamera, video } from './camera.js';
+import { cameraError, cameraOn, capture, startCamera, video, whenCameraLost } from './camera.js';
 import { closeManual, manual, manualButton, onVerify, openManual, searchManual, searchSoon } from './manual-pass.js';
 import { refreshRecent } from './recent-passes.js';
 import { isCurrent, loadSettings, nextCard, panel, show, showFailure, showIdle } from './result-card.js';
@@ -30,22 +30,39 @@ function splitMessage(message: string): [string, string | null] {
   return [message.slice(0, i).trim(), hint ? hint[0]!.toUpperCase() + hint.slice(1) : null];
 }
 
+/** «Открыть камеру» says what the camera is doing: only an off camera can be opened (a click while it opens or runs does nothing). */
+function cameraButton(state: 'off' | 'opening' | 'on'): void {
+  openBtn.disabled = state !== 'off';
+  openBtn.textContent = { off: 'Открыть камеру', opening: 'Камера включается…', on: 'Камера включена' }[state];
+}
+
+/** The camera is off (it failed to open, or stopped): the start screen and «Открыть камеру» again, the manual pass meanwhile. */
+function cameraOff(title: string, hint: string): void {
+  video.classList.remove('live');
+  $('start-screen').hidden = false;
+  shotBtn.disabled = true;
+  cameraButton('off');
+  const p = show('error', title, hint);
+  p.append(el('div', 'Пока камера не работает, пропускайте студентов вручную по документам:', 'result-note'), manualButton());
+  p.dataset.camera = 'error';
+  $('camera-status').textContent = '';
+}
+
 async function openCamera(): Promise<void> {
+  if (openBtn.disabled) return; // opening already, or on
+  cameraButton('opening');
   try {
     await startCamera();
     $('start-screen').hidden = true;
     video.classList.add('live');
     shotBtn.disabled = false;
+    cameraButton('on');
     $('camera-status').textContent = 'Камера включена. Нажмите «Сделать фото» (или пробел)';
     // A camera complaint is over now; anything else (a result, «не подключён») stays.
     if (panel.classList.contains('result-idle') || panel.dataset.camera) showIdle();
     shotBtn.focus();
   } catch (e) {
-    shotBtn.disabled = true;
-    const p = show('error', ...cameraError(e));
-    p.append(el('div', 'Пока камера не работает, пропускайте студентов вручную по документам:', 'result-note'), manualButton());
-    p.dataset.camera = 'error';
-    $('camera-status').textContent = '';
+    cameraOff(...cameraError(e));
   }
 }
 
@@ -104,7 +121,7 @@ async function takePhoto(claim?: Claim): Promise<void> {
     if (isCurrent(seq)) showFailure(e, 'Ошибка распознавания', 'Повторите снимок');
   } finally {
     busy = false;
-    shotBtn.disabled = false;
+    shotBtn.disabled = !cameraOn();
     $('camera-status').textContent = 'Готово к следующему снимку';
     // A scanner types the next card into the Matricula field: after a card check the field is empty and focused again.
     if (claim) {
@@ -148,6 +165,7 @@ pairFromLink();
 window.addEventListener('hashchange', pairFromLink);
 
 openBtn.addEventListener('click', () => void openCamera());
+whenCameraLost(() => cameraOff('Камера отключилась', 'Проверьте, что камера подключена, и нажмите «Открыть камеру»'));
 shotBtn.addEventListener('click', () => void takePhoto());
 $('verify-form').addEventListener('submit', (ev) => {
   ev.preventDefault();

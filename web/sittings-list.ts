@@ -3,6 +3,7 @@
 import { $, el, HttpError, input } from './common.js';
 import { call, downloadFile, setMessage } from './admin-api.js';
 import { roomLabel, roomName } from './sitting-text.js';
+import { labelled } from './summary-parts.js';
 
 interface SittingCounts {
   id: number;
@@ -44,13 +45,15 @@ function reportButton(s: SittingCounts): HTMLElement {
 
 function row(s: SittingCounts): HTMLElement {
   const tr = el('tr');
-  tr.append(
+  const cells = [
     el('td', `${s.start}–${s.end}`, 'nowrap'),
-    el('td', s.exam),
+    el('td', s.exam, 'exam'),
     el('td', roomLabel(s.room)),
     ...[s.registered, s.came, s.absent, s.unregistered].map((n) => el('td', String(n), 'num')),
     reportButton(s),
-  );
+  ];
+  // Each cell names its column: on a phone a sitting is one labelled block (style.css).
+  tr.append(...cells.map((td, i) => labelled(td, COLUMNS[i]?.[0])));
   return tr;
 }
 

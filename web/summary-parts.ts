@@ -37,7 +37,10 @@ export function reasonsList(byReason: Record<string, number>, text: (code: strin
   return list;
 }
 
-/** The rows with problems: `columns` headers, then per row its status class (`row-failed`…) and cells. */
+/**
+ * The rows with problems: `columns` headers, then per row its status class (`row-failed`…) and cells. Each cell
+ * carries its column's name (`data-label`): on a phone the table turns into one block per row, labelled (style.css).
+ */
 export function rowsTable(columns: string[], rows: { status: string; cells: (string | HTMLElement)[] }[]): HTMLElement {
   const table = el('table', null, 'rows');
   const head = el('tr');
@@ -45,10 +48,16 @@ export function rowsTable(columns: string[], rows: { status: string; cells: (str
   table.append(head);
   for (const r of rows) {
     const tr = el('tr', null, `row-${r.status}`);
-    tr.append(...r.cells.map((c) => (typeof c === 'string' ? el('td', c) : c)));
+    tr.append(...r.cells.map((c, i) => labelled(typeof c === 'string' ? el('td', c) : c, columns[i])));
     table.append(tr);
   }
   return table;
+}
+
+/** A table cell with its column's name for the narrow layout. */
+export function labelled(cell: HTMLElement, column: string | undefined): HTMLElement {
+  if (column) cell.dataset.label = column;
+  return cell;
 }
 
 /** A row's status in the admin's words. */

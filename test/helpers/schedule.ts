@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../src/db/index.js';
 import { searchText } from '../../src/db/search-text.js';
+import { localDate, localTime } from '../../src/time.js';
 import { ADMIN_TOKEN, multipart } from './app.js';
 
 export const ADMIN = { 'x-admin-token': ADMIN_TOKEN };
@@ -84,4 +85,36 @@ export async function writeSchedule(file: string, rows: ScheduleCell[][], header
 export function uploadSchedule(app: FastifyInstance, bytes: Buffer, field = 'file') {
   const form = multipart([{ name: field, filename: 'расписание.xlsx', data: bytes }]);
   return app.inject({ method: 'POST', url: '/admin/load_schedule', payload: form.body, headers: { ...form.headers, ...ADMIN } });
+}
+
+const MINUTE = 60_000;
+
+/** Milliseconds from now to the next midnight in `timeZone` (whole minutes): sittings of a browser test must fall on one day. */
+export function untilMidnight(timeZone: string): number {
+  const [h, m] = localTime(new Date(), timeZone).split(':').map(Number);
+  return (24 * 60 - h! * 60 - m!) * MINUTE;
+}
+
+/** A sitting straight into the schedule tables, from `from` to `to` (ms, cut to whole minutes), in `timeZone`; its id. */
+export async function insertSitting(db: Db, timeZone: string, exam: string, room: string, from: number, to: number): Promise<number> {
+  const at = (ms: number) => new Date(Math.floor(ms / MINUTE) * MINUTE);
+  const [s, e] = [at(from), at(to)];
+  const hhmm = (d: Date) => localTime(d, timeZone).slice(0, 5);
+  const now = new Date().toISOString();
+  const row = await db
+    .insertInto('sittings')
+    .values({
+      exam,
+      room,
+      sitting_date: localDate(s, timeZone),
+      start_time: hhmm(s),
+      end_time: hhmm(e),
+      starts_at: s.toISOString(),
+      ends_at: e.toISOString(),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
