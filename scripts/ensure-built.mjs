@@ -100,6 +100,10 @@ function fileHash(root, f) {
 /** tsc of root's node_modules, both projects; its messages to stderr. Returns true when both compiled cleanly. */
 function runTsc(root) {
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
+  if (!fs.existsSync(tsc)) {
+    process.stderr.write('TypeScript не установлен: выполните npm ci (без --omit=dev) / TypeScript is missing: run npm ci\n');
+    return false;
+  }
   for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
     const r = spawnSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: ['ignore', 2, 2] });
     if (r.error) throw r.error;
