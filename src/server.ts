@@ -14,6 +14,7 @@ import { Reembedder } from './students/reembed.js';
 import { startRetention } from './retention/daily.js';
 import { buildApp } from './app.js';
 import { firstStartBanner, provisionTokens } from './tokens.js';
+import { serverOrigin, loopbackNote } from './server-address.js';
 import { SAME_TOKENS } from './token-strength.js';
 import { systemClock } from './time.js';
 import type { FastifyInstance } from 'fastify';
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
       ? await startHttpRedirect(config.httpRedirectPort, config.host, config.port, redirectHosts(fs.readFileSync(config.tls.cert, 'utf8'), config.publicHosts))
       : undefined;
   if (created.length > 0) {
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    process.stderr.write(firstStartBanner(tokens, created, `${config.tls ? 'https' : 'http'}://${host}:${config.port}`));
+    const address = serverOrigin(config);
+    process.stderr.write(firstStartBanner(tokens, created, address.origin) + (address.loopback ? `${loopbackNote(config.host)}\n` : ''));
   }
   app.log.info(
     {

@@ -424,7 +424,7 @@ async function sh(command: string, cwd: string, env: Record<string, string>): Pr
 }
 
 test(
-  'the CLI: `load-schedule --file` loads into the configured database, prints a table and a JSON line; a bad file exits 1',
+  'the CLI: `load-schedule --file` loads into the configured database and prints the table only; --json prints JSON only; a bad file exits 1',
   { timeout: 120_000 },
   async () => {
     const dataDir = path.join(work, 'cli-data');
@@ -445,9 +445,16 @@ test(
       assert.match(ok.stdout, /Итог загрузки расписания/);
       assert.match(ok.stdout, /добавлено:\s+3/);
       assert.match(ok.stdout, /ошибка\s+no_students\s+1\s+не указано, кто сдаёт/);
-      const lines = ok.stdout.trim().split('\n');
-      const json = JSON.parse(lines[lines.length - 1]!) as ScheduleSummary;
-      assert.deepEqual([json.added, json.failed, json.total_rows, json.sittings], [3, 1, 4, 3]);
+      assert.ok(
+        ok.stdout.split('\n').every((l) => !l.trimStart().startsWith('{')),
+        `the person at the terminal gets the summary, no JSON line:\n${ok.stdout}`,
+      );
+      // --json: the summary as JSON and nothing else on stdout (`npm run --silent load-schedule -- --json > f.json`).
+      const asJson = await sh(`${cli} --json --file "${file}"`, work, env);
+      assert.equal(asJson.code, 0, asJson.stderr);
+      const json = JSON.parse(asJson.stdout) as ScheduleSummary;
+      assert.deepEqual([json.unchanged, json.failed, json.total_rows, json.sittings], [3, 1, 4, 3]);
+      assert.doesNotMatch(asJson.stdout, /Итог загрузки/);
       const check = await createDb({ kind: 'sqlite', file: dbFile });
       try {
         assert.equal((await check.selectFrom('sittings').select('id').execute()).length, 3);

@@ -25,6 +25,9 @@ test('first start without tokens: makes and prints them once, then every /api/* 
       admin = TOKEN_LINE.exec(s.output())?.[1] ?? '';
       station = PAIR_LINE.exec(s.output())?.[1] ?? '';
       assert.ok(admin && station && admin !== station, `tokens printed at first start:\n${s.output()}`);
+      // On the address the server listens on (HOST=127.0.0.1 here), saying that doors cannot reach it (server-address.ts).
+      assert.ok(s.output().includes(`${s.base}/admin#token=${admin}`), s.output());
+      assert.match(s.output(), /Сервер слушает только этот компьютер \(HOST=127\.0\.0\.1\)/);
       // The JSON log never carries them.
       const logLines = s
         .output()

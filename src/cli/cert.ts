@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { projectRoot } from '../paths.js';
 import { makeCertificates, OutsideAuthority } from '../tls-cert.js';
+import { lanAddresses } from '../server-address.js';
 
 /** This computer's names: its host name and, for a bare one, its mDNS name (exam-pc → exam-pc.local). */
 function machineNames(): string[] {
@@ -21,13 +22,6 @@ const usage = `usage: npm run cert -- [--host NAME ...] [--ip ADDRESS ...] [--ou
   --new-ca make a new authority (every station must then trust the new ca.crt)
 The authority is valid only for the names and addresses of its first run (and localhost); a later run may
 name those (or fewer), anything else needs --new-ca.`;
-
-function lanAddresses(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a) => a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a!.address);
-}
 
 async function main(): Promise<number> {
   let values;

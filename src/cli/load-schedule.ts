@@ -1,5 +1,6 @@
 // `npm run load-schedule -- --file schedule.xlsx`: loads the exam sittings into the configured database
-// (migrations run), prints a short summary and the summary as one JSON line; exit 1 when the file cannot be read.
+// (migrations run) and prints a short summary — or, with --json, only the summary as JSON (for scripts:
+// `npm run --silent load-schedule -- --json > schedule-summary.json`); exit 1 when the file cannot be read.
 import path from 'node:path';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -9,10 +10,11 @@ import { createDb } from '../db/index.js';
 import { isAppError } from '../errors.js';
 import { loadSchedule, scheduleReasonText, SCHEDULE_STATUS_TEXT, type ScheduleRowReport, type ScheduleSummary } from '../schedule/loader.js';
 
-const usage = `Использование / usage: npm run load-schedule -- [--file "Face ID docs/schedule.xlsx"]
+const usage = `Использование / usage: npm run load-schedule -- [--file "Face ID docs/schedule.xlsx"] [--json]
   --file   таблица расписания (.xlsx; по умолчанию FACE_ID_DOCS/schedule.xlsx):
            Экзамен, Дата, Начало, Конец, Аудитория, Группа и/или Matricula
-  Время — по часам экзаменационного центра (TIMEZONE). Итог: таблица и строка JSON (последняя строка вывода).`;
+  --json   вывести итог только как JSON (stdout; с npm — с --silent: npm run --silent load-schedule -- --json > итог.json)
+  Время — по часам экзаменационного центра (TIMEZONE). Итог — таблица в терминале.`;
 
 const ORDER: Record<ScheduleRowReport['status'], number> = { failed: 0, warning: 1, skipped: 2 };
 
@@ -46,7 +48,10 @@ const fromUser = (p: string) =>
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { file: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }).values;
+    args = parseArgs({
+      options: { file: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n${usage}\n`);
     return 2;
@@ -74,8 +79,7 @@ async function main(): Promise<number> {
   const db = await createDb(config.database);
   try {
     const summary = await loadSchedule({ db, kind: config.database.kind, source: file, timeZone: config.timezone, fileLabel: file });
-    process.stdout.write(formatScheduleSummary(summary, config.timezone));
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatScheduleSummary(summary, config.timezone));
     return 0;
   } catch (e) {
     process.stderr.write(`Ошибка / error: ${isAppError(e) ? e.message : String((e as Error)?.stack ?? e)}\n`);

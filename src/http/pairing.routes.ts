@@ -3,12 +3,9 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pairingSchema } from './schemas/admin.js';
-import net from 'node:net';
 import QRCode from 'qrcode';
 import type { AppContext } from '../context.js';
-
-/** Host names a door's browser cannot reach the server by (they name the door's own computer). */
-const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\]|::1|0\.0\.0\.0)$/i;
+import { isLoopbackHost, urlHost } from '../server-address.js';
 
 export interface PairingLink {
   url: string;
@@ -25,9 +22,9 @@ export interface PairingLink {
 export async function pairingLink(ctx: AppContext, req: FastifyRequest, token: string): Promise<PairingLink> {
   const seen = new URL(`${req.protocol}://${req.host}`);
   const name = ctx.config.publicHosts[0];
-  if (name) seen.hostname = net.isIPv6(name) ? `[${name}]` : name;
+  if (name) seen.hostname = urlHost(name);
   const url = `${seen.origin}/#pair=${encodeURIComponent(token)}`;
-  const warning = LOOPBACK.test(seen.hostname)
+  const warning = isLoopbackHost(seen.hostname)
     ? 'Ссылка ведёт на localhost — на компьютере у двери она не откроется. Откройте страницу администратора по адресу сервера в сети (например, https://exam-pc.local:8000) или задайте PUBLIC_HOST и получите ссылку заново'
     : null;
   const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 240 });

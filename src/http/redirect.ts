@@ -3,7 +3,7 @@
 // request's Host says (an open redirect, and poisoned links in caches).
 import http from 'node:http';
 import net from 'node:net';
-import { X509Certificate } from 'node:crypto';
+import { certificateHosts, preferredHost, urlHost } from '../server-address.js';
 
 /** `Host` header → host name without the port ([::1]:80 → [::1]); undefined when it is not a plausible host. */
 export function hostOnly(host: string | undefined): string | undefined {
@@ -19,25 +19,17 @@ export interface RedirectHosts {
   fallback: string;
 }
 
-const bracketed = (ip: string) => (net.isIPv6(ip) ? `[${ip}]` : ip);
-const isLoopback = (name: string) => name === 'localhost' || /^127\./.test(name) || name === '::1' || name === '0:0:0:0:0:0:0:1';
-
 /** The allow-list from the certificate (TLS_CERT, PEM) and PUBLIC_HOST (names or addresses, lower case). */
 export function redirectHosts(certPem: string, publicHosts: string[]): RedirectHosts {
-  const cert = new X509Certificate(certPem);
-  const san = (cert.subjectAltName ?? '').split(', ');
-  const names = san.filter((e) => e.startsWith('DNS:') && !e.includes('*')).map((e) => e.slice(4).toLowerCase());
-  const ips = san.filter((e) => e.startsWith('IP Address:')).map((e) => e.slice(11));
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1]?.toLowerCase();
-  const candidates = [...publicHosts, ...names, ...(names.length === 0 && cn ? [cn] : []), ...ips];
-  const fallback = candidates.find((n) => !isLoopback(n)) ?? candidates[0] ?? 'localhost';
+  const hosts = certificateHosts(certPem);
+  const { cert } = hosts;
   return {
     allowed: (name) => {
       const bare = name.replace(/^\[(.*)\]$/, '$1').toLowerCase();
       if (publicHosts.includes(bare)) return true;
       return net.isIP(bare) !== 0 ? cert.checkIP(bare) !== undefined : cert.checkHost(bare) !== undefined;
     },
-    fallback: bracketed(fallback),
+    fallback: urlHost(preferredHost(publicHosts, hosts) ?? 'localhost'),
   };
 }
 
