@@ -11,6 +11,7 @@ import { uploadSchedule } from './schedule-upload.js';
 import { loadSittings, wireSittings } from './sittings-list.js';
 import { wireStudentDialog } from './student-card.js';
 import { searchStudents } from './student-list.js';
+import { loadRetention, wireErasure } from './data-life.js';
 
 async function login(ev?: Event): Promise<void> {
   ev?.preventDefault();
@@ -25,6 +26,7 @@ async function login(ev?: Event): Promise<void> {
     void loadAddedPhotos();
     void loadStations();
     void loadSittings();
+    void loadRetention();
   } catch (e) {
     session.removeItem('efc.admin');
     $('login-form').hidden = false;
@@ -62,6 +64,7 @@ function tokenFromLink(): void {
 
 wireStudentDialog();
 wireSittings();
+wireErasure(() => void searchStudents());
 $('template-button').addEventListener('click', () => {
   void downloadFile('/admin/template.xlsx', 'list of students.xlsx', 'template-message').then(
     (name) => name && setMessage('template-message', `Шаблон скачан: ${name}`, 'ok'),

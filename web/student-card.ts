@@ -1,6 +1,7 @@
 // The student card (dialog): data, enrolled photo, every pass with «Отменить проход», photos added at checkpoints.
 import { $, el, HttpError, protectedImage, ruDate } from './common.js';
 import { call, setMessage, token } from './admin-api.js';
+import { eraseOne } from './data-life.js';
 
 interface StudentFull {
   id: number;
@@ -93,7 +94,7 @@ function renderStudent(s: StudentFull): void {
   );
   const box = el('div', null, 'sd-student');
   box.append(noPhoto ?? img, fields);
-  $('sd-body').replaceChildren(box, photoForm(s));
+  $('sd-body').replaceChildren(box, photoForm(s), eraseBox(s));
   if (noPhoto) return;
   void protectedImage(s.photo_url, token(), 'x-admin-token').then((u) => {
     if (!u) return;
@@ -148,6 +149,23 @@ function photoForm(s: StudentFull): HTMLElement {
     void uploadPhoto(s.id, f, replacing).finally(() => button && (button.disabled = false));
   });
   return form;
+}
+
+/** «Удалить студента…»: the erasure's preview and typed confirmation (data-life.ts); the card closes after it. */
+function eraseBox(s: StudentFull): HTMLElement {
+  const wrap = el('div', null, 'erase-student');
+  const open = el('button', 'Удалить студента…', 'link danger-link');
+  open.type = 'button';
+  const box = el('div', null, 'erase-preview');
+  box.hidden = true;
+  open.addEventListener('click', () => {
+    void eraseOne(s.id, box, 'sd-message', () => {
+      dialog.close();
+      passCancelled();
+    });
+  });
+  wrap.append(open, box);
+  return wrap;
 }
 
 async function uploadPhoto(id: number, f: File, replace: boolean): Promise<void> {
