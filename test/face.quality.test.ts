@@ -114,9 +114,10 @@ test('a photo blurred beyond use is refused as face_unclear; ENROL_QUALITY=refus
       force: false,
       log: { info: () => {}, warn: () => {} },
     });
-    assert.equal(s.added, 1);
+    // The refused photo leaves its student «без фото» (stored, never recognised).
+    assert.deepEqual([s.added, s.without_photo, s.index_size], [2, 1, 1]);
     const row = s.rows.find((r) => r.row === 3)!;
-    assert.equal(row.status, 'failed');
+    assert.equal(row.status, 'no_photo');
     assert.equal(row.reason, 'poor_photo');
     assert.match(row.message, /фото не годится для распознавания: .*фото слишком тёмное/);
   } finally {

@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { decide, type Decision, type MatchRule } from '../src/passes/decision.js';
+import { decide, offRosterRival, type Decision, type MatchRule } from '../src/passes/decision.js';
 import type { SearchResult } from '../src/face/index.js';
 import { FACEAPI_MODEL } from '../src/face/models.js';
 import { FaceEngine } from '../src/face/engine.js';
@@ -78,6 +78,32 @@ const work = tempDir();
 after(async () => {
   await engine?.close();
   fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('offRosterRival(): any enrolled student off the roster within the radius is a rival; members are not', () => {
+  const members = new Set([1, 2, 3]);
+  assert.equal(offRosterRival([], members), undefined);
+  assert.equal(
+    offRosterRival(
+      [
+        { studentId: 2, distance: 0.9 },
+        { studentId: 3, distance: 0.95 },
+      ],
+      members,
+    ),
+    undefined,
+  );
+  assert.deepEqual(
+    offRosterRival(
+      [
+        { studentId: 2, distance: 0.9 },
+        { studentId: 7, distance: 0.97 },
+      ],
+      members,
+    ),
+    { studentId: 7, distance: 0.97 },
+  );
+  assert.deepEqual(offRosterRival([{ studentId: 8, distance: 0.5 }], new Set()), { studentId: 8, distance: 0.5 });
 });
 
 test('MATCH_THRESHOLD and MATCH_MARGIN from the environment decide what /api/recognize names', async () => {

@@ -12,7 +12,7 @@ import { multipart, startApp, type TestApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
 import type { ErrorJson, PassAnswerJson } from './helpers/answers.js';
-import { uploadSchedule, writeSchedule } from './helpers/schedule.js';
+import { insertStudents, uploadSchedule, writeSchedule } from './helpers/schedule.js';
 import { localDate } from '../src/time.js';
 import { saveLookalikes } from '../src/students/repository.js';
 
@@ -190,6 +190,28 @@ test('roster search in an open sitting: names roster students the 1:N rule is no
       named.map((p) => p.matricula),
       ['001001'],
     );
+
+    // An enrolled student off the roster whose face lies just outside person 2's distance from the frame, inside the
+    // roster rule's margin (not the nearest, not a look-alike of theirs): the frame could be them — nobody is named.
+    // (Their descriptor is placed on the line from the frame through person 2's photo, a little further out.)
+    const rule = t.ctx.config.rosterRules[0]!;
+    const id2 = (await t.db.selectFrom('students').select('id').where('matricula', '=', '001002').executeTakeFirstOrThrow()).id;
+    const q = (await engine.describe(frames[2]!, { purpose: 'probe' })).faces[0]!.descriptor!;
+    const own = t.ctx.index.vectorOf(id2)!;
+    const d2 = Math.hypot(...own.map((v, i) => v - q[i]!));
+    const k = (d2 + rule.margin / 2) / d2;
+    const rival = Float32Array.from(q, (v, i) => v + (own[i]! - v) * k);
+    const [rivalId] = await insertStudents(t.db, [{ matricula: '009999', lastname: 'Другой', firstname: 'Студент', group: 'ИТ-99' }]);
+    t.ctx.index.upsert(rivalId!, rival);
+    const guarded = (await recognize(t, frames[2]!, { room: 'А-101' })).json<PassAnswerJson>();
+    assert.equal(
+      guarded.status,
+      'not_found',
+      `an off-roster face ${(d2 + rule.margin / 2).toFixed(3)} away, person 2 ${d2.toFixed(3)}: ${JSON.stringify(guarded)}`,
+    );
+    t.ctx.index.remove(rivalId!);
+    const clear = (await recognize(t, frames[2]!, { room: 'А-101' })).json<PassAnswerJson>();
+    assert.deepEqual([clear.status, clear.mode, clear.student?.matricula], ['ok', 'roster', '001002'], 'without that face, the roster names person 2');
   } finally {
     await t.close();
     await tdb.drop();

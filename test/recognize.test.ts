@@ -59,7 +59,19 @@ test('an enrolled face → ok with the right student and a new pass; again → a
   assert.equal(a.student.lastname, 'Иванова-0');
   assert.equal(a.student.identifier, '0700000000');
   // Only what the operator needs (F1): never the passport number, the birth date or the server's file path.
-  assert.deepEqual(Object.keys(a.student).sort(), ['firstname', 'group', 'id', 'identifier', 'lastname', 'lotin', 'matricula', 'passport_masked', 'photo_url']);
+  assert.deepEqual(Object.keys(a.student).sort(), [
+    'firstname',
+    'group',
+    'id',
+    'identifier',
+    'lastname',
+    'lotin',
+    'matricula',
+    'passport_masked',
+    'photo_problem',
+    'photo_url',
+  ]);
+  assert.equal(a.student.photo_problem, null);
   assert.equal(a.student.passport_masked, 'AB******60');
   assert.doesNotMatch(first.body, /AB01234560|file_path|date_of_birth|passport_number/);
   assert.equal(a.student.photo_url, `/api/students/${a.student.id}/photo`);

@@ -88,8 +88,11 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     assert.ok(res.rawPayload.length < 200 * 1024, `small response: ${res.rawPayload.length} bytes`);
     const s = res.json<LoadJson>();
     assert.equal(s.total_rows, N);
-    assert.equal(s.added, photos.length);
-    assert.equal(s.failed, N - photos.length);
+    // Every row is a student: the three with photos recognised, the rest «без фото».
+    assert.equal(s.added, N);
+    assert.equal(s.without_photo, N - photos.length);
+    assert.equal(s.failed, 0);
+    assert.equal(s.index_size, photos.length);
     assert.equal(s.by_reason.file_not_found, M - outside + 1, 'counts by reason are complete');
     assert.equal(s.by_reason.path_outside_docs, outside);
     assert.equal(s.rows.length, 500);
@@ -118,7 +121,7 @@ test(`a ${N}-row sheet over HTTP: health answers during the load, capped rows an
     assert.equal(ws.getRow(2 + formulaRow).getCell(2).value, `'${FORMULA}`, 'sheet text in the row report is defused');
     assert.deepEqual((ws.getRow(1).values as unknown[]).slice(1), ['Строка', '№ зачётки (Matricula)', 'Статус', 'Причина', 'Код причины', 'Подробности']);
     const missing = ws.getRow(2 + report.rows.findIndex((r) => r.reason === 'file_not_found'));
-    assert.deepEqual([missing.getCell(3).value, missing.getCell(5).value], ['ошибка', 'file_not_found']);
+    assert.deepEqual([missing.getCell(3).value, missing.getCell(5).value], ['без фото', 'file_not_found']);
     assert.match(missing.getCell(4).text, /[а-я]/, 'the reason in Russian beside its code');
 
     assert.equal((await t.app.inject({ method: 'GET', url: '/admin/load_rows' })).statusCode, 401);

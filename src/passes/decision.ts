@@ -26,6 +26,18 @@ export function decide(result: SearchResult | undefined, rule: MatchRule, hasLoo
   return { match: true, studentId: best.studentId, distance: best.distance, secondDistance };
 }
 
+/**
+ * A roster search names its nearest member only if no enrolled student off the roster comes within that member's
+ * distance plus the rule's margin: the frame could be that student (not registered here), and the roster rule was
+ * calibrated for choosing among the registered. `nearby`: every enrolled student within that radius.
+ */
+export function offRosterRival(
+  nearby: readonly { studentId: number; distance: number }[],
+  members: ReadonlySet<number>,
+): { studentId: number; distance: number } | undefined {
+  return nearby.find((m) => !members.has(m.studentId));
+}
+
 /** How far inside the rule a match must sit to be called reliable, in face-api's units (threshold 0.45); scaled to other models' distances. */
 export const RELIABLE_SLACK = 0.05;
 

@@ -4,7 +4,7 @@
 import type { AppContext } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { localDate } from '../time.js';
-import { decide, matchQuality, verifyQuality, type MatchRule } from './decision.js';
+import { decide, matchQuality, offRosterRival, verifyQuality, type MatchRule } from './decision.js';
 import { unusable } from '../face/quality.js';
 import { findClaimedStudent, findStudent, recordAttempt, recordFirstPass, sittingRoster, type PassSource } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
@@ -238,5 +238,8 @@ async function rosterSearch(
   if (!rule) return undefined;
   if (global && !members.has(global.best.studentId) && global.best.distance <= config.matchThreshold) return undefined;
   const d = decide(ctx.index.searchAmong(members, descriptor), rule, (id) => ctx.lookalikes.has(id));
-  return d.match ? { studentId: d.studentId, distance: d.distance, secondDistance: d.secondDistance, rule } : undefined;
+  if (!d.match) return undefined;
+  // Anyone enrolled but not registered here, as near as the margin demands, could be the face: nobody is named.
+  if (offRosterRival(ctx.index.within(descriptor, d.distance + rule.margin), members)) return undefined;
+  return { studentId: d.studentId, distance: d.distance, secondDistance: d.secondDistance, rule };
 }
