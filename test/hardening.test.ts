@@ -175,6 +175,7 @@ test('POST /admin/load_excel: zip-bomb xlsx, formulas, merged cells, 100,000 emp
   assert.ok(reasons.includes('2:no_photo:file_not_found'), reasons.join(' ')); // the formula's cached result was read as the name
   assert.ok(reasons.includes('3:warning:bad_date'), reasons.join(' ')); // stored, without the birth date
   assert.ok(reasons.includes('4:failed:bad_cell'), 'the row of wrong types (ИСТИНА as Matricula, numbers and dates as names) is refused');
+  assert.match(s.rows.find((r) => r.row === 4)?.message ?? '', /не номер: «ИСТИНА»/, 'the refused cell is shown as the operator typed it');
   assert.ok(
     reasons.some((r) => r.startsWith('6:')),
     'the merged-cells row is reported',

@@ -123,4 +123,10 @@ export function ruDate(iso: string | null | undefined): string {
 }
 
 /** How a pass was recorded, in the operator's words. */
-export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную', verified: 'зачётка + лицо', override: 'допущен оператором' };
+export const SOURCE_LABELS: Record<string, string> = {
+  camera: 'камера',
+  web: 'загрузка фото',
+  manual: 'вручную',
+  verified: 'зачётка + лицо',
+  override: 'допущен оператором',
+};

@@ -66,7 +66,13 @@ function offerOverride(r: NotRegistered | WrongRoom, seq: number): void {
       method: 'POST',
       token,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ student_id: r.student.id, override: true, reason: reason.value.trim(), ...(station ? { station } : {}), ...(room ? { room } : {}) }),
+      body: JSON.stringify({
+        student_id: r.student.id,
+        override: true,
+        reason: reason.value.trim(),
+        ...(station ? { station } : {}),
+        ...(room ? { room } : {}),
+      }),
     })
       .then((a) => (isCurrent(seq) ? renderAdmitted(a, null, seq) : undefined))
       .catch((e: unknown) => {

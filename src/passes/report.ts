@@ -14,7 +14,13 @@ import { absentRows, reportRows, sittingDates, type AbsentRow, type ReportFilter
 export const NO_ROOM = 'не задана у пункта';
 
 /** How a pass was recorded, as the exam office reads it. */
-export const SOURCE_LABELS: Record<string, string> = { camera: 'камера', web: 'загрузка фото', manual: 'вручную', verified: 'зачётка + лицо', override: 'допущен оператором' };
+export const SOURCE_LABELS: Record<string, string> = {
+  camera: 'камера',
+  web: 'загрузка фото',
+  manual: 'вручную',
+  verified: 'зачётка + лицо',
+  override: 'допущен оператором',
+};
 
 export function sourceLabel(source: string): string {
   return SOURCE_LABELS[source] ?? source;

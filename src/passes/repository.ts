@@ -80,7 +80,10 @@ export async function recordAttempt(db: Db, attempt: NewAttempt): Promise<void> 
   await db.insertInto('attempts').values(attempt).execute();
 }
 
-export async function findStudent(db: Db, id: number): Promise<Omit<StudentRow, 'embedding' | 'search_text' | 'embedding_model' | 'face_quality' | 'load_id'> | undefined> {
+export async function findStudent(
+  db: Db,
+  id: number,
+): Promise<Omit<StudentRow, 'embedding' | 'search_text' | 'embedding_model' | 'face_quality' | 'load_id'> | undefined> {
   return db
     .selectFrom('students')
     .select([

@@ -311,10 +311,11 @@ export function readStudentSheet(wb: ExcelJS.Workbook): Sheet {
     // cell is dropped with a warning and the student is stored.
     const fatal: { reason: RowReason; message: string }[] = [];
     // Who the student is must be real text: ИСТИНА or a date in Matricula, or a name without a letter, is a broken row.
+    const shownCell = (v: PlainCell | undefined) => (typeof v === 'boolean' ? (v ? 'ИСТИНА' : 'ЛОЖЬ') : v instanceof Date ? v.toISOString().slice(0, 10) : '');
     const idLike = (f: Field) => typeof raw.get(f) === 'boolean' || raw.get(f) instanceof Date;
     const nameLike = (v: string | null) => v === null || /\p{L}/u.test(v);
     for (const f of ['matricula', 'identifier'] as const)
-      if (idLike(f)) fatal.push({ reason: 'bad_cell', message: `в столбце «${COLUMNS.find(([, c]) => c === f)![0]}» не номер: «${String(raw.get(f))}»` });
+      if (idLike(f)) fatal.push({ reason: 'bad_cell', message: `в столбце «${COLUMNS.find(([, c]) => c === f)![0]}» не номер: «${shownCell(raw.get(f))}»` });
     for (const [f, v] of [
       ['lastname', lastname],
       ['firstname', firstname],
