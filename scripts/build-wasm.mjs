@@ -1,5 +1,5 @@
 // src/face/scan.wat → src/face/scan-wasm.ts (the module's bytes as Base64), with wabt from devDependencies.
-// Run after editing scan.wat: npm run build:wasm. test/face.scan.test.ts fails if the two drift apart.
+// Run after editing scan.wat: npm run build:wasm. test/unit/face.scan.test.ts fails if the two drift apart.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

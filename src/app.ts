@@ -17,7 +17,7 @@ import { apiDocs } from './http/docs.js';
 import { AppError } from './errors.js';
 import { JSON_BODY_LIMIT, smallBodiesByDefault } from './http/body-limits.js';
 import { capConnections } from './http/connection-caps.js';
-import { addressMatcher } from './http/address-list.js';
+import { addressMatcher } from './address-list.js';
 import { drainUnreadBodies } from './http/drain.js';
 import { refuseControlCharsInText } from './http/control-chars.js';
 

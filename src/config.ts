@@ -4,7 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
 import { projectRoot } from './paths.js';
-import { addressMatcher } from './http/address-list.js';
+import { addressMatcher } from './address-list.js';
 import { SAME_TOKENS, tokenProblems } from './token-strength.js';
 import { isHostName } from './host-name.js';
 import { HNSW_DEFAULTS } from './face/ann.js';

@@ -13,15 +13,9 @@ import { FMR_GRID, scaleTrials, strangerPadCount } from '../calibration/scale.js
 import { marginGrid, printRates, reportScale } from '../calibration/report.js';
 import { reportVerify } from '../calibration/verify.js';
 import { loadConfig, readDotEnv, type Config } from '../config.js';
-import { samplePeople } from './calibration-samples.js';
+import { samplePeople, type Person } from './calibration-samples.js';
 import { resolveModel, type FacePointSource, type FaceModelSpec } from '../face/models.js';
 import { projectRoot } from '../paths.js';
-
-export interface Person {
-  name: string;
-  /** Photo bytes; the first one is enrolled, the others are probes. */
-  photos: { label: string; bytes: Buffer }[];
-}
 
 function readDataset(dir: string): Person[] {
   const people: Person[] = [];

@@ -4,7 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FaceEngine } from '../face/engine.js';
 import { faceApiDemoDir } from '../paths.js';
-import type { Person } from './calibrate.js';
+
+/** One identity of a calibration set. */
+export interface Person {
+  name: string;
+  /** Photo bytes; the first one is enrolled, the others are probes. */
+  photos: { label: string; bytes: Buffer }[];
+}
 
 export async function samplePeople(engine: FaceEngine): Promise<Person[]> {
   const people: Person[] = [];

@@ -7,9 +7,10 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrate.js';
+import type { DbKind } from './kind.js';
 
 export type Db = Kysely<Database>;
-export type DbKind = DatabaseConfig['kind'];
+export type { DbKind } from './kind.js';
 
 // PostgreSQL bigint (COUNT(*), bigserial) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));

@@ -1,6 +1,6 @@
 // Runs the numbered migrations in src/db/migrations with Kysely's Migrator (locked, transactional).
 import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'kysely';
-import type { DbKind } from './index.js';
+import type { DbKind } from './kind.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_student_search.js';
 import * as m0003 from './migrations/0003_face_models.js';

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type { DescribeOptions, DescribeResult, WorkerInit, WorkerResponse } from './types.js';
 import { defaultModel, type FaceModelSpec } from './models.js';
+import { JobQueue } from './job-queue.js';
 
 export interface EngineOptions {
   workers: number;
@@ -59,18 +60,16 @@ const workerUrl = new URL('./worker.js', import.meta.url);
 
 export class FaceEngine {
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  /** Interactive jobs by client; the Map's order is the turn order (a served client goes to the back). */
-  private readonly lines = new Map<string, Job[]>();
-  private interactiveQueued = 0;
-  private lastInteractiveAt = -Infinity;
+  private readonly queue: JobQueue<Job>;
   private nextId = 1;
   private closed = false;
   private readyFlag = false;
 
   private dimension = 0;
 
-  private constructor(private readonly opts: Required<Omit<EngineOptions, 'onLog'>> & Pick<EngineOptions, 'onLog'>) {}
+  private constructor(private readonly opts: Required<Omit<EngineOptions, 'onLog'>> & Pick<EngineOptions, 'onLog'>) {
+    this.queue = new JobQueue<Job>(opts);
+  }
 
   /** Starts the workers and waits until every one has loaded its models. */
   static async start(options: EngineOptions): Promise<FaceEngine> {
@@ -112,7 +111,7 @@ export class FaceEngine {
     return {
       workers: this.slots.length,
       busy: this.slots.filter((s) => s.job).length,
-      queued: this.queue.length + this.interactiveQueued,
+      queued: this.queue.size,
       numTensors: this.slots.map((s) => s.numTensors),
       done: this.slots.reduce((n, s) => n + s.done, 0),
     };
@@ -122,69 +121,36 @@ export class FaceEngine {
   describe(bytes: Uint8Array, options: DescribeOptions, requester?: Requester): Promise<DescribeResult> {
     if (this.closed) return Promise.reject(new AppError('engine_unavailable'));
     if (requester) return this.enqueueInteractive(bytes, options, requester.client);
-    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new AppError('overloaded', OVERLOADED));
     return new Promise((resolve, reject) => {
-      this.queue.push({ bytes, options, resolve, reject });
+      if (!this.queue.addBulk({ bytes, options, resolve, reject })) return reject(new AppError('overloaded', OVERLOADED));
       this.pump();
     });
   }
 
   private enqueueInteractive(bytes: Uint8Array, options: DescribeOptions, client: string): Promise<DescribeResult> {
-    this.lastInteractiveAt = performance.now();
-    const line = this.lines.get(client) ?? [];
-    if (this.interactiveQueued >= this.opts.interactiveQueue || line.length >= this.opts.perClientQueue) {
-      return Promise.reject(new AppError('overloaded', OVERLOADED, `interactive queue ${this.interactiveQueued}, client's ${line.length}`));
-    }
     return new Promise((resolve, reject) => {
-      const job: Job = { bytes, options, resolve, reject, client };
+      const job: Job & { client: string } = { bytes, options, resolve, reject, client };
+      const refused = this.queue.addInteractive(job);
+      if (refused !== null) return reject(new AppError('overloaded', OVERLOADED, refused));
       // The wait counts from arrival: past it the answer would come too late for the person at the door.
       job.expiry = setTimeout(() => {
-        const mine = this.lines.get(client);
-        const i = mine ? mine.indexOf(job) : -1;
-        if (i < 0) return;
-        mine!.splice(i, 1);
-        if (mine!.length === 0) this.lines.delete(client);
-        this.interactiveQueued--;
-        reject(new AppError('overloaded', OVERLOADED, `waited ${this.opts.interactiveWaitMs} ms`));
+        if (this.queue.drop(job)) reject(new AppError('overloaded', OVERLOADED, `waited ${this.opts.interactiveWaitMs} ms`));
       }, this.opts.interactiveWaitMs);
-      line.push(job);
-      if (!this.lines.has(client)) this.lines.set(client, line);
-      this.interactiveQueued++;
       this.pump();
     });
   }
 
-  /**
-   * Interactive jobs first, one per client in turn; then bulk jobs in arrival order (leaving a worker
-   * free while the door is active, see doorReserveMs). A client never
-   * holds every worker: with two or more, one is always left for the other clients (a flood of big
-   * images from one address cannot make the next station wait for them).
-   */
+  /** The next job for a free worker (job-queue.ts decides; here the running jobs are counted). */
   private next(): Job | undefined {
-    const maxRunning = Math.max(1, this.slots.length - 1);
-    for (const [client, line] of this.lines) {
-      if (this.slots.filter((s) => s.job?.client === client).length >= maxRunning) continue;
-      const job = line.shift()!;
-      this.lines.delete(client);
-      if (line.length > 0) this.lines.set(client, line); // to the back of the turn order
-      this.interactiveQueued--;
-      clearTimeout(job.expiry);
-      return job;
-    }
-    if (this.queue.length === 0) return undefined;
-    // The door was active lately: enrolment work keeps off one worker, so a recognition starts at once.
-    if (this.slots.length >= 2 && performance.now() - this.lastInteractiveAt < this.opts.doorReserveMs) {
-      const bulkRunning = this.slots.filter((s) => s.job && s.job.client === undefined).length;
-      if (bulkRunning >= this.slots.length - 1) return undefined;
-    }
-    return this.queue.shift();
+    const running = this.slots.filter((s) => s.job).map((s) => s.job!.client);
+    const job = this.queue.next(running, this.slots.length);
+    if (job) clearTimeout(job.expiry);
+    return job;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const waiting = [...this.queue.splice(0), ...[...this.lines.values()].flat()];
-    this.lines.clear();
-    this.interactiveQueued = 0;
+    const waiting = this.queue.drain();
     for (const job of waiting) {
       clearTimeout(job.expiry);
       job.reject(new AppError('engine_unavailable'));

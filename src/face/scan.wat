@@ -1,5 +1,5 @@
 ;; Squared Euclidean distances from one query to every row of an N×D float32 matrix (D a multiple of 16), with WASM SIMD.
-;; Source of the bytes embedded in scan-wasm.ts (npm run build:wasm); test/face.scan.test.ts checks they match.
+;; Source of the bytes embedded in scan-wasm.ts (npm run build:wasm); test/unit/face.scan.test.ts checks they match.
 ;; distances(matrix, rows, query, out, rowBytes): out[r] = Σ_j (matrix[r·D + j] − query[j])², byte offsets, rowBytes = 4·D.
 (module
   (import "env" "memory" (memory 1))

@@ -3,7 +3,7 @@
 // from one machine — or a few — cannot lock the stations out. Over a cap a new connection is closed at once:
 // nothing has been read yet, and anything slower would let the refused ones pile up.
 import type { Server, Socket } from 'node:net';
-import { plainAddress } from './address-list.js';
+import { plainAddress } from '../address-list.js';
 
 /** A browser opens at most 6 connections to one host: an address holding fewer is a station, and may use the reserve. */
 export const STATION_CONNECTIONS = 6;

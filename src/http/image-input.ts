@@ -13,7 +13,7 @@ export interface ImageRequest {
   room: string | null;
   /** Card + face: the Matricula (or id) of the student the frame is compared with, 1:1. */
   claim: Claim | undefined;
-  /** For an added photo: the ticket of the exchange it belongs to (passes/face-ticket.ts). */
+  /** For an added photo: the ticket of the exchange it belongs to (students/face-ticket.ts). */
   ticket: string | undefined;
 }
 

@@ -11,7 +11,7 @@ import { stripBidi } from '../spreadsheet-text.js';
 import { localDate } from '../time.js';
 import { newUploadDir } from '../students/uploads.js';
 import { loadSchedule, scheduleLoadInProgress } from '../schedule/loader.js';
-import { listSittings, sittingFileName, sittingReport, sittingWorkbook } from '../schedule/report.js';
+import { listSittings, sittingFileName, sittingReport, sittingWorkbook } from '../passes/sitting-report.js';
 import { SCHEDULE_TEMPLATE_FILE_NAME, scheduleTemplateWorkbook } from '../schedule/template.js';
 import { isIsoDate } from '../schedule/time.js';
 import { multipartError } from './image-input.js';

@@ -1,13 +1,13 @@
 // Manual pass: the operator checked the student's documents and admits them by hand (no face match); the
 // schedule decides as for a recognition (sitting-check.ts) — unless the operator overrides a «not registered» or
 // «wrong room» with a reason (a late registration): then the pass is the room's current sitting's, source `override`.
-import type { AppContext } from '../context.js';
+import type { Core } from '../core.js';
 import { AppError } from '../errors.js';
 import { localDate } from '../time.js';
 import { findStudent, recordAttempt, recordFirstPass } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
 import { attemptSitting, checkSitting, refusalOf, sittingView, type SittingRefusal } from './sitting-check.js';
-import { ADD_FACE_WINDOW_S, issueFaceTicket } from './face-ticket.js';
+import { ADD_FACE_WINDOW_S, issueFaceTicket } from '../students/face-ticket.js';
 
 export interface ManualPassRequest {
   studentId: number;
@@ -24,10 +24,7 @@ export interface ManualPassRequest {
 }
 
 /** Records the first pass of the day or sitting with source `manual` (or finds the one already there); audited like a recognition. */
-export async function manualPass(
-  ctx: AppContext,
-  req: ManualPassRequest,
-): Promise<(PassAnswer & { mode: 'manual'; add_face_ticket: string }) | SittingRefusal> {
+export async function manualPass(ctx: Core, req: ManualPassRequest): Promise<(PassAnswer & { mode: 'manual'; add_face_ticket: string }) | SittingRefusal> {
   const now = ctx.clock();
   const student = await findStudent(ctx.db, req.studentId);
   if (!student) throw new AppError('not_found', 'Студент не найден');

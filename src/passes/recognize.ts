@@ -1,7 +1,7 @@
 // Recognition: photo → one face → who it is → the schedule's say (sitting-check.ts) → first pass of the local day or
 // of the sitting; every attempt audited. Who it is: the student a card names, compared 1:1 (`verify`); else the
 // whole roster (1:N, `identify`); else, with a sitting open in the station's room, that sitting's students (`roster`).
-import type { AppContext } from '../context.js';
+import type { Core } from '../core.js';
 import { AppError, isAppError } from '../errors.js';
 import { localDate } from '../time.js';
 import { decide, matchQuality, offRosterRival, verifyQuality, type MatchRule } from './decision.js';
@@ -9,7 +9,7 @@ import { unusable } from '../face/quality.js';
 import { findClaimedStudent, findStudent, recordAttempt, recordFirstPass, sittingRoster, type PassSource } from './repository.js';
 import { passAnswer, publicPass, publicStudent, type PassAnswer } from './public.js';
 import { attemptSitting, checkSitting, openSittings, refusalOf, sittingView, type SittingRefusal } from './sitting-check.js';
-import { ADD_FACE_WINDOW_S, issueFaceTicket } from './face-ticket.js';
+import { ADD_FACE_WINDOW_S, issueFaceTicket } from '../students/face-ticket.js';
 
 export type Source = 'camera' | 'web';
 
@@ -54,7 +54,7 @@ interface Audit {
   claimed_student_id: number | null;
 }
 
-export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise<RecognizeResult> {
+export async function recognize(ctx: Core, req: RecognizeRequest): Promise<RecognizeResult> {
   const t0 = performance.now();
   const now = ctx.clock();
   const audit: Audit = {
@@ -88,7 +88,7 @@ export async function recognize(ctx: AppContext, req: RecognizeRequest): Promise
 }
 
 /** The frame's one face and its descriptor, refused as the door refuses (no face, several, too small, unclear). */
-async function probeDescriptor(ctx: AppContext, req: RecognizeRequest, audit: Audit): Promise<Float32Array> {
+async function probeDescriptor(ctx: Core, req: RecognizeRequest, audit: Audit): Promise<Float32Array> {
   const { config } = ctx;
   const described = await ctx.engine.describe(req.bytes, { purpose: 'probe' }, { client: req.client ?? 'local' });
   const largest = described.faces[0];
@@ -108,7 +108,7 @@ async function probeDescriptor(ctx: AppContext, req: RecognizeRequest, audit: Au
 /** Who the frame shows, by one of the three ways, or the answer that names nobody. */
 type Found = { studentId: number; distance: number; quality: 'reliable' | 'borderline'; mode: Mode } | Exclude<RecognizeResult, PassAnswer | SittingRefusal>;
 
-async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit: Audit): Promise<RecognizeResult> {
+async function identify(ctx: Core, req: RecognizeRequest, now: Date, audit: Audit): Promise<RecognizeResult> {
   const { config } = ctx;
   // The card's student first: an unknown Matricula costs no face work.
   let claimedId: number | undefined;
@@ -172,7 +172,7 @@ async function identify(ctx: AppContext, req: RecognizeRequest, now: Date, audit
  * (calibration: it cost 0.2 % of genuine claims and refused a quarter of the look-alike claims that the
  * threshold alone let through).
  */
-function verifyClaim(ctx: AppContext, claimedId: number, descriptor: Float32Array, audit: Audit): Found {
+function verifyClaim(ctx: Core, claimedId: number, descriptor: Float32Array, audit: Audit): Found {
   const threshold = ctx.config.verifyThreshold!;
   const own = ctx.index.distanceTo(claimedId, descriptor);
   if (own === undefined) return { status: 'no_photo', message: NO_PHOTO_MESSAGE, mode: 'verify' };
@@ -187,7 +187,7 @@ function verifyClaim(ctx: AppContext, claimedId: number, descriptor: Float32Arra
 }
 
 /** 1:N over everyone; when that is not sure and the station's room has a sitting open now, its roster only. */
-async function searchFor(ctx: AppContext, req: RecognizeRequest, descriptor: Float32Array, now: Date, audit: Audit): Promise<Found> {
+async function searchFor(ctx: Core, req: RecognizeRequest, descriptor: Float32Array, now: Date, audit: Audit): Promise<Found> {
   const { config } = ctx;
   const rule: MatchRule = { threshold: config.matchThreshold, margin: config.matchMargin };
   const result = ctx.index.search(descriptor);
@@ -223,10 +223,10 @@ async function searchFor(ctx: AppContext, req: RecognizeRequest, descriptor: Flo
  * look-alike; never for a roster larger than the rules were calibrated for.
  */
 async function rosterSearch(
-  ctx: AppContext,
+  ctx: Core,
   room: string | null,
   descriptor: Float32Array,
-  global: ReturnType<AppContext['index']['search']>,
+  global: ReturnType<Core['index']['search']>,
   now: Date,
 ): Promise<{ studentId: number; distance: number; secondDistance: number; rule: MatchRule } | undefined> {
   const { config } = ctx;

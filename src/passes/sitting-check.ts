@@ -1,7 +1,7 @@
 // The schedule's say on a recognised (or manually admitted) student: the day rule, the sitting's pass, or a
 // refusal the operator sees in amber (not registered, wrong room, no exam in this room now). No pass is
 // recorded for a refusal; the attempt is, with the room and its current sitting.
-import type { AppContext } from '../context.js';
+import type { Core } from '../core.js';
 import { localDate, localTime } from '../time.js';
 import { roomSittingsOn, studentSittingsOn, type SittingWithCount } from '../schedule/repository.js';
 import { isOpen, sittingVerdict, type SittingVerdict } from './sitting-rule.js';
@@ -27,7 +27,7 @@ export function sittingView(s: SittingWithCount, openBeforeMs: number, timeZone:
 }
 
 /** The verdict for the student at the station's room now (`room` null or empty: the day rule, no queries). */
-export async function checkSitting(ctx: AppContext, studentId: number, room: string | null, now: Date): Promise<SittingVerdict> {
+export async function checkSitting(ctx: Core, studentId: number, room: string | null, now: Date): Promise<SittingVerdict> {
   if (!room) return { kind: 'day' };
   const today = localDate(now, ctx.config.timezone);
   const roomToday = await roomSittingsOn(ctx.db, room, today);
@@ -36,13 +36,13 @@ export async function checkSitting(ctx: AppContext, studentId: number, room: str
 }
 
 /** The sittings open now in `room` (entry opens SITTING_OPEN_BEFORE_MIN before the start, closes at the end): usually one. */
-export async function openSittings(ctx: AppContext, room: string, now: Date): Promise<SittingWithCount[]> {
+export async function openSittings(ctx: Core, room: string, now: Date): Promise<SittingWithCount[]> {
   const today = localDate(now, ctx.config.timezone);
   return (await roomSittingsOn(ctx.db, room, today)).filter((s) => isOpen(s, now, ctx.config.sittingOpenBeforeMs));
 }
 
 /** The refusal answer for a verdict that admits nobody; undefined when the verdict admits (day rule or the sitting). */
-export function refusalOf(v: SittingVerdict, student: PublicStudent, ctx: AppContext): SittingRefusal | undefined {
+export function refusalOf(v: SittingVerdict, student: PublicStudent, ctx: Core): SittingRefusal | undefined {
   const view = (s: SittingWithCount) => sittingView(s, ctx.config.sittingOpenBeforeMs, ctx.config.timezone);
   switch (v.kind) {
     case 'not_registered':

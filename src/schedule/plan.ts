@@ -1,7 +1,7 @@
 // What a schedule import will write, decided from the stored schedule: the sittings stored on the file's rooms
 // and days, the overlap check against them, and per row new / changed (with its registrations' difference) / unchanged.
 import type { Db } from '../db/index.js';
-import type { ScheduleRowReport } from './loader.js';
+import type { ScheduleRowReport } from './load-summary.js';
 import { resolveOverlaps, type Blocker, type Slot } from './overlaps.js';
 import type { ScheduleRow } from './sheet.js';
 import { registrationsOf, sittingsOf, type SittingValues, type StoredSitting } from './store.js';

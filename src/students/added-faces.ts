@@ -2,7 +2,7 @@
 // frame of that exchange, only if it matches the student's enrolled photo 1:1 and no other student; it then becomes
 // one more face of that student in the index (and in the database, for other instances). Cancelling the pass removes it.
 import sharp from 'sharp';
-import type { AppContext } from '../context.js';
+import type { Core } from '../core.js';
 import { AppError } from '../errors.js';
 import { encodeEmbedding } from '../face/embedding.js';
 import { assessQuality, unusable } from '../face/quality.js';
@@ -10,7 +10,7 @@ import { localDate, localTime } from '../time.js';
 import { MIN_ENROL_FACE_PX } from '../face/quality.js';
 import { bumpIndexGeneration } from './repository.js';
 import { euclidean } from '../face/embedding.js';
-import { readFaceTicket } from '../passes/face-ticket.js';
+import { readFaceTicket } from './face-ticket.js';
 
 /** Added photos a student may hold: the newest verified faces are what help; more only slows the audit. */
 export const MAX_ADDED_FACES = 5;
@@ -54,7 +54,7 @@ async function faceThumbnail(bytes: Uint8Array, box: { x: number; y: number; wid
  * of their enrolled photo (not of an added one: faces must not drift), and not within the match threshold
  * of any other student. Whatever the page or a token holder sends, nobody can teach the index a stranger.
  */
-export async function addVerifiedFace(ctx: AppContext, req: AddFaceRequest): Promise<AddedFace & { distance_to_own: number; pass_id: number }> {
+export async function addVerifiedFace(ctx: Core, req: AddFaceRequest): Promise<AddedFace & { distance_to_own: number; pass_id: number }> {
   const { db, config } = ctx;
   const now = ctx.clock();
   const ticket = await readFaceTicket(db, req.ticket, req.studentId, req.client, now.getTime());
@@ -151,7 +151,7 @@ type FaceRow = {
   pass_id: number | null;
 };
 
-function view(ctx: AppContext, r: FaceRow): AddedFaceView {
+function view(ctx: Core, r: FaceRow): AddedFaceView {
   const tz = ctx.config.timezone;
   return {
     id: r.id,
@@ -169,14 +169,14 @@ function view(ctx: AppContext, r: FaceRow): AddedFaceView {
 const FACE_COLUMNS = ['id', 'student_id', 'added_at', 'added_by', 'client', 'distance', 'pass_id'] as const;
 
 /** A student's added photos, oldest first (the admin's student card). */
-export async function listAddedFaces(ctx: AppContext, studentId: number): Promise<AddedFaceView[]> {
+export async function listAddedFaces(ctx: Core, studentId: number): Promise<AddedFaceView[]> {
   const rows = await ctx.db.selectFrom('student_faces').select(FACE_COLUMNS).where('student_id', '=', studentId).orderBy('id').execute();
   return rows.map((r) => view(ctx, r));
 }
 
 /** Every added photo, newest first, with its student (the admin's review list). */
 export async function listAllAddedFaces(
-  ctx: AppContext,
+  ctx: Core,
   limit: number,
   offset: number,
 ): Promise<{ total: number; photos: (AddedFaceView & { student_name: string; matricula: string | null })[] }> {
@@ -200,19 +200,19 @@ export async function listAllAddedFaces(
 }
 
 /** The photos added after a pass (at most one), removed when the pass is cancelled; how many. */
-export async function removeFacesOfPass(ctx: AppContext, passId: number): Promise<number> {
+export async function removeFacesOfPass(ctx: Core, passId: number): Promise<number> {
   const gone = await ctx.db.deleteFrom('student_faces').where('pass_id', '=', passId).returning(['id']).execute();
   for (const r of gone) ctx.index.removeFace(r.id);
   if (gone.length > 0) await bumpIndexGeneration(ctx.db);
   return gone.length;
 }
 
-export async function addedFacePhoto(ctx: AppContext, id: number): Promise<Uint8Array | undefined> {
+export async function addedFacePhoto(ctx: Core, id: number): Promise<Uint8Array | undefined> {
   return (await ctx.db.selectFrom('student_faces').select('photo').where('id', '=', id).executeTakeFirst())?.photo;
 }
 
 /** Removes an added photo from the database and the index; false when there was none. */
-export async function removeAddedFace(ctx: AppContext, id: number): Promise<boolean> {
+export async function removeAddedFace(ctx: Core, id: number): Promise<boolean> {
   const r = await ctx.db.deleteFrom('student_faces').where('id', '=', id).returning(['id']).executeTakeFirst();
   if (!r) return false;
   ctx.index.removeFace(id);

@@ -3,7 +3,9 @@
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { safeCellText } from '../spreadsheet-text.js';
-import type { LoadLogger, LoadSummary, RowReport } from './loader.js';
+import type { LoadAction, LoadLogger, LoadSummary, RowReport } from './load-summary.js';
+
+export type { LoadAction } from './load-summary.js';
 
 /** Rows listed in an HTTP summary and in the log; the rest are counted in `by_reason` and downloadable. */
 export const LISTED_ROWS = 500;
@@ -70,17 +72,6 @@ export const ADVICE: Record<string, string> = {
   conflict: 'Matricula и Идентификатор в строке принадлежат разным студентам в базе: проверьте номера',
   duplicate: 'строка повторяет другую этого файла: удалите повтор',
 };
-
-/** One kind of row that needs the office: how many, in words, the advice, and the first rows. */
-export interface LoadAction {
-  reason: string;
-  status: RowReport['status'];
-  count: number;
-  text: string;
-  advice: string | null;
-  /** The first row numbers (up to 20). */
-  rows: number[];
-}
 
 const ACTION_ORDER: RowReport['status'][] = ['no_photo', 'failed', 'warning'];
 

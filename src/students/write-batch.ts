@@ -1,7 +1,7 @@
 // One batch of described rows → one transaction; on a collision (a concurrent load) row by row.
 import type { Db } from '../db/index.js';
 import type { SheetRow } from './excel.js';
-import type { RowReport } from './loader.js';
+import type { RowReport } from './load-summary.js';
 import { saveStudent, type StudentData } from './repository.js';
 
 /** A row whose face is described, waiting to be written. */

@@ -1,6 +1,6 @@
 // Initial schema: students (+ photos), passes with one first pass per student and local day, attempts, meta.
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';

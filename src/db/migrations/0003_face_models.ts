@@ -1,6 +1,6 @@
 // Each embedding records its model; enrolment-photo quality; the enrolment photo as loaded (to re-describe it); the roster's look-alike pairs.
 import type { Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 /** Embeddings made before this migration: face-api's descriptor of an axis-aligned box crop. */
 const LEGACY_MODEL_ID = 'faceapi-box';

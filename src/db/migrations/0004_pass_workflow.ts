@@ -1,7 +1,7 @@
 // The operator's workflow: manual passes with a reason, cancelled passes kept (who/when/why) but no longer
 // "the first pass of the day", photos added from verified admissions, and ё/е-folded search text.
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 import { searchText } from '../search-text.js';
 
 /** The students columns this migration reads and writes, as they are at this point of the schema's history. */

@@ -2,7 +2,7 @@
 // A pass made in a room with a current sitting belongs to that sitting: one standing pass per student per
 // sitting; passes without a sitting keep the «one first pass a day» rule.
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';

@@ -2,7 +2,7 @@
 // claimed; an added photo remembers the client address and its distance to the enrolled face, and one pass
 // adds at most one photo (cancelling the pass removes it).
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 export async function up(db: Kysely<unknown>, _kind: DbKind): Promise<void> {
   await db.schema.alterTable('attempts').addColumn('mode', 'text').execute();

@@ -1,7 +1,7 @@
 // Stations as records: each paired door has its own token (only its hash is stored), a name and a room set by the
 // admin; passes, attempts and added photos remember which station made them, and a pass the room it was made in.
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';

@@ -2,7 +2,7 @@
 // stored them, so a finished cohort can be erased by its load; passes of erased students may be kept only as
 // anonymous counts (day, sitting, source). An index for the retention sweep over added photos.
 import { sql, type Kysely } from 'kysely';
-import type { DbKind } from '../index.js';
+import type { DbKind } from '../kind.js';
 
 export async function up(db: Kysely<unknown>, kind: DbKind): Promise<void> {
   const pg = kind === 'postgres';
