@@ -1,9 +1,9 @@
 // Builds the TypeScript only when it changed: `npm start`, `npm test`, `npm run load|tokens|cert|…` run this first.
-// The build's inputs are every .ts file under src/, test/, benchmarks/ and web/, the two tsconfig files,
-// package.json and package-lock.json (a new TypeScript or @types version); a SHA-256 of their paths and contents
-// is kept in dist/.build-stamp.json after a successful build. Nothing changed and every output present → no tsc
-// (a few tens of milliseconds); otherwise both `tsc -p tsconfig.json` and `tsc -p web/tsconfig.json` run, and the
-// outputs of removed sources are deleted (a removed test must not go on running from dist/).
+// The build's inputs are every .ts file under src/, test/, benchmarks/ and web/, the tsconfig files, package.json
+// and package-lock.json (a new TypeScript or @types version); a SHA-256 of their paths and contents is kept in
+// dist/.build-stamp.json after a successful build. Nothing changed and every output present → no tsc (a few tens
+// of milliseconds); otherwise `tsc -p` runs for each of PROJECTS (the app, the API shapes' declarations, the
+// pages), and the outputs of removed sources are deleted (a removed test must not go on running from dist/).
 //   node scripts/ensure-built.mjs             build if stale
 //   node scripts/ensure-built.mjs --force     build anyway (`npm run build`)
 //   node scripts/ensure-built.mjs --install   as `prepare` at `npm ci`: without TypeScript (--omit=dev) skip, don't fail
@@ -15,7 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const SOURCE_DIRS = ['src', 'test', 'benchmarks', 'web'];
-export const CONFIG_FILES = ['tsconfig.json', 'web/tsconfig.json', 'package.json', 'package-lock.json'];
+export const CONFIG_FILES = ['tsconfig.json', 'src/contract/tsconfig.json', 'web/tsconfig.json', 'package.json', 'package-lock.json'];
+/** The projects in build order: the app, the API shapes' declarations web/ reads (dist/contract/), the pages. */
+export const PROJECTS = ['tsconfig.json', 'src/contract/tsconfig.json', 'web/tsconfig.json'];
 export const STAMP = 'dist/.build-stamp.json';
 const LOCK = 'dist/.build-lock';
 
@@ -59,6 +61,14 @@ export function outputOf(file) {
   return `dist/${file.slice(0, -3)}.js`;
 }
 
+/** Every file tsc writes for a source: its JavaScript, and for an API shape (src/contract/) the declarations web/ reads. */
+export function outputsOf(file) {
+  const js = outputOf(file);
+  if (js === undefined) return [];
+  const m = /^src\/contract\/([^/]+)\.ts$/.exec(file);
+  return m ? [js, `dist/contract/${m[1]}.d.ts`] : [js];
+}
+
 function readStamp(root) {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(root, STAMP), 'utf8'));
@@ -84,7 +94,7 @@ export function staleness(root) {
     const shown = changed.slice(0, 3).join(', ') + (changed.length > 3 ? ` и ещё ${changed.length - 3}` : '');
     return { stale: true, reason: `изменились исходники${shown ? `: ${shown}` : ''}`, files, hash, removed, missing: false };
   }
-  const lost = files.map(outputOf).find((o) => o !== undefined && !fs.existsSync(path.join(root, o)));
+  const lost = files.flatMap(outputsOf).find((o) => !fs.existsSync(path.join(root, o)));
   if (lost) return { stale: true, reason: `нет ${lost}`, files, hash, removed, missing: true };
   return { stale: false, reason: '', files, hash, removed, missing: false };
 }
@@ -104,7 +114,8 @@ function runTsc(root) {
     process.stderr.write('TypeScript не установлен: выполните npm ci (без --omit=dev) / TypeScript is missing: run npm ci\n');
     return false;
   }
-  for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
+  for (const project of PROJECTS) {
+    if (!fs.existsSync(path.join(root, project))) continue; // a project without API shapes (the tests' tiny one)
     const r = spawnSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: ['ignore', 2, 2] });
     if (r.error) throw r.error;
     if (r.status !== 0) return false;
@@ -158,8 +169,7 @@ export function ensureBuilt(root, { force = false, tsc = runTsc, log = (line) =>
     log(`Сборка TypeScript (${reason}) / building TypeScript…`);
     const t0 = Date.now();
     for (const f of s.removed) {
-      const out = outputOf(f);
-      if (out) for (const o of [out, `${out}.map`]) fs.rmSync(path.join(root, o), { force: true });
+      for (const out of outputsOf(f)) for (const o of [out, `${out}.map`]) fs.rmSync(path.join(root, o), { force: true });
     }
     // tsc --incremental trusts its .tsbuildinfo and would not write outputs deleted since.
     if (s.missing) fs.rmSync(path.join(root, 'dist/.tsbuildinfo'), { force: true });

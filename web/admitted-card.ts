@@ -1,34 +1,14 @@
 // The green (admitted) or amber (already passed) card: who it is, the exam it is for, the enrolled photo, the camera frame.
+import type { PassAnswer, PublicPass } from '../dist/contract/shapes.js';
 import { el, SOURCE_LABELS } from './common.js';
 import { offerAddFace } from './add-frame.js';
-import { addStudent, field, type Student } from './card-student.js';
+import { addStudent, field } from './card-student.js';
 import { addToCard, show } from './result-card.js';
 import { examLine, type Sitting } from './sitting-text.js';
 
-interface Pass {
-  id: number;
-  date: string;
-  time: string;
-  station: string | null;
-  source?: string;
-  reason?: string | null;
-}
-type MatchQuality = 'reliable' | 'borderline' | null;
-export type Admitted = {
-  status: 'ok' | 'already_passed';
-  message: string;
-  student: Student;
-  pass: Pass;
-  first_pass_time?: string;
-  distance: number | null;
-  match_quality?: MatchQuality;
-  /** The exam sitting of the station's room the pass is for; null or absent: the day rule. */
-  sitting?: Sitting | null;
-  /** identify (camera among all), verify (the card's student, 1:1), roster (the room's exam), manual. */
-  mode?: string;
-  /** After a verified card or a manual pass: the right to add the next camera frame to the student's photos. */
-  add_face_ticket?: string;
-};
+type Pass = PublicPass;
+/** A recorded (ok) or found (already passed) pass, as POST /api/recognize and /api/passes answer (contract/shapes.ts). */
+export type Admitted = PassAnswer;
 
 /** The operator's reading of the match (the distance itself stays in the audit log and on the admin page). */
 const QUALITY: Record<string, { text: string; cls: string }> = {
@@ -53,7 +33,7 @@ export async function renderAdmitted(r: Admitted, frame: Blob | null, seq: numbe
   // «Допустить» on a not-registered / wrong-room card: the operator's decision, with its reason.
   const overridden = r.status === 'ok' && r.pass.source === 'override';
   const verified = r.mode === 'verify';
-  const firstTime = r.first_pass_time ?? r.pass.time;
+  const firstTime = r.status === 'already_passed' ? r.first_pass_time : r.pass.time;
   if (overridden) show('ok', 'Допущен на экзамен оператором', 'Студент не был записан на этот экзамен: проход записан с причиной', true);
   else if (r.status === 'ok')
     show(

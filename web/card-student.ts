@@ -1,22 +1,13 @@
 // The student on a result card: the enrolled photo beside the camera frame, name and ids — on the admitted
 // card and on the amber cards of a refused sitting alike.
+import type { PublicStudent } from '../dist/contract/shapes.js';
 import { el, protectedImage } from './common.js';
 import { addToCard, isCurrent, keepUrl } from './result-card.js';
 import { settings } from './station.js';
 
-export interface Student {
-  id: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
-  photo_url: string;
-  passport_masked?: string | null;
-  /** Stored «без фото» (why): nothing to compare the face with — the operator checks the documents. */
-  photo_problem?: string | null;
-}
+/** A student on a card: as a recognition or a manual pass answers (contract/shapes.ts), or as the search found them
+ *  (no masked passport there). */
+export type Student = Omit<PublicStudent, 'passport_masked'> & Partial<Pick<PublicStudent, 'passport_masked'>>;
 
 /** A «label value» row of the card's fields. */
 export function field(label: string, value: string | null, cls?: string): HTMLElement {

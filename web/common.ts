@@ -1,10 +1,8 @@
 // Browser helpers shared by the checkpoint and admin pages: API calls with tokens, small DOM helpers.
+import type { ErrorBody } from '../dist/contract/shapes.js';
 
-export interface ApiError {
-  error: string;
-  message: string;
-  status?: string;
-}
+/** An error answer (contract/shapes.ts ErrorBody). */
+export type ApiError = ErrorBody;
 
 export class HttpError extends Error {
   constructor(

@@ -2,15 +2,11 @@
 import { $, api, el, HttpError, input, protectedImage } from './common.js';
 import { renderAdmitted, type Admitted } from './admitted-card.js';
 import { cameraOn } from './camera.js';
-import type { Student } from './card-student.js';
+import type { FoundStudent } from '../dist/contract/shapes.js';
 import { refreshRecent } from './recent-passes.js';
 import { isCurrent, nextCard, panel, releaseCard, showIdle } from './result-card.js';
 import { isRefused, renderRefused, type Refused } from './sitting-card.js';
 import { askForToken, settings } from './station.js';
-
-interface FoundStudent extends Student {
-  passed_today: string | null;
-}
 
 export const manual = $('manual');
 let passing = false;

@@ -2,18 +2,19 @@
 // one line saying what to do: not registered for the exam (check the documents; a late registration: «Допустить» with a
 // reason), expected in another room (send them there), or no exam here at the moment. No pass is recorded unless the
 // operator admits the student with a reason.
+import type { SittingRefusal } from '../dist/contract/shapes.js';
 import { api, el, HttpError } from './common.js';
 import { addExamLine, renderAdmitted, type Admitted } from './admitted-card.js';
-import { addStudent, type Student } from './card-student.js';
+import { addStudent } from './card-student.js';
 import { addToCard, holdFade, isCurrent, show, startFade } from './result-card.js';
 import { todayOfRooms } from './room.js';
-import { nextText, registeredText, rightRoomText, roomName, type Sitting } from './sitting-text.js';
+import { nextText, registeredText, rightRoomText, roomName } from './sitting-text.js';
 import { settings } from './station.js';
 
-type NotRegistered = { status: 'not_registered'; message: string; student: Student; sitting: Sitting; registered_today: Sitting[] };
-type WrongRoom = { status: 'wrong_room'; message: string; student: Student; sitting: Sitting; right_sitting: Sitting };
-type NoSitting = { status: 'no_sitting'; message: string; student: Student; next: Sitting | null };
-export type Refused = NotRegistered | WrongRoom | NoSitting;
+/** A refusal of the schedule: the student is known, not for this room now (contract/shapes.ts). */
+export type Refused = SittingRefusal;
+type NotRegistered = Extract<Refused, { status: 'not_registered' }>;
+type WrongRoom = Extract<Refused, { status: 'wrong_room' }>;
 
 /** Per refusal: the card's kind (its colour and icon in style.css), the title when the server gives none, what to do. */
 const KINDS: Record<Refused['status'], { kind: string; title: string; todo: (r: Refused) => string }> = {

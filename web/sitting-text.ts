@@ -1,18 +1,9 @@
 // Exam sittings in the operator's words: «Математика — ауд. 101, 09:00–12:00», the next one, where the student has to go.
+import type { SittingView } from '../dist/contract/shapes.js';
 import { ruDate } from './common.js';
 
-/** One exam sitting as `/api/rooms`, `/api/recognize` and `/api/passes` give it. */
-export interface Sitting {
-  id: number;
-  exam: string;
-  room: string;
-  date: string;
-  start: string;
-  end: string;
-  /** Entry opens at this time (some minutes before `start`). */
-  opens: string;
-  registered: number;
-}
+/** One exam sitting as `/api/rooms`, `/api/recognize` and `/api/passes` give it (contract/shapes.ts). */
+export type Sitting = SittingView;
 
 /** «ауд. 101» for a number, the name itself otherwise («Актовый зал»). */
 export function roomName(room: string): string {

@@ -1,44 +1,11 @@
 // The student card (dialog): data, enrolled photo, every pass with «Отменить проход», photos added at checkpoints.
+import type { AddedPhoto, PassView, PublicStudent, StudentCard } from '../dist/contract/shapes.js';
 import { $, el, HttpError, protectedImage, ruDate } from './common.js';
 import { call, setMessage, token } from './admin-api.js';
 import { eraseOne } from './data-life.js';
 
-interface StudentFull {
-  id: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
-  passport_masked: string | null;
-  photo_url: string;
-  /** Stored «без фото»: why (the camera cannot name them; a manual pass can). */
-  photo_problem?: string | null;
-}
-interface AddedPhoto {
-  id: number;
-  added: string;
-  added_by: string | null;
-  photo_url: string;
-}
-interface PassRecord {
-  id: number;
-  date: string;
-  time: string;
-  source: string;
-  source_label?: string | null;
-  station: string | null;
-  reason: string | null;
-  distance: number | null;
-  cancelled: boolean;
-  cancelled_time: string | null;
-  cancelled_by?: string | null;
-  cancel_reason: string | null;
-  /** The exam sitting of the pass (schedule), null under the day rule. */
-  exam?: string | null;
-  room?: string | null;
-}
+type StudentFull = PublicStudent;
+type PassRecord = PassView;
 
 const dialog = $('student-dialog') as HTMLDialogElement;
 let openStudentId: number | null = null;
@@ -61,11 +28,11 @@ export async function openStudent(id: number, onCancelled: () => void): Promise<
 
 async function loadStudent(id: number): Promise<void> {
   try {
-    const r = await call<{ student: StudentFull; passes: PassRecord[]; added_photos?: AddedPhoto[] }>(`/admin/students/${id}`);
+    const r = await call<StudentCard>(`/admin/students/${id}`);
     if (openStudentId !== id) return;
     renderStudent(r.student);
     renderPasses(r.passes);
-    renderAddedPhotos(r.added_photos ?? []);
+    renderAddedPhotos(r.added_photos);
   } catch (e) {
     if (openStudentId === id) setMessage('sd-message', e instanceof HttpError ? e.body.message : 'Не удалось открыть карточку студента', 'error');
   }

@@ -1,54 +1,12 @@
 // What the operator at the door is shown of a student and a pass: never the passport number, the date
 // of birth or where the photo lies on the server.
-import type { PassRow, StudentRow } from '../db/schema.js';
+import type { PassAnswer, PublicPass, PublicStudent, SittingView } from '../contract/shapes.js';
+import type { PassRow } from '../db/schema.js';
 import { maskPassport } from '../privacy.js';
 import { localDate, localTime } from '../time.js';
 import type { findStudent } from './repository.js';
 
-/** Only the passport's first and last characters, to compare with the document in hand. */
-export type PublicStudent = Pick<StudentRow, 'id' | 'matricula' | 'lastname' | 'firstname' | 'lotin' | 'group' | 'identifier'> & {
-  passport_masked: string | null;
-  photo_url: string;
-  /** Why the student has no photo to recognise (stored «без фото»): only a manual pass admits them; null with a photo. */
-  photo_problem: string | null;
-};
-
-export interface PublicPass {
-  id: number;
-  timestamp: string;
-  /** Local date and time in TIMEZONE. */
-  date: string;
-  time: string;
-  source: string;
-  station: string | null;
-  /** Why the student was admitted by hand (manual passes). */
-  reason: string | null;
-}
-
-/** An exam sitting as the station shows it (local date and times in TIMEZONE). */
-export interface SittingView {
-  id: number;
-  exam: string;
-  room: string;
-  date: string;
-  start: string;
-  end: string;
-  /** When entry opens (SITTING_OPEN_BEFORE_MIN before the start). */
-  opens: string;
-  registered: number;
-}
-
-export type PassAnswer = {
-  message: string;
-  student: PublicStudent;
-  pass: PublicPass;
-  /** The exam sitting the pass is for; null under the day rule (a room without a schedule today). */
-  sitting: SittingView | null;
-  /** Rounded to 0.001; null for a manual pass. */
-  distance: number | null;
-  /** The operator's word for the match (decision.ts matchQuality); null for a manual pass. */
-  match_quality: 'reliable' | 'borderline' | null;
-} & ({ status: 'ok' } | { status: 'already_passed'; first_pass_time: string });
+export type { PassAnswer, PublicPass, PublicStudent, SittingView } from '../contract/shapes.js';
 
 export function publicPass(p: PassRow, timeZone: string): PublicPass {
   const ts = new Date(p.timestamp);

@@ -5,12 +5,9 @@ import type { Core } from '../core.js';
 import { localDate, localTime } from '../time.js';
 import { roomSittingsOn, studentSittingsOn, type SittingWithCount } from '../schedule/repository.js';
 import { isOpen, sittingVerdict, type SittingVerdict } from './sitting-rule.js';
-import type { PublicStudent, SittingView } from './public.js';
+import type { PublicStudent, SittingRefusal, SittingView } from '../contract/shapes.js';
 
-export type SittingRefusal =
-  | { status: 'not_registered'; message: string; student: PublicStudent; sitting: SittingView; registered_today: SittingView[] }
-  | { status: 'wrong_room'; message: string; student: PublicStudent; sitting: SittingView; right_sitting: SittingView }
-  | { status: 'no_sitting'; message: string; student: PublicStudent; next: SittingView | null };
+export type { SittingRefusal } from '../contract/shapes.js';
 
 export function sittingView(s: SittingWithCount, openBeforeMs: number, timeZone: string): SittingView {
   const opens = new Date(new Date(s.starts_at).getTime() - openBeforeMs);

@@ -1,46 +1,20 @@
 // The HTTP answers as the tests read them (`res.json<T>()`): what a test checks is typed, so a misspelt field
 // is a compile error rather than an `undefined` compared at run time. Where the server answers a union (a pass,
 // «not found» or an error), the fields are flattened: the test's own assertions say which shape came back.
+import type { AddedPhoto, ErrorBody, FoundStudent, PassView, PublicPass, PublicStudent, StudentCard } from '../../src/contract/shapes.js';
 import type { AddedFace } from '../../src/students/added-faces.js';
 import type { LoadSummary, LookalikeReport, RowReport } from '../../src/students/loader.js';
 
 /** An error answer; recognition's refusals (no face, several faces…) also carry `status`. */
-export interface ErrorJson {
-  error: string;
-  message: string;
-  status?: string;
-}
+export type ErrorJson = ErrorBody;
 
 /** A student as the station sees it. Never the passport number or the date of birth (typed so that tests can check). */
-export interface StudentJson {
-  id: number;
-  matricula: string | null;
-  lastname: string;
-  firstname: string;
-  lotin: string | null;
-  group: string | null;
-  identifier: string | null;
-  passport_masked: string | null;
-  photo_url: string;
-  /** Stored «без фото»: why (null with a photo). */
-  photo_problem: string | null;
-  passport_number?: never;
-  date_of_birth?: never;
-}
+export type StudentJson = PublicStudent & NoSecrets;
+/** Fields no answer to a station may carry (typed so that a test can check they are absent). */
+type NoSecrets = { passport_number?: never; date_of_birth?: never };
 
-export interface PassJson {
-  id: number;
-  timestamp: string;
-  date: string;
-  time: string;
-  source: string;
-  station: string | null;
-  reason: string | null;
-  /** Admin views (student card, cancel). */
-  cancelled?: boolean;
-  cancel_reason?: string | null;
-  cancelled_by?: string | null;
-}
+/** A pass; admin views (the student card, a cancel) add whether and why it was cancelled. */
+export type PassJson = PublicPass & Partial<Pick<PassView, 'cancelled' | 'cancel_reason' | 'cancelled_by'>>;
 
 /** POST /api/recognize and POST /api/passes: ok / already_passed (with student and pass), not_found, or an error. */
 export interface PassAnswerJson extends Partial<ErrorJson> {
@@ -62,19 +36,15 @@ export interface PassAnswerJson extends Partial<ErrorJson> {
 /** GET /api/students?q= */
 export interface StudentSearchJson {
   total: number;
-  students: (StudentJson & { passed_today: string | null })[];
+  students: (FoundStudent & NoSecrets)[];
 }
 
 /** GET /admin/students/:id */
-export interface StudentCardJson {
-  student: StudentJson;
-  passes: (PassJson & { cancelled: boolean; source_label: string })[];
-  added_photos: AddedFace[];
-}
+export type StudentCardJson = Omit<StudentCard, 'student'> & { student: StudentJson };
 
 /** POST /admin/passes/:id/cancel */
 export interface CancelJson {
-  pass: PassJson;
+  pass: PassView;
   removed_photos: number;
 }
 
@@ -86,14 +56,7 @@ export interface AddedFaceJson {
 /** GET /admin/student-faces */
 export interface AddedFacesJson {
   total: number;
-  photos: (AddedFace & {
-    client: string | null;
-    distance: number | null;
-    pass_id: number | null;
-    in_index: boolean;
-    student_name: string;
-    matricula: string | null;
-  })[];
+  photos: (AddedPhoto & { student_name: string; matricula: string | null })[];
 }
 
 /** POST /admin/load_excel: the summary with `rows` cut short. */

@@ -54,7 +54,7 @@ function tinyProject(tsc: 'real' | 'stand-in'): string {
   );
   write('src/answer.ts', 'export const answer: number = 1;\n');
   write('src/gone.ts', 'export const gone = true;\n');
-  write('test/answer.test.ts', "import { answer } from '../../src/answer.js';\nexport const checked = answer;\n");
+  write('test/answer.test.ts', "import { answer } from '../src/answer.js';\nexport const checked = answer;\n");
   write('web/page.ts', "export const title = 'one';\n");
   fs.mkdirSync(path.join(root, 'scripts'));
   fs.copyFileSync(SCRIPT, path.join(root, 'scripts/ensure-built.mjs'));

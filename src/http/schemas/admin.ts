@@ -1,7 +1,21 @@
 // Schemas of the admin routes (/admin/*, admin token): loading the roster, reports, students, pairing.
 import { Type } from '@fastify/type-provider-typebox';
-import { adminOnly, Binary, Digits, DOC_BODY, errors, IdParams, Nullable, PublicStudent, Text, Choice } from './common.js';
-import { StudentListItem } from './checkpoint.js';
+import {
+  AddedPhoto,
+  adminOnly,
+  Binary,
+  Digits,
+  DOC_BODY,
+  errors,
+  IdParams,
+  Nullable,
+  PassView,
+  PublicStudent,
+  StudentCard,
+  StudentListItem,
+  Text,
+  Choice,
+} from './common.js';
 
 const tags = ['Администрирование'];
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -256,36 +270,6 @@ export const stationLinkSchema = {
   response: { 200: Type.Object({ station: StationView, ...PairingLink }), ...errors },
 };
 
-const PassView = Type.Object({
-  id: Type.Integer(),
-  student_id: Type.Integer(),
-  date: Type.String(),
-  time: Type.String(),
-  source: Type.String(),
-  source_label: Type.String(),
-  station: Nullable(Type.String()),
-  reason: Nullable(Type.String()),
-  distance: Nullable(Type.Number()),
-  cancelled: Type.Boolean(),
-  cancelled_time: Nullable(Type.String()),
-  cancelled_by: Nullable(Type.String()),
-  cancel_reason: Nullable(Type.String()),
-  exam: Nullable(Type.String({ description: 'Экзамен прохода (по расписанию); null — проход по правилу «один в день»' })),
-  room: Nullable(Type.String()),
-});
-
-const AddedPhoto = Type.Object({
-  id: Type.Integer(),
-  student_id: Type.Integer(),
-  added: Type.String(),
-  added_by: Nullable(Type.String()),
-  photo_url: Type.String(),
-  client: Nullable(Type.String({ description: 'Адрес клиента, приславшего снимок' })),
-  distance: Nullable(Type.Number({ description: 'Расстояние до основного фото студента, когда снимок добавляли' })),
-  pass_id: Nullable(Type.Integer({ description: 'Проход, после которого снимок добавлен (его отмена удаляет снимок)' })),
-  in_index: Type.Boolean({ description: 'Ищется камерой: той же модели и совпадает с основным фото (1:1)' }),
-});
-
 export const addedPhotosSchema = {
   summary: 'Все добавленные снимки (новые сначала): студент, пункт, адрес клиента, время, расстояние до основного фото',
   tags,
@@ -305,7 +289,7 @@ export const studentCardSchema = {
   tags,
   security: adminOnly,
   params: IdParams,
-  response: { 200: Type.Object({ student: PublicStudent, passes: Type.Array(PassView), added_photos: Type.Array(AddedPhoto) }), ...errors },
+  response: { 200: StudentCard, ...errors },
 };
 
 export const studentPhotoSchema = {

@@ -1,6 +1,21 @@
 // Schemas of the checkpoint's routes (/api/*, station token) and of /api/health.
 import { Type } from '@fastify/type-provider-typebox';
-import { Binary, Digits, DOC_BODY, errors, IdParams, Mode, Nullable, PassAnswer, SittingRefusal, SittingView, stationOrAdmin, Text, Choice } from './common.js';
+import {
+  Binary,
+  Digits,
+  DOC_BODY,
+  FoundStudent,
+  errors,
+  IdParams,
+  Mode,
+  Nullable,
+  PassAnswer,
+  SittingRefusal,
+  SittingView,
+  stationOrAdmin,
+  Text,
+  Choice,
+} from './common.js';
 
 const tags = ['Пункт пропуска'];
 
@@ -122,18 +137,6 @@ export const recentPassesSchema = {
   },
 };
 
-export const StudentListItem = Type.Object({
-  id: Type.Integer(),
-  matricula: Nullable(Type.String()),
-  lastname: Type.String(),
-  firstname: Type.String(),
-  lotin: Nullable(Type.String()),
-  group: Nullable(Type.String()),
-  identifier: Nullable(Type.String()),
-  photo_problem: Nullable(Type.String({ description: 'Студент «без фото»: почему; пропустить можно только вручную (null — фото есть)' })),
-  passed_today: Nullable(Type.String({ description: 'Время первого прохода сегодня' })),
-});
-
 export const stationSearchSchema = {
   summary: 'Поиск студента для ручного пропуска (фамилия, имя, Matricula, Идентификатор; ё = е): не больше 10 строк, без листания',
   description:
@@ -146,7 +149,7 @@ export const stationSearchSchema = {
     limit: Type.Optional(Digits('1–10, по умолчанию 10')),
   }),
   response: {
-    200: Type.Object({ total: Type.Integer(), students: Type.Array(Type.Object({ ...StudentListItem.properties, photo_url: Type.String() })) }),
+    200: Type.Object({ total: Type.Integer(), students: Type.Array(FoundStudent) }),
     ...errors,
   },
 };
