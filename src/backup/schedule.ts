@@ -10,11 +10,11 @@ import type { BackupJob, BackupReply } from './worker.js';
 
 const workerUrl = new URL('./worker.js', import.meta.url);
 
-/** `efc-backup-2026-12-06T07-30-00Z.db`: the names sort by time. */
-export const SCHEDULED_NAME = /^efc-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:-\d+)?Z\.db$/;
+/** `efc-backup-2026-12-06T07-30-00.123Z.db` (UTC, to the millisecond): the names sort by time. */
+export const SCHEDULED_NAME = /^efc-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z\.db$/;
 
 export function scheduledName(at: Date): string {
-  return `efc-backup-${at.toISOString().slice(0, 19).replace(/:/g, '-')}Z.db`;
+  return `efc-backup-${at.toISOString().replace(/:/g, '-')}.db`;
 }
 
 /** Runs writeBackup() in a fresh worker thread (the caller's event loop stays free). */
@@ -102,9 +102,7 @@ export function startBackups(s: BackupSchedule): BackupJobHandle {
     running ??= (async () => {
       try {
         fs.mkdirSync(s.dir, { recursive: true });
-        let out = path.join(s.dir, scheduledName(clock()));
-        // Two in the same second (runNow right after the timer): a suffix keeps both in order.
-        for (let i = 1; fs.existsSync(out); i++) out = path.join(s.dir, scheduledName(clock()).replace(/Z\.db$/, `-${i}Z.db`));
+        const out = path.join(s.dir, scheduledName(clock()));
         const r = await backupInWorker(s.source, out);
         s.onDone?.(r, pruneBackups(s.dir, s.keep));
         return r;

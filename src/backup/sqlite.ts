@@ -221,8 +221,7 @@ export async function restoreBackup(backup: string, target: string): Promise<{ d
     fs.renameSync(tmp, target);
     fsyncPath(path.dirname(target), true);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    fs.rmSync(`${tmp}-journal`, { force: true });
+    for (const f of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
     throw e;
   }
   const db = connect({ kind: 'sqlite', file: target });
