@@ -22,6 +22,9 @@ import { startApp, type TestApp } from './helpers/app.js';
 import { enrol, makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
 import type { PassAnswerJson } from './helpers/answers.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { startServerProcess } from './helpers/server-process.js';
+import { freePort } from './helpers/ports.js';
 
 let engine: FaceEngine;
 let people: IdPhoto[];
@@ -380,6 +383,47 @@ test('scheduled backups: timestamped names, only the newest BACKUP_KEEP kept (ot
   } finally {
     await db.destroy();
   }
+});
+
+test('BACKUP_* settings: parsed like the others; a schedule without a folder, on PostgreSQL, or a bad number is refused with the reason', () => {
+  assert.deepEqual(loadConfig({}).backup, { dir: undefined, everyH: 0, keep: 7 });
+  const c = loadConfig({ BACKUP_DIR: '/srv/efc-backups', BACKUP_EVERY_H: '6', BACKUP_KEEP: '14' });
+  assert.deepEqual(c.backup, { dir: '/srv/efc-backups', everyH: 6, keep: 14 });
+  const refused = (env: Record<string, string>, pattern: RegExp) =>
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => pattern.test(p)),
+    );
+  refused({ BACKUP_EVERY_H: '6' }, /BACKUP_EVERY_H: задайте и BACKUP_DIR/);
+  refused({ BACKUP_EVERY_H: '6', BACKUP_DIR: '/b', DATABASE_URL: 'postgres://postgres@127.0.0.1/efc' }, /на PostgreSQL .*pg_dump из cron/);
+  refused({ BACKUP_KEEP: '0' }, /BACKUP_KEEP="0": expected an integer from 1/);
+  refused({ BACKUP_EVERY_H: 'daily' }, /BACKUP_EVERY_H="daily"/);
+});
+
+test('the server makes the scheduled backups itself (BACKUP_EVERY_H), answers meanwhile, and keeps BACKUP_KEEP of them', async () => {
+  const dir = fs.mkdtempSync(path.join(work, 'server-'));
+  const backups = path.join(dir, 'backups');
+  // 0.0005 h = 1.8 s between backups.
+  const server = startServerProcess(await freePort(), {
+    DATA_DIR: path.join(dir, 'data'),
+    FACE_MODEL: 'faceapi',
+    BACKUP_DIR: backups,
+    BACKUP_EVERY_H: '0.0005',
+    BACKUP_KEEP: '2',
+  });
+  try {
+    await server.ready;
+    const deadline = Date.now() + 30_000;
+    while ((server.output().match(/"msg":"backup"/g) ?? []).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok((server.output().match(/"msg":"backup"/g) ?? []).length >= 3, server.output());
+    const health = await fetch(`${server.base}/api/health`);
+    assert.equal(health.status, 200);
+  } finally {
+    await server.stop();
+  }
+  const kept = fs.readdirSync(backups).filter((n) => SCHEDULED_NAME.test(n));
+  assert.equal(kept.length, 2, fs.readdirSync(backups).join(', '));
+  for (const n of kept) assert.deepEqual(inspectBackup(path.join(backups, n)).pending, []);
 });
 
 test('PostgreSQL: pg_dump -Fc and pg_restore into a fresh database keep every student, photo and pass; the same face names the same student', async (t) => {
