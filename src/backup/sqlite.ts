@@ -35,7 +35,7 @@ export function partialName(out: string): string {
 }
 
 /** Whether a file name is a temporary of an unfinished backup (partialName). */
-export const isPartialName = (name: string): boolean => /^\..*\.partial-\d+$/.test(path.basename(name));
+export const isPartialName = (name: string): boolean => /^\..*\.partial-\d+(?:-wal|-shm|-journal)?$/.test(path.basename(name));
 
 function fsyncPath(p: string, dir = false): void {
   const fd = fs.openSync(p, dir ? 'r' : 'r+');
@@ -92,7 +92,11 @@ export async function writeBackup(source: string, out: string): Promise<BackupRe
       copy.pragma('journal_mode = DELETE');
       const check = copy.pragma('quick_check', { simple: true }) as string;
       if (check !== 'ok') throw new BackupError(`Копия не прошла проверку: ${check} / The copy failed its check`);
-      counts = countsOf(copy);
+      try {
+        counts = countsOf(copy);
+      } catch (e) {
+        throw new BackupError(`${source} — не база exam-face-checkin (${(e as Error).message}) / Not a database of this app`);
+      }
     } finally {
       copy.close();
     }
@@ -100,7 +104,7 @@ export async function writeBackup(source: string, out: string): Promise<BackupRe
     fs.renameSync(tmp, out);
     fsyncPath(dir, true);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) fs.rmSync(f, { force: true });
     throw e;
   }
   return { file: out, bytes: fs.statSync(out).size, ms: performance.now() - t0, ...counts };
