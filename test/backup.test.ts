@@ -375,6 +375,15 @@ test('scheduled backups: timestamped names, only the newest BACKUP_KEEP kept (ot
     await new Promise((r) => setTimeout(r, 300)); // a run in flight when stopped finishes and prunes
     assert.equal(fs.readdirSync(timed).filter((n) => SCHEDULED_NAME.test(n)).length, 2);
 
+    // Without firstAfterMs: a minute after start, or a period after the newest backup in the folder if later.
+    const startAt = Date.parse('2026-03-01T12:30:00Z');
+    const fresh = startBackups({ source, dir: backups, everyMs: 3_600_000, keep: 3, clock: () => new Date(startAt) });
+    fresh.stop();
+    assert.equal(fresh.nextAt().toISOString(), '2026-03-01T13:00:00.000Z', 'the newest is 12:00: the next at 13:00');
+    const empty = startBackups({ source, dir: path.join(dir, 'none'), everyMs: 3_600_000, keep: 3, clock: () => new Date(startAt) });
+    empty.stop();
+    assert.equal(empty.nextAt().toISOString(), '2026-03-01T12:31:00.000Z', 'no backup yet: a minute after start');
+
     // Two instances on one database: in a period only the first claim succeeds.
     const at = new Date('2027-01-01T00:00:00Z');
     assert.equal(await claimBackup(db, at, 3_600_000), true);

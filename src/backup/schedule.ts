@@ -17,6 +17,20 @@ export function scheduledName(at: Date): string {
   return `efc-backup-${at.toISOString().replace(/:/g, '-')}.db`;
 }
 
+/** When the newest scheduled backup in `dir` was taken (from its name), if there is one. */
+export function newestBackupAt(dir: string): Date | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => SCHEDULED_NAME.test(n));
+  } catch {
+    return undefined;
+  }
+  const newest = names.sort().at(-1);
+  if (newest === undefined) return undefined;
+  const at = new Date(newest.slice('efc-backup-'.length, -'.db'.length).replace(/T(\d\d)-(\d\d)-(\d\d)/, 'T$1:$2:$3'));
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 /** Runs writeBackup() in a fresh worker thread (the caller's event loop stays free). */
 export function backupInWorker(source: string, out: string): Promise<BackupResult> {
   return new Promise((resolve, reject) => {
@@ -84,7 +98,10 @@ export interface BackupSchedule {
   keep: number;
   /** With several instances on one database: the timer's backup runs only in the one that claims it (claimBackup). */
   db?: Db;
-  /** The first backup this long after start (default: one period). */
+  /**
+   * The first backup this long after start (default: a minute — or one period if shorter — or a period after the newest backup in `dir` if that
+   * is later — restarts do not multiply backups, nor postpone them for ever).
+   */
   firstAfterMs?: number;
   clock?: () => Date;
   onDone?: (r: BackupResult, pruned: string[]) => void;
@@ -93,7 +110,8 @@ export interface BackupSchedule {
 
 export function startBackups(s: BackupSchedule): BackupJobHandle {
   const clock = s.clock ?? (() => new Date());
-  let next = new Date(clock().getTime() + (s.firstAfterMs ?? s.everyMs));
+  const newest = s.firstAfterMs === undefined ? newestBackupAt(s.dir) : undefined;
+  let next = new Date(Math.max(clock().getTime() + (s.firstAfterMs ?? Math.min(60_000, s.everyMs)), newest ? newest.getTime() + s.everyMs : 0));
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<BackupResult> | undefined;
   let stopped = false;
