@@ -87,6 +87,11 @@ export interface Config {
   enrolQuality: 'warn' | 'refuse' | 'off';
   /** How long records are kept, in days (0: for ever): the daily sweep deletes what is older (retention/sweep.ts). */
   retention: { attemptsDays: number; addedFramesDays: number; passesDays: number };
+  /**
+   * Scheduled backups of the SQLite database (backup/schedule.ts): every `everyH` hours (0: off) a timestamped copy in
+   * `dir`, the newest `keep` kept. On PostgreSQL not in the app (pg_dump from cron: README).
+   */
+  backup: { dir: string | undefined; everyH: number; keep: number };
   /** What erasing a student does with their passes: keep them as anonymous counts, or delete them. */
   erasePasses: 'counts' | 'delete';
   /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
@@ -234,6 +239,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off')
     problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
 
+  const backupDirRaw = optional('BACKUP_DIR');
+  const backupEveryH = num('BACKUP_EVERY_H', 0, 0, 8760);
+  const backupKeep = num('BACKUP_KEEP', 7, 1, 10_000, true);
+  if (backupEveryH > 0 && backupDirRaw === undefined) problems.push('BACKUP_EVERY_H: задайте и BACKUP_DIR — папку для копий / set BACKUP_DIR too');
+  if (backupEveryH > 0 && database.kind === 'postgres')
+    problems.push('BACKUP_EVERY_H: на PostgreSQL копии по расписанию делает pg_dump из cron (README), не сервер / on PostgreSQL schedule pg_dump with cron');
+
   const indexBackend = str('INDEX_BACKEND', 'bruteforce');
   if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
 
@@ -315,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
       addedFramesDays: num('RETENTION_DAYS_ADDED_FRAMES', 30, 0, 36_500, true),
       passesDays: num('RETENTION_DAYS_PASSES', 365, 0, 36_500, true),
     },
+    backup: { dir: backupDirRaw === undefined ? undefined : path.resolve(projectRoot, backupDirRaw), everyH: backupEveryH, keep: backupKeep },
     erasePasses: erasePasses === 'delete' ? 'delete' : 'counts',
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',

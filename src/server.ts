@@ -12,6 +12,7 @@ import { redirectHosts, startHttpRedirect } from './http/redirect.js';
 import { auditRosterIfStale } from './students/enrol.js';
 import { Reembedder } from './students/reembed.js';
 import { startRetention } from './retention/daily.js';
+import { startBackups } from './backup/schedule.js';
 import { buildApp } from './app.js';
 import { firstStartBanner, provisionTokens } from './tokens.js';
 import { serverOrigin, loopbackNote } from './server-address.js';
@@ -99,6 +100,23 @@ async function main(): Promise<void> {
     },
     (e) => log('error', `retention sweep failed: ${(e as Error).message}`),
   );
+  // BACKUP_EVERY_H: a timestamped copy in BACKUP_DIR, written in a worker thread; the newest BACKUP_KEEP are kept.
+  const backups =
+    config.backup.everyH > 0 && config.backup.dir !== undefined && config.database.kind === 'sqlite'
+      ? startBackups({
+          source: config.database.file,
+          db,
+          dir: config.backup.dir,
+          everyMs: config.backup.everyH * 3_600_000,
+          keep: config.backup.keep,
+          onDone: (r, pruned) =>
+            app?.log.info(
+              { file: r.file, bytes: r.bytes, backup_ms: Math.round(r.ms), students: r.students, passes: r.passes, pruned: pruned.length },
+              'backup',
+            ),
+          onError: (e) => log('error', `scheduled backup failed: ${(e as Error).message}`),
+        })
+      : undefined;
   app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, retention, clock: systemClock });
   const sync = startIndexSync(
     db,
@@ -147,6 +165,7 @@ async function main(): Promise<void> {
     force.unref();
     sync.stop();
     retention.stop();
+    backups?.stop();
     redirect?.close();
     let code = 0;
     try {

@@ -29,6 +29,9 @@ const all: Record<string, DialectMigration> = {
   '0010_erasure': m0010,
 };
 
+/** Names of the migrations this version of the app has (a backup with any other is from a newer version). */
+export const knownMigrations = (): string[] => Object.keys(all);
+
 class Provider implements MigrationProvider {
   constructor(private readonly kind: DbKind) {}
   getMigrations(): Promise<Record<string, Migration>> {
