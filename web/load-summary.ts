@@ -29,6 +29,8 @@ export interface Summary {
   lookalikes: Pair[];
   lookalikes_total: number;
   by_reason?: Record<string, number>;
+  /** Each reason of by_reason in Russian. */
+  reason_text?: Record<string, string>;
   rows_total?: number;
   rows_truncated?: boolean;
   /** When not one photo was found: the folder layout expected and what is there. */
@@ -63,7 +65,11 @@ function actionsBlock(s: Summary): HTMLElement[] {
     const li = el('li', null, `action action-${a.status}`);
     const tag = a.status === 'no_photo' ? 'Без фото' : a.status === 'failed' ? 'Не загружено' : 'Предупреждение';
     const rows = `строк${a.count === 1 ? 'а' : 'и'} ${a.rows.join(', ')}${a.count > a.rows.length ? ' …' : ''}`;
-    li.append(el('strong', `${tag}: `), reasonCell('span', a.reason, reasonText(a.reason)), document.createTextNode(` — ${a.count} (${rows})`));
+    li.append(
+      el('strong', `${tag}: `),
+      reasonCell('span', a.reason, a.text[0]!.toUpperCase() + a.text.slice(1)),
+      document.createTextNode(` — ${a.count} (${rows})`),
+    );
     if (a.advice) li.append(el('div', `Что сделать: ${a.advice}`, 'advice'));
     list.append(li);
   }
@@ -71,45 +77,23 @@ function actionsBlock(s: Summary): HTMLElement[] {
   return [box];
 }
 
-/** The loader's row reasons in the admin's words (the code stays as the tooltip). */
-const REASONS: Record<string, string> = {
-  // The same words as the server's row report (src/students/row-report.ts REASON_TEXT); «exists» gets its hint beside the count.
-  exists: 'уже в базе',
-  duplicate: 'повтор строки в этом файле',
-  missing_id: 'нет ни Matricula, ни Идентификатора',
-  missing_name: 'нет ни фамилии, ни имени',
-  bad_date: 'неверная дата рождения',
-  bad_cell: 'ошибка в ячейке',
-  no_file_path: 'нет фото в таблице (пустой File path)',
-  file_not_found: 'файл фото не найден',
-  path_outside_docs: 'путь за пределами папки с фото',
-  bad_image: 'файл не читается как изображение',
-  image_too_large: 'фото слишком большое',
-  image_too_small: 'фото слишком маленькое',
-  no_face: 'на фото нет лица',
-  face_too_small: 'лицо на фото слишком маленькое',
-  face_unclear: 'лицо на фото неразличимо',
-  poor_photo: 'фото плохо подходит для распознавания',
-  conflict: 'конфликт с базой',
-  multiple_faces: 'на фото несколько лиц',
-  two_faces: 'на фото два лица сопоставимого размера',
-  similar_face: 'лицо похоже на другого студента',
-  duplicate_passport: 'номер паспорта повторяется',
-};
-
-function reasonText(code: string): string {
-  const t = REASONS[code] ?? code;
-  return t[0]!.toUpperCase() + t.slice(1);
+/** A reason in the server's words (the summary's `reason_text`; the code stays as the tooltip); «exists» gets its hint beside the count. */
+function reasonWords(s: Summary): (code: string) => string {
+  return (code) => {
+    const t = code === 'exists' ? 'уже в базе' : (s.reason_text?.[code] ?? code);
+    return t[0]!.toUpperCase() + t.slice(1);
+  };
 }
 
 /** The row's message without the reason it starts with (already in the «Причина» column). */
-function details(r: RowReport): string {
-  const said = REASONS[r.reason];
+function details(r: RowReport, s: Summary): string {
+  const said = s.reason_text?.[r.reason];
   if (said && r.message.toLowerCase().startsWith(`${said}: `)) return r.message.slice(said.length + 2);
   return r.message;
 }
 
 export function renderSummary(s: Summary): void {
+  const reasonText = reasonWords(s);
   const box = $('summary');
   const counts = countsBlock([
     ['Строк', s.total_rows],
@@ -129,7 +113,7 @@ export function renderSummary(s: Summary): void {
     ['Строка', 'Matricula (зачётка)', 'Статус', 'Причина', 'Подробности'],
     listed.map((r) => ({
       status: r.status,
-      cells: [String(r.row), r.matricula ?? '—', statusText(r.status), reasonCell('td', r.reason, reasonText(r.reason)), details(r)],
+      cells: [String(r.row), r.matricula ?? '—', statusText(r.status), reasonCell('td', r.reason, reasonText(r.reason)), details(r, s)],
     })),
   );
   const more = s.rows_truncated ? [el('p', `Показаны ${s.rows.length} строк из ${s.rows_total ?? '?'} (сначала ошибки). Полный список строк: `, 'muted')] : [];

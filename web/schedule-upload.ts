@@ -21,38 +21,21 @@ interface ScheduleSummary {
   warnings?: number;
   sittings: number;
   by_reason?: Record<string, number>;
+  /** Each reason of by_reason in Russian. */
+  reason_text?: Record<string, string>;
   rows: ScheduleRow[];
 }
 
-/** The schedule loader's row reasons in the admin's words (the code stays as the tooltip). */
-const REASONS: Record<string, string> = {
-  missing_exam: 'нет названия экзамена',
-  missing_room: 'нет аудитории',
-  bad_date: 'неверная дата',
-  bad_time: 'неверное время',
-  cell_too_long: 'слишком длинное значение в ячейке',
-  no_students: 'никто не записан',
-  unknown_group: 'группа не найдена',
-  unknown_matricula: 'студент не найден по Matricula (зачётка)',
-  overlap: 'пересекается с другим экзаменом в аудитории',
-  duplicate: 'повтор строки в этом файле',
-};
-
-/** A reason's words; a code this page does not know is said by the row message that first gave it. */
-function reasonWords(rows: ScheduleRow[]): (code: string) => string {
+/** A reason in the server's words (the summary's `reason_text`; the code stays as the tooltip). */
+function reasonWords(s: ScheduleSummary): (code: string) => string {
   return (code) => {
-    const said =
-      REASONS[code] ??
-      rows
-        .find((r) => r.reason === code)
-        ?.message.split(/: | — /)[0]!
-        .trim();
-    return said ? said[0]!.toUpperCase() + said.slice(1) : code;
+    const said = s.reason_text?.[code] ?? code;
+    return said[0]!.toUpperCase() + said.slice(1);
   };
 }
 
 function renderSummary(s: ScheduleSummary): void {
-  const text = reasonWords(s.rows);
+  const text = reasonWords(s);
   const reasons = reasonsList(s.by_reason ?? countReasons(s.rows), text);
   const box = $('schedule-summary');
   box.replaceChildren(

@@ -33,4 +33,6 @@ export interface ScheduleSummary {
   rows: ScheduleRowReport[];
   /** How many rows ended with each reason. */
   by_reason: Record<string, number>;
+  /** Each reason of `by_reason` in Russian (the page says it in these words). */
+  reason_text: Record<string, string>;
 }

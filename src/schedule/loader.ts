@@ -182,5 +182,6 @@ async function load(opts: ScheduleLoadOptions): Promise<ScheduleSummary> {
     registrations: out?.registrations ?? 0,
     rows: reports,
     by_reason: byReason,
+    reason_text: Object.fromEntries(Object.keys(byReason).map((c) => [c, scheduleReasonText(c)])),
   };
 }

@@ -40,6 +40,8 @@ export interface LoadSummary {
   rows: RowReport[];
   /** How many rows ended with each reason (all of them, also where `rows` is cut short for HTTP). */
   by_reason: Record<string, number>;
+  /** Each reason of `by_reason` in Russian (the page and the CLI say it in these words). */
+  reason_text: Record<string, string>;
   /** Pairs of enrolled students (at least one loaded now) the camera cannot tell apart: neither is named until a better photo is loaded (the nearest MAX_LISTED_PAIRS). */
   lookalikes: LookalikeReport[];
   lookalikes_total: number;

@@ -22,7 +22,7 @@ import {
   studentLabels,
 } from './repository.js';
 import { writeBatch, type Ready } from './write-batch.js';
-import { actionsOf } from './row-report.js';
+import { actionsOf, reasonText } from './row-report.js';
 import type { LoadLogger, LoadProgress, LoadSummary, LookalikeReport, RowReport } from './load-summary.js';
 
 export type { LoadLogger, LoadProgress, LoadSummary, LookalikeReport, RowReport, RowStatus } from './load-summary.js';
@@ -395,6 +395,7 @@ class LoadRun {
       index_size: indexSize,
       rows: reports,
       by_reason: byReason,
+      reason_text: Object.fromEntries(Object.keys(byReason).map((c) => [c, reasonText(c)])),
       lookalikes: lookalikes.listed,
       lookalikes_total: lookalikes.total,
       ...(hint ? { hint } : {}),

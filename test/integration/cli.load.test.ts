@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { projectRoot } from '../../src/paths.js';
 import { formatSummary, progressLine, ROWS_PER_REASON } from '../../src/cli/load.js';
 import type { LoadSummary, RowReport } from '../../src/students/loader.js';
-import { actionsOf } from '../../src/students/row-report.js';
+import { actionsOf, reasonText } from '../../src/students/row-report.js';
 import { postgresDatabase, type TestDatabase } from '../helpers/db.js';
 import { studentRow, writeSheet, type IdPhoto } from '../helpers/students.js';
 import { startIdPhotoFixture, type IdPhotoFixture } from '../helpers/id-photo-fixture.js';
@@ -36,6 +36,7 @@ function summary(rows: RowReport[], over: Partial<LoadSummary> = {}): LoadSummar
     index_size: 2500,
     rows,
     by_reason: by,
+    reason_text: Object.fromEntries(Object.keys(by).map((c) => [c, reasonText(c)])),
     lookalikes: [],
     lookalikes_total: 0,
     ...over,

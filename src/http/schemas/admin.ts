@@ -37,6 +37,9 @@ const RowReport = Type.Object({
 
 const ByReason = Type.Record(Type.String(), Type.Integer(), { description: 'Сколько строк закончилось каждой причиной' });
 
+/** Each reason code of by_reason in the office's words. */
+const ReasonText = Type.Record(Type.String(), Type.String(), { description: 'Каждая причина из by_reason по-русски' });
+
 const LoadSummary = Type.Object({
   file: Type.String(),
   total_rows: Type.Integer(),
@@ -65,6 +68,7 @@ const LoadSummary = Type.Object({
   index_size: Type.Integer(),
   rows: Type.Array(RowReport, { description: 'Первые 500 строк с замечаниями; все — в GET /admin/load_rows' }),
   by_reason: ByReason,
+  reason_text: ReasonText,
   lookalikes: Type.Array(
     Type.Object({
       distance: Type.Number(),

@@ -30,6 +30,7 @@ const ScheduleSummary = Type.Object({
   registrations: Type.Integer({ description: 'Записей студент × экзамен у этих экзаменов' }),
   rows: Type.Array(RowReport, { description: 'Строки с замечаниями' }),
   by_reason: Type.Record(Type.String(), Type.Integer(), { description: 'Сколько строк закончилось каждой причиной' }),
+  reason_text: Type.Record(Type.String(), Type.String(), { description: 'Каждая причина из by_reason по-русски' }),
 });
 
 export const loadScheduleSchema = {
