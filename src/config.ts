@@ -86,7 +86,7 @@ export interface Config {
   /** The enrolment-photo gate: warn in the load summary (default), refuse the row, or off. */
   enrolQuality: 'warn' | 'refuse' | 'off';
   /** How long records are kept, in days (0: for ever): the daily sweep deletes what is older (retention/sweep.ts). */
-  retention: { attemptsDays: number; addedFramesDays: number; passesDays: number };
+  retention: { attemptsDays: number; addedFramesDays: number; passesDays: number; auditDays: number };
   /** What erasing a student does with their passes: keep them as anonymous counts, or delete them. */
   erasePasses: 'counts' | 'delete';
   /** Nearest-neighbour search: exact scan (default) or HNSW candidates re-ranked exactly. */
@@ -314,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
       attemptsDays: num('RETENTION_DAYS_ATTEMPTS', 90, 0, 36_500, true),
       addedFramesDays: num('RETENTION_DAYS_ADDED_FRAMES', 30, 0, 36_500, true),
       passesDays: num('RETENTION_DAYS_PASSES', 365, 0, 36_500, true),
+      auditDays: num('RETENTION_DAYS_AUDIT', 730, 0, 36_500, true),
     },
     erasePasses: erasePasses === 'delete' ? 'delete' : 'counts',
     timezone,

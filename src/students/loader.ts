@@ -42,6 +42,8 @@ export interface RowReport {
 
 export interface LoadSummary {
   file: string;
+  /** The load's record (table loads): its students are erased as a cohort by it. */
+  load_id?: number;
   total_rows: number;
   added: number;
   updated: number;
@@ -435,6 +437,7 @@ async function load(opts: LoadOptions): Promise<LoadSummary> {
   for (const r of reports) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
   return {
     file: opts.fileLabel,
+    load_id: loadId,
     total_rows: total,
     ...counts,
     warnings: reports.filter((r) => r.status === 'warning').length,
