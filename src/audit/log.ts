@@ -66,7 +66,7 @@ export interface AuditEntry {
 export const DETAIL_MAX = 1000;
 const TARGET_MAX = 200;
 /** Keys that would carry what the log must never hold, whatever a caller passes. */
-const FORBIDDEN_KEY = /passport|birth|photo_bytes|image|embedding|descriptor|face_bytes|frame|lastname|firstname/i;
+const FORBIDDEN_KEY = /passport|birth|photo_bytes|image|embedding|descriptor|face_bytes|frame_bytes|lastname|firstname/i;
 
 /** The detail as stored: forbidden keys and objects (bytes, nested data) dropped, strings cut to 100 characters, keys dropped from the end past DETAIL_MAX. */
 export function detailJson(detail: AuditDetail | undefined): string | null {

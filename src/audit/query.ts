@@ -14,7 +14,7 @@ export interface AuditFilter {
   /** Local dates (TIMEZONE) `YYYY-MM-DD`, both included. */
   from?: string;
   to?: string;
-  /** Text in the target (`student:12`, `station:3`, a group's name), any case. */
+  /** Text in the target (`student:12`, `station:3`, a group's name); Latin letters in any case (PostgreSQL: any letters). */
   q?: string;
 }
 
@@ -45,7 +45,7 @@ function nextDay(date: string): string {
 }
 
 /** `%`, `_` and `\` of the admin's text match themselves. */
-const likeText = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const likeText = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function filtered(db: Db, f: AuditFilter, timeZone: string) {
   let q = db.selectFrom('audit_log');
@@ -54,7 +54,7 @@ function filtered(db: Db, f: AuditFilter, timeZone: string) {
   if (f.stationId !== undefined) q = q.where('station_id', '=', f.stationId);
   if (f.from) q = q.where('at', '>=', localInstant(f.from, '00:00', timeZone).toISOString());
   if (f.to) q = q.where('at', '<', localInstant(nextDay(f.to), '00:00', timeZone).toISOString());
-  if (f.q) q = q.where(sql<string>`lower(coalesce(target, ''))`, 'like', sql<string>`${likeText(f.q)} escape '\\'`);
+  if (f.q) q = q.where(sql<string>`lower(coalesce(target, ''))`, 'like', sql<string>`lower(${likeText(f.q)}) escape '\\'`);
   return q;
 }
 
