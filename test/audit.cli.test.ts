@@ -44,7 +44,7 @@ test('npm run load-schedule and npm run tokens -- --rotate write audit rows as `
         ['tokens.rotate', 'cli', 'npm run tokens', null, 'token:station'],
       ],
     );
-    assert.equal(JSON.parse(rows[0]!.detail!).added, 1);
+    assert.equal((JSON.parse(rows[0]!.detail!) as { added: number }).added, 1);
     const token = /#pair=([A-Za-z0-9_-]+)/.exec(out)![1]!;
     assert.ok(!JSON.stringify(rows).includes(token), 'the new token is not in the log');
   } finally {
