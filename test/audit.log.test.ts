@@ -3,7 +3,8 @@
 // token, cancellation, removal of the added face, an admin photo upload, station rename / new link / revocation,
 // erasure, the retention sweep — each with the right actor, station and target, and not one passport number, birth
 // date, name or photo byte in any row. Then filters, paging, bad input, the .xlsx export (a formula-like target
-// stays text), admin only, and no route (nor any code but the sweep's own retention) updates or deletes a row.
+// stays text), admin only, and no route (nor any code but the sweep's own retention) updates or deletes a row; a row the
+// database refuses after the change is retried, then handed to the server log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,8 +14,9 @@ import ExcelJS from 'exceljs';
 import { FaceEngine } from '../src/face/engine.js';
 import { projectRoot } from '../src/paths.js';
 import { sweepRetention } from '../src/retention/sweep.js';
-import { writeAudit, SYSTEM, detailJson } from '../src/audit/log.js';
-import { databaseKinds, tempDir, type TestDatabase } from './helpers/db.js';
+import { appendAudit, writeAudit, SYSTEM, detailJson, type AuditInsert } from '../src/audit/log.js';
+import { createDb } from '../src/db/index.js';
+import { databaseKinds, sqliteDatabase, tempDir, type TestDatabase } from './helpers/db.js';
 import { ADMIN_TOKEN, multipart, STATION_TOKEN, startApp, type TestApp } from './helpers/app.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from './helpers/students.js';
 import { cropFace, sampleBytes } from './helpers/faces.js';
@@ -351,4 +353,25 @@ test('the detail keeps counts and codes, drops what must never be logged, and st
   assert.ok(long!.length <= 1000, String(long?.length));
   assert.match(long!, /"truncated":true/);
   assert.equal(detailJson({}), null);
+});
+
+test('a row the database refuses after the change is retried once, then handed over whole (the server logs it), never dropped silently', async () => {
+  const tdb = await sqliteDatabase();
+  const db = await createDb(tdb.config);
+  try {
+    const actor = { kind: 'admin' as const, stationId: null, name: null, ip: '10.0.0.1' };
+    const lost: AuditInsert[] = [];
+    await appendAudit(db, actor, { action: 'face.remove', target: 'face:1 student:2' }, NOW, (row) => lost.push(row));
+    assert.equal(lost.length, 0, 'written');
+    await db.schema.alterTable('audit_log').renameTo('audit_log_gone').execute();
+    await appendAudit(db, actor, { action: 'face.remove', target: 'face:3 student:4' }, NOW, (row) => lost.push(row));
+    assert.equal(lost.length, 1);
+    assert.deepEqual(
+      [lost[0]!.action, lost[0]!.target, lost[0]!.actor_kind, lost[0]!.ip, lost[0]!.at],
+      ['face.remove', 'face:3 student:4', 'admin', '10.0.0.1', NOW.toISOString()],
+    );
+  } finally {
+    await db.destroy();
+    await tdb.drop();
+  }
 });

@@ -43,11 +43,46 @@ const who = (e: Entry) =>
     : e.actor_name
       ? `${e.actor_label}: ${e.actor_name}`
       : e.actor_label;
+/** The detail's keys in Russian (an unknown key is shown as it is). */
+const KEYS: Record<string, string> = {
+  file: 'файл',
+  total_rows: 'строк',
+  added: 'добавлено',
+  updated: 'обновлено',
+  unchanged: 'без изменений',
+  skipped: 'пропущено',
+  failed: 'ошибок',
+  without_photo: 'без фото',
+  interrupted: 'прервана',
+  force: 'перезапись',
+  sittings: 'экзаменов',
+  registrations: 'записей',
+  sitting_id: 'экзамен',
+  reason_given: 'причина указана',
+  distance: 'расстояние',
+  source: 'способ',
+  pass_date: 'дата прохода',
+  removed_photos: 'удалено снимков',
+  replaced: 'заменено',
+  face_width: 'ширина лица',
+  lookalikes: 'похожих',
+  students: 'студентов',
+  passes: 'проходов',
+  passes_mode: 'проходы',
+  added_photos: 'снимков',
+  attempts: 'попыток',
+  added_frames: 'кадров',
+  audit_rows: 'строк журнала',
+  name: 'название',
+  room: 'аудитория',
+  rotated: 'заменены',
+};
+const value = (v: string | number | boolean | null) => (v === true ? 'да' : v === false ? 'нет' : v === null ? '—' : String(v));
 const details = (d: Entry['detail']) =>
   d === null
     ? ''
     : Object.entries(d)
-        .map(([k, v]) => `${k}: ${String(v)}`)
+        .map(([k, v]) => `${KEYS[k] ?? k}: ${value(v)}`)
         .join(', ');
 
 function cell(label: string, text: string, cls?: string): HTMLTableCellElement {
