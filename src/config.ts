@@ -86,7 +86,7 @@ export interface Config {
   /** The enrolment-photo gate: warn in the load summary (default), refuse the row, or off. */
   enrolQuality: 'warn' | 'refuse' | 'off';
   /** How long records are kept, in days (0: for ever): the daily sweep deletes what is older (retention/sweep.ts). */
-  retention: { attemptsDays: number; addedFramesDays: number; passesDays: number };
+  retention: { attemptsDays: number; addedFramesDays: number; passesDays: number; auditDays: number };
   /**
    * Scheduled backups of the SQLite database (backup/schedule.ts): every `everyH` hours (0: off) a timestamped copy in
    * `dir`, the newest `keep` kept. On PostgreSQL not in the app (pg_dump from cron: README).
@@ -326,6 +326,7 @@ export function loadConfig(env: Env = process.env): Config {
       attemptsDays: num('RETENTION_DAYS_ATTEMPTS', 90, 0, 36_500, true),
       addedFramesDays: num('RETENTION_DAYS_ADDED_FRAMES', 30, 0, 36_500, true),
       passesDays: num('RETENTION_DAYS_PASSES', 365, 0, 36_500, true),
+      auditDays: num('RETENTION_DAYS_AUDIT', 730, 0, 36_500, true),
     },
     backup: { dir: backupDirRaw === undefined ? undefined : path.resolve(projectRoot, backupDirRaw), everyH: backupEveryH, keep: backupKeep },
     erasePasses: erasePasses === 'delete' ? 'delete' : 'counts',

@@ -12,6 +12,7 @@ import { loadSittings, wireSittings } from './sittings-list.js';
 import { wireStudentDialog } from './student-card.js';
 import { searchStudents } from './student-list.js';
 import { loadRetention, wireErasure } from './data-life.js';
+import { loadAudit, wireAudit } from './audit-log.js';
 
 async function login(ev?: Event): Promise<void> {
   ev?.preventDefault();
@@ -27,6 +28,7 @@ async function login(ev?: Event): Promise<void> {
     void loadStations();
     void loadSittings();
     void loadRetention();
+    void loadAudit();
   } catch (e) {
     session.removeItem('efc.admin');
     $('login-form').hidden = false;
@@ -65,6 +67,7 @@ function tokenFromLink(): void {
 wireStudentDialog();
 wireSittings();
 wireErasure(() => void searchStudents());
+wireAudit();
 $('template-button').addEventListener('click', () => {
   void downloadFile('/admin/template.xlsx', 'list of students.xlsx', 'template-message').then(
     (name) => name && setMessage('template-message', `Шаблон скачан: ${name}`, 'ok'),

@@ -5,7 +5,7 @@ import { $, el, HttpError, input } from './common.js';
 import { call, setMessage } from './admin-api.js';
 
 interface Retention {
-  policy: { attempts_days: number; added_frames_days: number; passes_days: number; erase_passes: 'counts' | 'delete' };
+  policy: { attempts_days: number; added_frames_days: number; passes_days: number; audit_days: number; erase_passes: 'counts' | 'delete' };
   last_sweep: { at: string; attempts: number; added_frames: number; passes: number } | null;
   next_sweep_at: string;
   next: { attempts: number; added_frames: number; passes: number };
@@ -35,7 +35,10 @@ export async function loadRetention(): Promise<void> {
     const p = r.policy;
     const list = el('ul', null, 'retention-list');
     list.append(
-      el('li', `Попытки распознавания: ${days(p.attempts_days)}; кадры добавленных снимков: ${days(p.added_frames_days)}; проходы: ${days(p.passes_days)}`),
+      el(
+        'li',
+        `Попытки распознавания: ${days(p.attempts_days)}; кадры добавленных снимков: ${days(p.added_frames_days)}; проходы: ${days(p.passes_days)}; журнал действий: ${days(p.audit_days)}`,
+      ),
       el('li', `Проходы удалённого студента: ${p.erase_passes === 'counts' ? 'остаются только числом' : 'удаляются'}`),
       el(
         'li',

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { createDb } from '../db/index.js';
 import { isAppError } from '../errors.js';
+import { appendCliAudit, scheduleLoadEntry } from '../audit/log.js';
 import { loadSchedule, scheduleReasonText, SCHEDULE_STATUS_TEXT, type ScheduleRowReport, type ScheduleSummary } from '../schedule/loader.js';
 
 const usage = `Использование / usage: npm run load-schedule -- [--file "Face ID docs/schedule.xlsx"] [--json]
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
   const db = await createDb(config.database);
   try {
     const summary = await loadSchedule({ db, kind: config.database.kind, source: file, timeZone: config.timezone, fileLabel: file });
+    await appendCliAudit(db, 'npm run load-schedule', scheduleLoadEntry(summary));
     process.stdout.write(args.json ? `${JSON.stringify(summary, null, 2)}\n` : formatScheduleSummary(summary, config.timezone));
     return 0;
   } catch (e) {

@@ -11,6 +11,7 @@ import { rebuildIndex } from '../students/rebuild.js';
 import { Lookalikes } from '../face/lookalikes.js';
 import { isAppError } from '../errors.js';
 import { loadStudents, type LoadProgress, type LoadSummary, type RowReport } from '../students/loader.js';
+import { appendCliAudit, studentsLoadEntry } from '../audit/log.js';
 import { reasonText, STATUS_TEXT, summaryLines } from '../students/row-report.js';
 
 const usage = `Использование / usage: npm run --silent load -- [--file "Face ID docs/list of students.xlsx"] [--photos DIR] [--force] [--json] [--out FILE] [--verbose]
@@ -231,6 +232,7 @@ async function main(): Promise<number> {
       log: { info: rowLog('info'), warn: rowLog('warn') },
     });
     progress.end();
+    await appendCliAudit(db, 'npm run load', studentsLoadEntry(summary, args.force ?? false));
     if (out !== undefined) {
       // Whole or not at all: a half-written summary.json never replaces a good one.
       const tmp = `${out}.${process.pid}.tmp`;

@@ -7,6 +7,7 @@ import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { createDb } from '../db/index.js';
 import { provisionTokens, type TokenKind } from '../tokens.js';
 import { serverOrigin, loopbackNote } from '../server-address.js';
+import { appendCliAudit } from '../audit/log.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rotate: { type: 'string' }, origin: { type: 'string' } } });
@@ -22,7 +23,14 @@ async function main(): Promise<void> {
         throw new Error(
           `${kind === 'admin' ? 'ADMIN_TOKEN' : 'STATION_TOKEN'} задан в окружении или .env: меняйте его там / is set in the environment or .env: change it there`,
         );
-    const { tokens } = await provisionTokens(db, env, rotate);
+    const { tokens, created } = await provisionTokens(db, env, rotate);
+    // Which tokens were replaced, never the tokens themselves.
+    if (rotate.length > 0)
+      await appendCliAudit(db, 'npm run tokens', {
+        action: 'tokens.rotate',
+        target: created.map((k) => `token:${k}`).join(' ') || null,
+        detail: { rotated: created.join(',') },
+      });
     const address = values.origin === undefined ? serverOrigin(config) : undefined;
     const origin = values.origin ?? address!.origin;
     process.stdout.write(

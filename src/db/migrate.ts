@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006_verified_faces.js';
 import * as m0007 from './migrations/0007_stations.js';
 import * as m0008 from './migrations/0008_students_without_photo.js';
 import * as m0010 from './migrations/0010_erasure.js';
+import * as m0011 from './migrations/0011_audit_log.js';
 
 /** Migrations get the dialect so that types that differ (blob/bytea, serial) are chosen once, here. */
 export interface DialectMigration {
@@ -27,6 +28,7 @@ const all: Record<string, DialectMigration> = {
   '0007_stations': m0007,
   '0008_students_without_photo': m0008,
   '0010_erasure': m0010,
+  '0011_audit_log': m0011,
 };
 
 /** Names of the migrations this version of the app has (a backup with any other is from a newer version). */

@@ -196,6 +196,30 @@ export interface ErasedPassesTable {
   erased_at: Timestamp;
 }
 
+/**
+ * The audit log (migration 0011): append-only, one row per action that changed data (src/audit/log.ts). Never a face,
+ * a passport number or a date of birth; students by id, not by name.
+ */
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** Server time of the action (UTC). */
+  at: Timestamp;
+  /** `admin`, `station` (the shared station token), `paired` (a paired station), `system` (the daily sweep), `cli` (a command on the server). */
+  actor_kind: string;
+  /** The paired station (with `paired`). */
+  station_id: number | null;
+  /** The paired station's name at the time; the command's name with `cli`. */
+  actor_name: string | null;
+  /** The client address (TRUST_PROXY: the real client behind the proxy); null for `system` and `cli`. */
+  ip: string | null;
+  /** What was done: an action code (audit/log.ts AUDIT_ACTIONS). */
+  action: string;
+  /** Whom or what: ids, e.g. `student:12`, `pass:40 student:12`, `station:3`, `group:ЭК-22`. */
+  target: string | null;
+  /** A short JSON object (counts, flags; at most 1000 characters). */
+  detail: string | null;
+}
+
 export interface Database {
   students: StudentsTable;
   student_photos: StudentPhotosTable;
@@ -209,6 +233,7 @@ export interface Database {
   stations: StationsTable;
   loads: LoadsTable;
   erased_passes: ErasedPassesTable;
+  audit_log: AuditLogTable;
 }
 
 export type StudentRow = Selectable<StudentsTable>;
@@ -228,3 +253,4 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export type NewAttempt = Insertable<AttemptsTable>;
 export type SittingRow = Selectable<SittingsTable>;
 export type StationRow = Selectable<StationsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

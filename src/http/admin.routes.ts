@@ -24,6 +24,9 @@ import { stationsRoutes } from './stations.routes.js';
 import { studentCardRoutes } from './student-card.routes.js';
 import { dataRoutes } from './data.routes.js';
 import { scheduleRoutes } from './schedule.routes.js';
+import { auditRoutes } from './audit.routes.js';
+import { auditRequest } from './audit-actor.js';
+import { studentsLoadEntry } from '../audit/log.js';
 import { TEMPLATE_FILE_NAME, templateWorkbook } from '../students/template.js';
 
 interface Upload {
@@ -71,6 +74,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
   studentCardRoutes(app, ctx, guard);
   dataRoutes(app, ctx, guard);
   scheduleRoutes(app, ctx, guard);
+  auditRoutes(app, ctx, guard);
 
   app.post('/admin/load_excel', { onRequest: guard, schema: loadExcelSchema }, async (req) => {
     if (loadInProgress()) throw new AppError('conflict', 'Загрузка уже выполняется: дождитесь её окончания');
@@ -123,6 +127,7 @@ export function adminRoutes(parent: FastifyInstance, ctx: AppContext, guards: Gu
         { added: summary.added, updated: summary.updated, skipped: summary.skipped, failed: summary.failed, by_reason: summary.by_reason },
         'load finished',
       );
+      await auditRequest(ctx, req, studentsLoadEntry(summary, force));
       lastRows = {
         file: summary.file,
         finished_at: new Date().toISOString(),

@@ -29,6 +29,7 @@ import { InflightLimiter } from './inflight.js';
 import { roomsRoutes } from './rooms.routes.js';
 import { readImageHeader } from '../face/image.js';
 import { stationView } from './station-view.js';
+import { auditRequest } from './audit-actor.js';
 
 /**
  * Which station asks and in which room: a paired station's own record (its name and room are the server's, whatever
@@ -130,13 +131,21 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
     const b = req.body;
     const reason = typeof b.reason === 'string' && stripBidi(b.reason).trim() !== '' ? stripBidi(b.reason).trim().slice(0, 200) : null;
     const station = parseStation(b.station);
-    return manualPass(ctx, {
+    const r = await manualPass(ctx, {
       studentId: b.student_id,
       reason,
       ...whereFrom(req, station === null ? null : stripBidi(station) || null, parseRoom(b.room)),
       client: req.ip,
       override: b.override === true,
     });
+    // A new pass is a change; a refusal or «already passed» changes nothing (the attempt is recorded in attempts).
+    if (r.status === 'ok')
+      await auditRequest(ctx, req, {
+        action: r.pass.source === 'override' ? 'pass.override' : 'pass.manual',
+        target: `pass:${r.pass.id} student:${r.student.id}`,
+        detail: { sitting_id: r.sitting?.id ?? null, reason_given: reason !== null },
+      });
+    return r;
   });
 
   // «Добавить снимок к фото студента»: the frame taken right after a verified 1:1 match or a manual pass at this
@@ -158,6 +167,11 @@ export function apiRoutes(parent: FastifyInstance, ctx: AppContext, guards: Guar
         ticket: input.ticket,
       });
       req.log.info({ student_id: id, face_id: added.id, pass_id: added.pass_id, distance: added.distance_to_own }, 'photo added to a student');
+      await auditRequest(ctx, req, {
+        action: 'face.add',
+        target: `face:${added.id} student:${id} pass:${added.pass_id}`,
+        detail: { distance: Math.round(added.distance_to_own * 1000) / 1000 },
+      });
       return { status: 'added' as const, message: 'Снимок добавлен к фото студента', face: added };
     },
   );

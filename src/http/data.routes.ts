@@ -10,6 +10,8 @@ import { eraseStudents, previewErase, type Cohort } from '../students/erase.js';
 import { loadsWithCounts } from '../students/repository.js';
 import { stripBidi } from '../spreadsheet-text.js';
 import { refuseControlChars } from './control-chars.js';
+import { actorOf } from './audit-actor.js';
+import { writeAudit } from '../audit/log.js';
 import { eraseSchema, erasePreviewSchema, loadsSchema, retentionSchema } from './schemas/data.js';
 
 /** Exactly one of student_id, group, load_id names whom to erase. */
@@ -36,6 +38,7 @@ export function dataRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRe
         attempts_days: policy.attemptsDays,
         added_frames_days: policy.addedFramesDays,
         passes_days: policy.passesDays,
+        audit_days: policy.auditDays,
         erase_passes: ctx.config.erasePasses,
       },
       last_sweep: (await lastSweep(ctx.db)) ?? null,
@@ -60,6 +63,18 @@ export function dataRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRe
       confirm: req.body.confirm,
       passes,
       now: ctx.clock(),
+      // Ids and counts only: an erased student's name, Matricula and photos are not kept in the log either.
+      audit: (trx, r) =>
+        writeAudit(
+          trx,
+          actorOf(req),
+          {
+            action: 'erase',
+            target: 'student_id' in cohort ? `student:${cohort.student_id}` : 'load_id' in cohort ? `load:${cohort.load_id}` : `group:${cohort.group}`,
+            detail: { students: r.students, passes: r.passes, passes_mode: passes, added_photos: r.added_photos },
+          },
+          ctx.clock(),
+        ),
     });
     req.log.warn({ cohort: 'group' in cohort ? { group: '***' } : cohort, students: r.students, passes: r.passes, passes_mode: passes }, 'students erased');
     const what = r.students === 1 ? 'Студент удалён' : `Удалено студентов: ${r.students}`;

@@ -14,6 +14,8 @@ import { loadSchedule, scheduleLoadInProgress } from '../schedule/loader.js';
 import { listSittings, sittingFileName, sittingReport, sittingWorkbook } from '../passes/sitting-report.js';
 import { SCHEDULE_TEMPLATE_FILE_NAME, scheduleTemplateWorkbook } from '../schedule/template.js';
 import { isIsoDate } from '../schedule/time.js';
+import { auditRequest } from './audit-actor.js';
+import { scheduleLoadEntry } from '../audit/log.js';
 import { multipartError } from './image-input.js';
 import { idParam } from './schemas/common.js';
 import { loadScheduleSchema, scheduleTemplateSchema, sittingReportSchema, sittingSchema, sittingsSchema } from './schemas/schedule.js';
@@ -73,6 +75,7 @@ export function scheduleRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
         { added: summary.added, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed, by_reason: summary.by_reason },
         'schedule loaded',
       );
+      await auditRequest(ctx, req, scheduleLoadEntry(summary));
       return summary;
     } finally {
       fs.rmSync(upload.dir, { recursive: true, force: true });

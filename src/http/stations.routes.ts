@@ -1,6 +1,6 @@
 // /admin/stations: the paired doors as records — list, pair a new one (its own token, shown once in the link), rename,
 // move to another room, a new link, revoke. Each change is logged with the station, never its token.
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
@@ -12,6 +12,9 @@ import { idParam } from './schemas/common.js';
 import { createStationSchema, stationActionSchema, stationLinkSchema, stationsSchema, updateStationSchema } from './schemas/admin.js';
 import { pairingLink } from './pairing.routes.js';
 import { refuseControlChars } from './control-chars.js';
+import { actorOf } from './audit-actor.js';
+import { writeAudit, type AuditEntry } from '../audit/log.js';
+import type { Db } from '../db/index.js';
 
 /** A name or a room is one line (control-chars.ts lets tabs and line breaks through for longer texts). */
 const LINE_BREAK = /[\t\r\n]/;
@@ -48,6 +51,13 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     revoked: local(s.revoked_at),
   });
   const missing = () => new AppError('not_found', 'Пункт не найден или уже отключён');
+  /** The change and its audit row in one transaction: both are written or neither. Undefined from `change`: nothing changed, no row. */
+  const audited = <T>(req: FastifyRequest, change: (db: Db) => Promise<T | undefined>, entry: (r: T) => AuditEntry): Promise<T | undefined> =>
+    ctx.db.transaction().execute(async (trx) => {
+      const r = await change(trx);
+      if (r !== undefined) await writeAudit(trx, actorOf(req), entry(r), ctx.clock());
+      return r;
+    });
 
   app.get('/admin/stations', { onRequest: guard, schema: stationsSchema }, async (_req, reply) => {
     void reply.header('cache-control', 'no-store');
@@ -55,7 +65,13 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
   });
 
   app.post('/admin/stations', { onRequest: guard, schema: createStationSchema }, async (req, reply) => {
-    const { station, token } = await createStation(ctx.db, stationName(req.body.name), stationRoom(req.body.room), ctx.clock());
+    const name = stationName(req.body.name);
+    const room = stationRoom(req.body.room);
+    const { station, token } = (await audited(
+      req,
+      (db) => createStation(db, name, room, ctx.clock()),
+      (r) => ({ action: 'station.pair', target: `station:${r.station.id}`, detail: { name: r.station.name, room: r.station.room } }),
+    ))!;
     req.log.info({ station_id: station.id, station: station.name, room: station.room }, 'station paired');
     void reply.header('cache-control', 'no-store');
     return { station: view(station), ...(await pairingLink(ctx, req, token)) };
@@ -66,7 +82,12 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     if (req.body.name !== undefined) change.name = stationName(req.body.name);
     if (req.body.room !== undefined) change.room = stationRoom(req.body.room);
     if (Object.keys(change).length === 0) throw new AppError('bad_request', 'Укажите новое название (name) или аудиторию (room)');
-    const station = await updateStation(ctx.db, idParam(req.params), change);
+    const id = idParam(req.params);
+    const station = await audited(
+      req,
+      (db) => updateStation(db, id, change),
+      (s) => ({ action: 'station.update', target: `station:${s.id}`, detail: { ...change } }),
+    );
     if (!station) throw missing();
     req.log.info({ station_id: station.id, ...change }, 'station changed');
     return { station: view(station) };
@@ -76,7 +97,12 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
     '/admin/stations/:id/revoke',
     { onRequest: guard, schema: stationActionSchema('Отключить пункт: его токен перестаёт действовать сразу') },
     async (req) => {
-      const station = await revokeStation(ctx.db, idParam(req.params), ctx.clock());
+      const id = idParam(req.params);
+      const station = await audited(
+        req,
+        (db) => revokeStation(db, id, ctx.clock()),
+        (s) => ({ action: 'station.revoke', target: `station:${s.id}`, detail: { name: s.name } }),
+      );
       if (!station) throw missing();
       req.log.info({ station_id: station.id, station: station.name }, 'station revoked');
       return { station: view(station) };
@@ -84,7 +110,12 @@ export function stationsRoutes(parent: FastifyInstance, ctx: AppContext, guard: 
   );
 
   app.post('/admin/stations/:id/link', { onRequest: guard, schema: stationLinkSchema }, async (req, reply) => {
-    const r = await reissueToken(ctx.db, idParam(req.params));
+    const id = idParam(req.params);
+    const r = await audited(
+      req,
+      (db) => reissueToken(db, id),
+      (x) => ({ action: 'station.relink', target: `station:${x.station.id}`, detail: { name: x.station.name } }),
+    );
     if (!r) throw missing();
     req.log.info({ station_id: r.station.id, station: r.station.name }, 'station link reissued');
     void reply.header('cache-control', 'no-store');

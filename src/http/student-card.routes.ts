@@ -16,6 +16,7 @@ import { enrolStudentPhoto } from '../students/enrol-photo.js';
 import { studentLabels } from '../students/repository.js';
 import { rosterOf } from '../context.js';
 import { stripBidi } from '../spreadsheet-text.js';
+import { auditRequest } from './audit-actor.js';
 import { addedFacePhoto, listAddedFaces, listAllAddedFaces, removeAddedFace, removeFacesOfPass } from '../students/added-faces.js';
 
 export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guard: onRequestAsyncHookHandler): void {
@@ -72,6 +73,11 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
       others.map((o) => o.other),
     );
     req.log.info({ student_id: id, replaced: done.replaced, face_width: done.face_width, lookalikes: others.length }, 'student photo enrolled by the admin');
+    await auditRequest(ctx, req, {
+      action: 'student.photo',
+      target: `student:${id}`,
+      detail: { replaced: done.replaced, face_width: done.face_width, lookalikes: others.length },
+    });
     return {
       status: 'enrolled' as const,
       message:
@@ -98,6 +104,12 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
     // A photo added after a pass that turned out wrong is not the student's to keep.
     const removed = await removeFacesOfPass(ctx, id);
     req.log.info({ pass_id: id, student_id: r.pass.student_id, removed_photos: removed }, 'pass cancelled');
+    // The reason stays with the pass (cancel_reason): free text is not copied into the log.
+    await auditRequest(ctx, req, {
+      action: 'pass.cancel',
+      target: `pass:${id} student:${r.pass.student_id}`,
+      detail: { source: r.pass.source, pass_date: r.pass.pass_date, removed_photos: removed },
+    });
     return { pass: passView(r.pass), removed_photos: removed };
   });
 
@@ -115,8 +127,10 @@ export function studentCardRoutes(parent: FastifyInstance, ctx: AppContext, guar
 
   app.delete('/admin/student-faces/:id', { onRequest: guard, schema: removeAddedPhotoSchema }, async (req) => {
     const id = idParam(req.params);
-    if (!(await removeAddedFace(ctx, id))) throw new AppError('not_found', 'Снимок не найден');
+    const gone = await removeAddedFace(ctx, id);
+    if (!gone) throw new AppError('not_found', 'Снимок не найден');
     req.log.info({ face_id: id }, 'added photo removed');
+    await auditRequest(ctx, req, { action: 'face.remove', target: `face:${id} student:${gone.student_id}` });
     return { status: 'removed' as const, id };
   });
 }

@@ -14,7 +14,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * A sweep each `everyMs` (a day), the first `firstAfterMs` after start — unless the last recorded sweep (any instance)
- * is younger than a day, then a day after it. `onSwept` gets the counts (the server logs them and writes the audit row).
+ * is younger than a day, then a day after it. `onSwept` gets the counts (the server logs them; the sweep itself wrote its
+ * audit row, in its transaction).
  */
 export function startRetention(
   db: Db,

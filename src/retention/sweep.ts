@@ -1,12 +1,16 @@
 // The retention rule (RETENTION_DAYS_*): recognition attempts, the full frames kept with photos added at the door,
 // and passes older than their setting are deleted by a daily sweep; what the next sweep will delete can be shown
-// before it runs. 0 days: kept for ever.
+// before it runs. 0 days: kept for ever. The audit log has its own, long setting (RETENTION_DAYS_AUDIT); each sweep
+// writes its own audit row (who: the system).
 import type { Db } from '../db/index.js';
+import { SYSTEM, writeAudit } from '../audit/log.js';
 
 export interface RetentionPolicy {
   attemptsDays: number;
   addedFramesDays: number;
   passesDays: number;
+  /** The audit log's own, long retention (RETENTION_DAYS_AUDIT; absent or 0: kept for ever). */
+  auditDays?: number;
 }
 
 /** What one sweep removes (or would remove): attempts deleted, added photos' frames cleared, passes deleted. */
@@ -92,6 +96,11 @@ export async function sweepRetention(db: Db, policy: RetentionPolicy, now: Date)
       out.passes = Number((await trx.deleteFrom('passes').where('timestamp', '<', p.toISOString()).executeTakeFirst()).numDeletedRows);
       await trx.deleteFrom('erased_passes').where('pass_date', '<', p.toISOString().slice(0, 10)).execute();
     }
+    // The audit log is append-only for everyone else: only its own long retention removes rows, here.
+    const l = cutoff(now, policy.auditDays ?? 0);
+    const auditRows = l ? Number((await trx.deleteFrom('audit_log').where('at', '<', l.toISOString()).executeTakeFirst()).numDeletedRows) : 0;
+    // Who: the system; in the sweep's transaction (deleted and logged, or neither).
+    await writeAudit(trx, SYSTEM, { action: 'retention.sweep', detail: { ...out, audit_rows: auditRows } }, now);
     return out;
   });
 }

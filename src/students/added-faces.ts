@@ -211,11 +211,11 @@ export async function addedFacePhoto(ctx: Core, id: number): Promise<Uint8Array 
   return (await ctx.db.selectFrom('student_faces').select('photo').where('id', '=', id).executeTakeFirst())?.photo;
 }
 
-/** Removes an added photo from the database and the index; false when there was none. */
-export async function removeAddedFace(ctx: Core, id: number): Promise<boolean> {
-  const r = await ctx.db.deleteFrom('student_faces').where('id', '=', id).returning(['id']).executeTakeFirst();
-  if (!r) return false;
+/** Removes an added photo from the database and the index: the student it was of; undefined when there was none. */
+export async function removeAddedFace(ctx: Core, id: number): Promise<{ student_id: number } | undefined> {
+  const r = await ctx.db.deleteFrom('student_faces').where('id', '=', id).returning(['id', 'student_id']).executeTakeFirst();
+  if (!r) return undefined;
   ctx.index.removeFace(id);
   await bumpIndexGeneration(ctx.db);
-  return true;
+  return { student_id: r.student_id };
 }

@@ -73,6 +73,8 @@ export interface EraseOptions {
   confirm: number;
   passes: 'counts' | 'delete';
   now: Date;
+  /** Writes the audit row inside the erasure's transaction (audit/log.ts writeAudit): erased and logged, or neither. */
+  audit?: (trx: Db, result: EraseResult) => Promise<void>;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function eraseStudents(o: EraseOptions): Promise<EraseResult> {
       await trx.deleteFrom('passes').where('student_id', 'in', chunk).execute();
       out.students += Number((await trx.deleteFrom('students').where('id', 'in', chunk).executeTakeFirst()).numDeletedRows);
     }
+    if (o.audit) await o.audit(trx, out);
     return out;
   });
   for (const id of ids) {

@@ -18,6 +18,8 @@ export interface RowReport {
 
 export interface LoadSummary {
   file: string;
+  /** The load's record (table loads): its students are erased as a cohort by it. */
+  load_id?: number;
   total_rows: number;
   added: number;
   updated: number;

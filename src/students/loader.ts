@@ -382,6 +382,7 @@ class LoadRun {
     const { photosDescribed, faceSeconds } = this;
     return {
       file: this.opts.fileLabel,
+      load_id: this.loadId,
       total_rows: this.total,
       ...this.counts,
       warnings: reports.filter((r) => r.status === 'warning').length,

@@ -108,6 +108,8 @@ test('admin page at 390 px: every section, filled with data, fits the screen —
   await page.goto(`${app.base}/admin#token=${ADMIN_TOKEN}`);
   await page.waitForSelector('#panel:not([hidden])');
   await page.waitForFunction(() => document.querySelectorAll('#added-photos li').length === 1);
+  // «Журнал действий» filled with this test's own actions (the cancelled pass, the manual passes).
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length >= 2);
   await fits(page, 'after login');
 
   // A station paired with a long name and room: its one-time link and QR code, then its row with the edit form.

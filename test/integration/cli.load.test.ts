@@ -8,6 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { projectRoot } from '../../src/paths.js';
+import { createDb } from '../../src/db/index.js';
 import { formatSummary, progressLine, ROWS_PER_REASON } from '../../src/cli/load.js';
 import type { LoadSummary, RowReport } from '../../src/students/loader.js';
 import { actionsOf, reasonText } from '../../src/students/row-report.js';
@@ -159,6 +160,18 @@ test(
     assert.equal(s.photos_described, photos.length);
     assert.ok(s.photos_per_second > 0);
     assert.equal(json.stdout, '', 'everything went to the file');
+    // The load is in the audit log: who `cli`, the load's id and counts.
+    const db = await createDb({ kind: 'sqlite', file: path.join(tmp, 'data', 'database.db') });
+    try {
+      const logged = await db.selectFrom('audit_log').select(['action', 'actor_kind', 'actor_name', 'target', 'detail']).execute();
+      assert.deepEqual(
+        logged.map((r) => [r.action, r.actor_kind, r.actor_name, r.target]),
+        [['students.load', 'cli', 'npm run load', `load:${s.load_id}`]],
+      );
+      assert.equal((JSON.parse(logged[0]!.detail!) as { added: number }).added, photos.length + 1);
+    } finally {
+      await db.destroy();
+    }
 
     // Without --silent npm prints its banner, but --out still writes clean JSON — relative to where it was typed.
     pg = await postgresDatabase();

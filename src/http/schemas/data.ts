@@ -21,6 +21,7 @@ export const retentionSchema = {
         attempts_days: Type.Integer({ description: 'RETENTION_DAYS_ATTEMPTS (0 — хранить всегда)' }),
         added_frames_days: Type.Integer({ description: 'RETENTION_DAYS_ADDED_FRAMES' }),
         passes_days: Type.Integer({ description: 'RETENTION_DAYS_PASSES' }),
+        audit_days: Type.Integer({ description: 'RETENTION_DAYS_AUDIT: журнал действий (0 — хранить всегда)' }),
         erase_passes: Choice(['counts', 'delete'], { description: 'ERASE_PASSES: проходы удалённого студента — числом или удалить' }),
       }),
       last_sweep: Nullable(Type.Object({ at: Type.String(), ...Counts.properties })),
