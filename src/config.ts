@@ -134,38 +134,46 @@ export function readDotEnv(file = path.join(projectRoot, '.env'), env: Env = pro
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const str = (name: string, def: string): string => {
-    const v = env[name];
+/** Reads settings from the environment and collects every problem, so that one error names them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  str(name: string, def: string): string {
+    const v = this.env[name];
     return v === undefined || v.trim() === '' ? def : v.trim();
-  };
-  const optional = (name: string): string | undefined => {
-    const v = env[name];
+  }
+
+  optional(name: string): string | undefined {
+    const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const num = (name: string, def: number, min: number, max: number, integer = false): number => {
-    const raw = optional(name);
+  }
+
+  num(name: string, def: number, min: number, max: number, integer = false): number {
+    const raw = this.optional(name);
     if (raw === undefined) return def;
     const v = Number(raw);
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      this.problems.push(`${name}=${JSON.stringify(raw)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
       return def;
     }
     return v;
-  };
+  }
 
-  const bool = (name: string, def: boolean): boolean => {
-    const raw = optional(name);
+  bool(name: string, def: boolean): boolean {
+    const raw = this.optional(name);
     if (raw === undefined) return def;
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
     if (/^(0|false|no|off)$/i.test(raw)) return false;
-    problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    this.problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
     return def;
-  };
+  }
+}
 
-  const dataDir = path.resolve(projectRoot, str('DATA_DIR', 'data'));
-  const dbUrl = str('DATABASE_URL', `sqlite:${path.join(dataDir, 'database.db')}`);
+/** DATABASE_URL: PostgreSQL by URL, or a SQLite file (default DATA_DIR/database.db). */
+function readDatabase(r: EnvReader, dataDir: string): DatabaseConfig {
+  const problems = r.problems;
+  const dbUrl = r.str('DATABASE_URL', `sqlite:${path.join(dataDir, 'database.db')}`);
   let database: DatabaseConfig = { kind: 'sqlite', file: path.join(dataDir, 'database.db') };
   if (/^postgres(ql)?:\/\//i.test(dbUrl)) {
     try {
@@ -182,14 +190,26 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`DATABASE_URL: expected postgres://… or sqlite:FILE, got ${JSON.stringify(dbUrl.slice(0, 40))}`);
   }
 
-  const adminToken = optional('ADMIN_TOKEN');
+  return database;
+}
+
+/** ADMIN_TOKEN and STATION_TOKEN: strong enough, and never the same. */
+function readTokens(r: EnvReader): { adminToken: string | undefined; stationToken: string | undefined } {
+  const problems = r.problems;
+  const adminToken = r.optional('ADMIN_TOKEN');
   if (adminToken !== undefined) problems.push(...tokenProblems('ADMIN_TOKEN', adminToken, 12));
-  const stationToken = optional('STATION_TOKEN');
+  const stationToken = r.optional('STATION_TOKEN');
   if (stationToken !== undefined) problems.push(...tokenProblems('STATION_TOKEN', stationToken, 8));
   // The station token sits in every checkpoint's browser: were it the admin token, each station could run /admin/*.
   if (adminToken !== undefined && adminToken === stationToken) problems.push(SAME_TOKENS);
 
-  const trustRaw = str('TRUST_PROXY', 'false').toLowerCase();
+  return { adminToken, stationToken };
+}
+
+/** TRUST_PROXY: false, true, a hop count or the proxies' addresses. */
+function readTrustProxy(r: EnvReader): boolean | number | string {
+  const problems = r.problems;
+  const trustRaw = r.str('TRUST_PROXY', 'false').toLowerCase();
   let trustProxy: boolean | number | string = false;
   if (trustRaw === 'true' || trustRaw === 'false') trustProxy = trustRaw === 'true';
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
@@ -202,23 +222,22 @@ export function loadConfig(env: Env = process.env): Config {
     }
   } else problems.push(`TRUST_PROXY=${JSON.stringify(trustRaw)}: expected false, true, a hop count or the proxies' addresses (e.g. 127.0.0.1,10.0.0.0/8)`);
 
-  const timezone = str('TIMEZONE', 'Asia/Tashkent');
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: timezone });
-  } catch {
-    problems.push(`TIMEZONE=${JSON.stringify(timezone)}: not an IANA time zone (e.g. Asia/Tashkent)`);
-  }
+  return trustProxy;
+}
 
+/** FACE_MODEL with ONNX_INPUT / ONNX_CHIP for an added ONNX model; a model without a calibrated rule needs MATCH_THRESHOLD. */
+function readModel(r: EnvReader, dataDir: string): FaceModelSpec {
+  const problems = r.problems;
   let model: FaceModelSpec = FACEAPI_MODEL;
-  const modelSetting = str('FACE_MODEL', DEFAULT_MODEL_NAME);
+  const modelSetting = r.str('FACE_MODEL', DEFAULT_MODEL_NAME);
   let onnxInput: Partial<OnnxInput> | undefined;
-  const onnxInputRaw = optional('ONNX_INPUT');
+  const onnxInputRaw = r.optional('ONNX_INPUT');
   if (onnxInputRaw !== undefined) {
     const m = /^(rgb|bgr)\s*,\s*([0-9.]+)\s*,\s*([0-9.]+)$/i.exec(onnxInputRaw);
     if (!m || !(Number(m[3]) > 0)) problems.push(`ONNX_INPUT=${JSON.stringify(onnxInputRaw)}: expected ORDER,MEAN,STD, e.g. rgb,127.5,127.5`);
     else onnxInput = { order: m[1]!.toLowerCase() as 'rgb' | 'bgr', mean: Number(m[2]), std: Number(m[3]) };
   }
-  const onnxChip = optional('ONNX_CHIP');
+  const onnxChip = r.optional('ONNX_CHIP');
   if (onnxChip !== undefined && onnxChip !== 'arcface' && onnxChip !== 'intel')
     problems.push(`ONNX_CHIP=${JSON.stringify(onnxChip)}: expected arcface or intel`);
   try {
@@ -229,29 +248,19 @@ export function loadConfig(env: Env = process.env): Config {
   } catch (e) {
     problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)}: ${(e as Error).message}`);
   }
-  if (!model.calibrated && optional('MATCH_THRESHOLD') === undefined) {
+  if (!model.calibrated && r.optional('MATCH_THRESHOLD') === undefined) {
     problems.push(`FACE_MODEL=${JSON.stringify(modelSetting)} has no calibrated threshold: measure one with \`npm run calibrate\` and set MATCH_THRESHOLD`);
   }
 
-  const erasePasses = str('ERASE_PASSES', 'counts');
-  if (erasePasses !== 'counts' && erasePasses !== 'delete') problems.push(`ERASE_PASSES=${JSON.stringify(erasePasses)}: expected counts or delete`);
-  const enrolQuality = str('ENROL_QUALITY', 'warn');
-  if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off')
-    problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
+  return model;
+}
 
-  const backupDirRaw = optional('BACKUP_DIR');
-  const backupEveryH = num('BACKUP_EVERY_H', 0, 0, 8760);
-  const backupKeep = num('BACKUP_KEEP', 7, 1, 10_000, true);
-  if (backupEveryH > 0 && backupDirRaw === undefined) problems.push('BACKUP_EVERY_H: задайте и BACKUP_DIR — папку для копий / set BACKUP_DIR too');
-  if (backupEveryH > 0 && database.kind === 'postgres')
-    problems.push('BACKUP_EVERY_H: на PostgreSQL копии по расписанию делает pg_dump из cron (README), не сервер / on PostgreSQL schedule pg_dump with cron');
-
-  const indexBackend = str('INDEX_BACKEND', 'bruteforce');
-  if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
-
+/** TLS_CERT + TLS_KEY (both readable now), HTTP_REDIRECT_PORT, PUBLIC_HOST. */
+function readHttps(r: EnvReader): Pick<Config, 'tls' | 'httpRedirectPort' | 'publicHosts'> {
+  const problems = r.problems;
   // HTTPS without a proxy: both PEM files, readable now (a typo must stop the start, not the first station).
-  const tlsCert = optional('TLS_CERT');
-  const tlsKey = optional('TLS_KEY');
+  const tlsCert = r.optional('TLS_CERT');
+  const tlsKey = r.optional('TLS_KEY');
   let tls: Config['tls'];
   if ((tlsCert === undefined) !== (tlsKey === undefined)) problems.push('TLS_CERT and TLS_KEY: set both (PEM files, e.g. from `npm run cert`) or neither');
   else if (tlsCert !== undefined && tlsKey !== undefined) {
@@ -267,15 +276,62 @@ export function loadConfig(env: Env = process.env): Config {
       }
     }
   }
-  const httpRedirectPort = optional('HTTP_REDIRECT_PORT') === undefined ? undefined : num('HTTP_REDIRECT_PORT', 0, 1, 65535, true);
+  const httpRedirectPort = r.optional('HTTP_REDIRECT_PORT') === undefined ? undefined : r.num('HTTP_REDIRECT_PORT', 0, 1, 65535, true);
   if (httpRedirectPort !== undefined && !tls) problems.push('HTTP_REDIRECT_PORT: needs TLS_CERT and TLS_KEY (it redirects plain HTTP to HTTPS)');
-  const publicHosts = (optional('PUBLIC_HOST') ?? '')
+  const publicHosts = (r.optional('PUBLIC_HOST') ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter((h) => h !== '');
   for (const h of publicHosts)
     if (!isHostName(h) && net.isIP(h) === 0) problems.push(`PUBLIC_HOST: ${JSON.stringify(h)} is not a host name or an IP address (no scheme, port or path)`);
 
+  return { tls, httpRedirectPort, publicHosts };
+}
+
+/** BACKUP_DIR, BACKUP_EVERY_H, BACKUP_KEEP: scheduled SQLite backups. */
+function readBackup(r: EnvReader, database: DatabaseConfig): Config['backup'] {
+  const problems = r.problems;
+  const backupDirRaw = r.optional('BACKUP_DIR');
+  const backupEveryH = r.num('BACKUP_EVERY_H', 0, 0, 8760);
+  const backupKeep = r.num('BACKUP_KEEP', 7, 1, 10_000, true);
+  if (backupEveryH > 0 && backupDirRaw === undefined) problems.push('BACKUP_EVERY_H: задайте и BACKUP_DIR — папку для копий / set BACKUP_DIR too');
+  if (backupEveryH > 0 && database.kind === 'postgres')
+    problems.push('BACKUP_EVERY_H: на PostgreSQL копии по расписанию делает pg_dump из cron (README), не сервер / on PostgreSQL schedule pg_dump with cron');
+
+  return { dir: backupDirRaw === undefined ? undefined : path.resolve(projectRoot, backupDirRaw), everyH: backupEveryH, keep: backupKeep };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new EnvReader(env);
+  const problems = r.problems;
+  const str = r.str.bind(r);
+  const num = r.num.bind(r);
+  const optional = r.optional.bind(r);
+  const bool = r.bool.bind(r);
+
+  const dataDir = path.resolve(projectRoot, str('DATA_DIR', 'data'));
+  const database = readDatabase(r, dataDir);
+  const { adminToken, stationToken } = readTokens(r);
+  const trustProxy = readTrustProxy(r);
+  const timezone = str('TIMEZONE', 'Asia/Tashkent');
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: timezone });
+  } catch {
+    problems.push(`TIMEZONE=${JSON.stringify(timezone)}: not an IANA time zone (e.g. Asia/Tashkent)`);
+  }
+
+  const model = readModel(r, dataDir);
+  const erasePasses = str('ERASE_PASSES', 'counts');
+  if (erasePasses !== 'counts' && erasePasses !== 'delete') problems.push(`ERASE_PASSES=${JSON.stringify(erasePasses)}: expected counts or delete`);
+  const enrolQuality = str('ENROL_QUALITY', 'warn');
+  if (enrolQuality !== 'warn' && enrolQuality !== 'refuse' && enrolQuality !== 'off')
+    problems.push(`ENROL_QUALITY=${JSON.stringify(enrolQuality)}: expected warn, refuse or off`);
+
+  const backup = readBackup(r, database);
+  const indexBackend = str('INDEX_BACKEND', 'bruteforce');
+  if (indexBackend !== 'bruteforce' && indexBackend !== 'hnsw') problems.push(`INDEX_BACKEND=${JSON.stringify(indexBackend)}: expected bruteforce or hnsw`);
+
+  const { tls, httpRedirectPort, publicHosts } = readHttps(r);
   const logLevel = str('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: expected fatal|error|warn|info|debug|trace|silent`);
@@ -328,7 +384,7 @@ export function loadConfig(env: Env = process.env): Config {
       passesDays: num('RETENTION_DAYS_PASSES', 365, 0, 36_500, true),
       auditDays: num('RETENTION_DAYS_AUDIT', 730, 0, 36_500, true),
     },
-    backup: { dir: backupDirRaw === undefined ? undefined : path.resolve(projectRoot, backupDirRaw), everyH: backupEveryH, keep: backupKeep },
+    backup,
     erasePasses: erasePasses === 'delete' ? 'delete' : 'counts',
     timezone,
     indexBackend: indexBackend === 'hnsw' ? 'hnsw' : 'bruteforce',
