@@ -1,12 +1,12 @@
 // Entry for `npm start`: config → database (migrated) → face engine → index → HTTP; drains on SIGTERM.
 import fs from 'node:fs';
 import { loadConfig, readDotEnv, ConfigError, type Config } from './config.js';
-import { createDb, flushDeleted } from './db/index.js';
+import { createDb, flushDeleted, type Db } from './db/index.js';
 import { FaceEngine } from './face/engine.js';
 import { FaceIndex } from './face/index.js';
 import { Lookalikes } from './face/lookalikes.js';
 import { createHnsw } from './face/ann.js';
-import { rebuildIndex } from './students/rebuild.js';
+import { rebuildIndex, type Roster } from './students/rebuild.js';
 import { startIndexSync } from './students/sync.js';
 import { redirectHosts, startHttpRedirect } from './http/redirect.js';
 import { auditRosterIfStale } from './students/enrol.js';
@@ -22,11 +22,20 @@ import type { FastifyInstance } from 'fastify';
 
 const AUDIT_BEFORE_LISTEN = 20_000;
 
-async function main(): Promise<void> {
+/** Where the server's lines go: the app's logger once it exists, stderr before. */
+class ServerLog {
+  app: FastifyInstance | undefined;
+  readonly line = (level: 'info' | 'warn' | 'error', msg: string): void => {
+    if (this.app) this.app.log[level](msg);
+    else process.stderr.write(`${msg}\n`);
+  };
+}
+
+/** The configuration, or exit 2 with every problem named. */
+function configOrExit(): Config {
   readDotEnv();
-  let config: Config;
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -34,11 +43,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  (await import('./students/uploads.js')).sweepUploads(config.dataDir, (msg) => process.stderr.write(`${msg}\n`)); // uploads a killed load left behind
-  const t0 = performance.now();
-  const db = await createDb(config.database);
-  // Private by default: without ADMIN_TOKEN / STATION_TOKEN the server makes its own (kept in the database).
-  const { tokens, created } = await provisionTokens(db, { admin: config.adminToken, station: config.stationToken });
+}
+
+/** Private by default: without ADMIN_TOKEN / STATION_TOKEN the server makes its own (kept in the database). */
+async function tokensOrExit(db: Db, config: Config): Promise<Awaited<ReturnType<typeof provisionTokens>>> {
+  const provisioned = await provisionTokens(db, { admin: config.adminToken, station: config.stationToken });
+  const { tokens } = provisioned;
   // One set in the environment may equal the other kept in the database (a token copied into STATION_TOKEN).
   if (tokens.admin === tokens.station) {
     process.stderr.write(`Invalid configuration:\n  - ${SAME_TOKENS}\n`);
@@ -46,21 +56,11 @@ async function main(): Promise<void> {
   }
   config.adminToken = tokens.admin;
   config.stationToken = tokens.station;
-  // Read by the engine's and the re-describer's callbacks, which may run before the app exists.
-  // eslint-disable-next-line prefer-const -- assigned once below, but read (as undefined) by those callbacks before that
-  let app: FastifyInstance | undefined;
-  const engineStarting = FaceEngine.start({
-    workers: config.faceWorkers,
-    maxPixels: config.maxImagePixels,
-    model: config.model,
-    interactiveQueue: config.recognizeQueue,
-    perClientQueue: config.recognizePerClient,
-    interactiveWaitMs: config.recognizeWaitMs,
-    doorReserveMs: config.doorReserveMs,
-    onLog: (level, msg) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`)),
-  });
-  // face-api's descriptor size is known at once; an ONNX model's once a worker has loaded it.
-  const dim = config.model.dim ?? (await engineStarting).dim;
+  return provisioned;
+}
+
+/** The face index for the model's descriptor size; with INDEX_BACKEND=hnsw the graph fills in the background. */
+function makeIndex(config: Config, dim: number, log: ServerLog): FaceIndex {
   const index = new FaceIndex(1024, { dim });
   if (config.indexBackend === 'hnsw') {
     // The graph fills in the background once the index holds HNSW_FROM faces (after each reload too).
@@ -68,37 +68,40 @@ async function main(): Promise<void> {
     index.useAnn(createHnsw({ expansionSearch: config.hnswEf, dim, i8Scale: config.model.i8Scale }), (s) => {
       const msg = `ANN graph ${s.state}`;
       const fields = { ann_faces: s.total, ann_build_s: s.buildSeconds && Math.round(s.buildSeconds), err: s.error };
-      if (app) app.log[s.state === 'failed' ? 'error' : 'info'](fields, msg);
+      if (log.app) log.app.log[s.state === 'failed' ? 'error' : 'info'](fields, msg);
       else process.stderr.write(`${msg}\n`);
     });
   }
-  const roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id, addedRadius: config.verifyThreshold };
-  const built = await rebuildIndex(db, roster);
-  const log = (level: 'info' | 'warn' | 'error', msg: string) => (app ? app.log[level](msg) : process.stderr.write(`${msg}\n`));
-  // A stale look-alike audit (new model or distance, or a load that stopped before its audit) is redone
-  // before the first answer up to ~20,000 faces (≈ 5 s here); a larger roster is audited in the
-  // background (100k ≈ 3 min of slices) and its pairs apply as soon as they are known.
+  return index;
+}
+
+/**
+ * A stale look-alike audit (new model or distance, or a load that stopped before its audit) is redone before the
+ * first answer up to ~20,000 faces (≈ 5 s here); a larger roster is audited in the background (100k ≈ 3 min of
+ * slices) and its pairs apply as soon as they are known.
+ */
+async function auditBeforeListen(db: Db, roster: Roster, config: Config, log: ServerLog): Promise<{ audited: boolean; pairs: number; ms: number }> {
   const auditing = auditRosterIfStale(db, roster, config.lookalikeDistance);
-  const audit =
-    index.size <= AUDIT_BEFORE_LISTEN
-      ? await auditing
-      : (void auditing.then(
-          (a) => a.audited && log('info', `look-alike audit of ${index.size} faces: ${a.pairs} pairs in ${Math.round(a.ms)} ms`),
-          (e: Error) => log('error', `look-alike audit failed: ${e.message}`),
-        ),
-        { audited: false, pairs: roster.lookalikes.flagged, ms: 0 });
-  const engine = await engineStarting;
-  const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log });
+  if (roster.index.size <= AUDIT_BEFORE_LISTEN) return auditing;
+  void auditing.then(
+    (a) => a.audited && log.line('info', `look-alike audit of ${roster.index.size} faces: ${a.pairs} pairs in ${Math.round(a.ms)} ms`),
+    (e: Error) => log.line('error', `look-alike audit failed: ${e.message}`),
+  );
+  return { audited: false, pairs: roster.lookalikes.flagged, ms: 0 };
+}
+
+/** The daily retention sweep and, with BACKUP_EVERY_H, the scheduled backups (in a worker thread). */
+function startDataJobs(db: Db, config: Config, log: ServerLog) {
   // Records older than RETENTION_DAYS_* go once a day (the first sweep a minute after start).
   const retention = startRetention(
     db,
     config.retention,
     systemClock,
     async (counts) => {
-      app?.log.info({ ...counts }, 'retention sweep');
+      log.app?.log.info({ ...counts }, 'retention sweep');
       await flushDeleted(db, config.database.kind);
     },
-    (e) => log('error', `retention sweep failed: ${(e as Error).message}`),
+    (e) => log.line('error', `retention sweep failed: ${(e as Error).message}`),
   );
   // BACKUP_EVERY_H: a timestamped copy in BACKUP_DIR, written in a worker thread; the newest BACKUP_KEEP are kept.
   const backups =
@@ -110,14 +113,73 @@ async function main(): Promise<void> {
           everyMs: config.backup.everyH * 3_600_000,
           keep: config.backup.keep,
           onDone: (r, pruned) =>
-            app?.log.info(
+            log.app?.log.info(
               { file: r.file, bytes: r.bytes, backup_ms: Math.round(r.ms), students: r.students, passes: r.passes, pruned: pruned.length },
               'backup',
             ),
-          onError: (e) => log('error', `scheduled backup failed: ${(e as Error).message}`),
+          onError: (e) => log.line('error', `scheduled backup failed: ${(e as Error).message}`),
         })
       : undefined;
-  app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, retention, clock: systemClock });
+  return { retention, backups };
+}
+
+/** SIGTERM / SIGINT: stop accepting, drain the requests in flight, close the engine and the database (15 s at most). */
+function stopOnSignals(app: FastifyInstance, stopFirst: (() => void)[], engine: FaceEngine, db: Db): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    for (const f of stopFirst) f();
+    let code = 0;
+    try {
+      // Stop accepting and wait for the requests in flight; keep-alive connections that become idle
+      // after their last answer are closed as they go, or close() would wait for their timeout.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      await app.close();
+      clearInterval(idle);
+      await engine.close();
+      await db.destroy();
+      app.log.info('stopped');
+    } catch (err) {
+      app.log.error({ err }, 'error while stopping');
+      code = 1;
+    }
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  (await import('./students/uploads.js')).sweepUploads(config.dataDir, (msg) => process.stderr.write(`${msg}\n`)); // uploads a killed load left behind
+  const t0 = performance.now();
+  const db = await createDb(config.database);
+  const { tokens, created } = await tokensOrExit(db, config);
+  const log = new ServerLog();
+  const engineStarting = FaceEngine.start({
+    workers: config.faceWorkers,
+    maxPixels: config.maxImagePixels,
+    model: config.model,
+    interactiveQueue: config.recognizeQueue,
+    perClientQueue: config.recognizePerClient,
+    interactiveWaitMs: config.recognizeWaitMs,
+    doorReserveMs: config.doorReserveMs,
+    onLog: log.line,
+  });
+  // face-api's descriptor size is known at once; an ONNX model's once a worker has loaded it.
+  const index = makeIndex(config, config.model.dim ?? (await engineStarting).dim, log);
+  const roster: Roster = { index, lookalikes: new Lookalikes(), modelId: config.model.id, addedRadius: config.verifyThreshold };
+  const built = await rebuildIndex(db, roster);
+  const audit = await auditBeforeListen(db, roster, config, log);
+  const engine = await engineStarting;
+  const reembed = new Reembedder({ db, engine, roster, lookalikeRadius: config.lookalikeDistance, log: log.line });
+  const { retention, backups } = startDataJobs(db, config, log);
+  const app = buildApp({ config, db, engine, index, lookalikes: roster.lookalikes, reembed, retention, clock: systemClock });
+  log.app = app;
   const sync = startIndexSync(
     db,
     roster,
@@ -156,36 +218,7 @@ async function main(): Promise<void> {
     'ready',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    running.log.info({ signal }, 'shutting down: draining in-flight requests');
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
-    sync.stop();
-    retention.stop();
-    backups?.stop();
-    redirect?.close();
-    let code = 0;
-    try {
-      // Stop accepting and wait for the requests in flight; keep-alive connections that become idle
-      // after their last answer are closed as they go, or close() would wait for their timeout.
-      const idle = setInterval(() => running.server.closeIdleConnections(), 100);
-      await running.close();
-      clearInterval(idle);
-      await engine.close();
-      await db.destroy();
-      running.log.info('stopped');
-    } catch (err) {
-      running.log.error({ err }, 'error while stopping');
-      code = 1;
-    }
-    process.exit(code);
-  };
-  const running = app;
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals(app, [() => sync.stop(), () => retention.stop(), () => backups?.stop(), () => redirect?.close()], engine, db);
 }
 
 main().catch((e: unknown) => {

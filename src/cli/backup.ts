@@ -2,10 +2,9 @@
 // passes, everything) while the server runs; written under a temporary name and renamed at the end, so an interrupted
 // backup never leaves a half file under FILE. --out naming a folder writes efc-backup-<time>.db into it.
 // PostgreSQL is backed up with pg_dump (README).
+import { cliArgs, cliConfig, fromUser as fromUserPath } from './start.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { BackupError, writeBackup } from '../backup/sqlite.js';
 import { scheduledName } from '../backup/schedule.js';
 
@@ -15,36 +14,18 @@ const usage = `Использование / usage: npm run backup -- --out FILE|
   --out FOLDER   в существующую папку: efc-backup-<время>.db / into an existing folder, a timestamped name
 PostgreSQL: pg_dump -Fc -f efc.dump "$DATABASE_URL" (README).`;
 
-/** Relative paths are the user's: npm runs the script in the project folder, INIT_CWD is where the command was typed. */
-const fromUser = (p: string) => path.resolve(process.env.npm_lifecycle_event === 'backup' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(), p);
+const fromUser = (p: string) => fromUserPath('backup', p);
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = cliArgs(usage, { options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   if (args.out === undefined || args.out.trim() === '') {
     process.stderr.write(`Укажите, куда писать копию: --out FILE / Give the backup's file: --out FILE\n${usage}\n`);
     return 2;
   }
-  readDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = cliConfig();
+  if (typeof config === 'number') return config;
   if (config.database.kind === 'postgres') {
     process.stderr.write(
       'База — PostgreSQL: копию делает pg_dump -Fc -f efc.dump "$DATABASE_URL", восстанавливает pg_restore (README). / The database is PostgreSQL: use pg_dump / pg_restore.\n',

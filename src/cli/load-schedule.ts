@@ -1,11 +1,10 @@
 // `npm run load-schedule -- --file schedule.xlsx`: loads the exam sittings into the configured database
 // (migrations run) and prints a short summary — or, with --json, only the summary as JSON (for scripts:
 // `npm run --silent load-schedule -- --json > schedule-summary.json`); exit 1 when the file cannot be read.
+import { cliArgs, cliConfig, fromUser as fromUserPath } from './start.js';
 import path from 'node:path';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { createDb } from '../db/index.js';
 import { isAppError } from '../errors.js';
 import { appendCliAudit, scheduleLoadEntry } from '../audit/log.js';
@@ -42,36 +41,17 @@ export function formatScheduleSummary(s: ScheduleSummary, timeZone: string): str
   return `${out.join('\n')}\n`;
 }
 
-/** Relative paths are the user's: INIT_CWD is where `npm run load-schedule` was typed (only trusted when npm started this script). */
-const fromUser = (p: string) =>
-  path.resolve(process.env.npm_lifecycle_event === 'load-schedule' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(), p);
+const fromUser = (p: string) => fromUserPath('load-schedule', p);
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: { file: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  readDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = cliArgs(usage, {
+    options: { file: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const config = cliConfig();
+  if (typeof config === 'number') return config;
   const file = args.file === undefined ? path.join(config.faceIdDocs, 'schedule.xlsx') : fromUser(args.file);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     process.stderr.write(`Файл не найден / file not found: ${file}\n`);

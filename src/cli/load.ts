@@ -1,9 +1,8 @@
 // `npm run load -- [--file PATH] [--photos DIR] [--force] [--json] [--out FILE] [--verbose]`: the seed's loader.py as a CLI.
+import { cliArgs, cliConfig, fromUser as fromUserPath } from './start.js';
 import path from 'node:path';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { loadConfig, readDotEnv, ConfigError } from '../config.js';
 import { createDb } from '../db/index.js';
 import { FaceEngine } from '../face/engine.js';
 import { FaceIndex } from '../face/index.js';
@@ -139,46 +138,25 @@ export function formatSummary(s: LoadSummary, opts: { verbose?: boolean } = {}):
   return `${out.join('\n')}\n`;
 }
 
-/**
- * Relative paths are the user's: `npm run load` runs in the project folder, but INIT_CWD is where the command
- * was typed (only trusted when this very script was started by npm: a plain `node` inherits a stale one).
- */
-const fromUser = (p: string) => path.resolve(process.env.npm_lifecycle_event === 'load' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(), p);
+const fromUser = (p: string) => fromUserPath('load', p);
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        file: { type: 'string' },
-        photos: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
-  readDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const parsed = cliArgs(usage, {
+    options: {
+      file: { type: 'string' },
+      photos: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  const config = cliConfig();
+  if (typeof config === 'number') return config;
   const out = args.out === undefined ? undefined : fromUser(args.out);
   if (out !== undefined && (!fs.existsSync(path.dirname(out)) || (fs.existsSync(out) && fs.statSync(out).isDirectory()))) {
     process.stderr.write(`--out: нельзя записать файл ${out} (нет такой папки, или это папка)\n`);

@@ -2,9 +2,7 @@
 // when the database already exists — after checking it (integrity_check, this app's migrations table), upgrades an
 // older backup's schema, then rebuilds the face index and redoes the look-alike audit as a start does, and prints
 // the counts. PostgreSQL is restored with pg_restore (README).
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig, readDotEnv, ConfigError } from '../config.js';
+import { cliArgs, cliConfig, fromUser as fromUserPath } from './start.js';
 import { BackupError, restoreBackup } from '../backup/sqlite.js';
 import { reindexRestored } from '../backup/reindex.js';
 
@@ -13,35 +11,17 @@ const usage = `Использование / usage: npm run restore -- FILE
   Restores a backup into an empty data folder; the server must be stopped.
 PostgreSQL: createdb НОВАЯ && pg_restore --no-owner -d postgres://…/НОВАЯ efc.dump (README).`;
 
-const fromUser = (p: string) => path.resolve(process.env.npm_lifecycle_event === 'restore' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd(), p);
+const fromUser = (p: string) => fromUserPath('restore', p);
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const parsed = cliArgs(usage, { options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length !== 1) {
     process.stderr.write(`Укажите один файл копии / Give one backup file\n${usage}\n`);
     return 2;
   }
-  readDotEnv();
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = cliConfig();
+  if (typeof config === 'number') return config;
   if (config.database.kind === 'postgres') {
     process.stderr.write(
       'База — PostgreSQL: восстанавливайте pg_restore в новую базу (README). / The database is PostgreSQL: use pg_restore into a new database.\n',
