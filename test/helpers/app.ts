@@ -9,6 +9,7 @@ import { FaceIndex } from '../../src/face/index.js';
 import { Lookalikes } from '../../src/face/lookalikes.js';
 import { rebuildIndex } from '../../src/students/rebuild.js';
 import { systemClock, type Clock } from '../../src/time.js';
+import type { TestContext } from 'node:test';
 import type { TestDatabase } from './db.js';
 import { rosterOf, type AppContext } from '../../src/context.js';
 
@@ -54,6 +55,32 @@ export async function startApp(
       await db.destroy();
     },
   };
+}
+
+/**
+ * A fresh database of `kind` and an app on it for one test, both closed when the test ends (`t.after`, whether it
+ * passed or failed): the test body holds no try/finally.
+ */
+export async function build(
+  t: TestContext,
+  kind: { make: () => Promise<TestDatabase> },
+  engine: FaceEngine,
+  env: Record<string, string> = {},
+  clock: Clock = systemClock,
+): Promise<TestApp & { tdb: TestDatabase }> {
+  const tdb = await kind.make();
+  let app: TestApp;
+  try {
+    app = await startApp(tdb, engine, env, clock);
+  } catch (e) {
+    await tdb.drop();
+    throw e;
+  }
+  t.after(async () => {
+    await app.close();
+    await tdb.drop();
+  });
+  return { ...app, tdb };
 }
 
 const TOKEN_HEADERS = ['x-station-token', 'x-admin-token', 'authorization'];

@@ -8,6 +8,7 @@ import { loadStudents } from '../../src/students/loader.js';
 import { rosterOf } from '../../src/context.js';
 import type { TestApp } from './app.js';
 import { COLUMNS } from '../../src/students/excel.js';
+import sharp from 'sharp';
 import { cropFace, sampleBytes } from './faces.js';
 
 export interface IdPhoto {
@@ -40,6 +41,18 @@ export async function makeIdPhotos(engine: FaceEngine, samples = ID_SAMPLES): Pr
     }
   }
   return out;
+}
+
+/**
+ * What a door camera sends of this person: their sample photo (not the enrolled ID crop) cropped loosely around the
+ * face, 480 px wide, JPEG 85 — a real frame of the same person that is not the enrolled picture.
+ */
+export async function doorFrame(engine: FaceEngine, p: IdPhoto): Promise<Buffer> {
+  const seen = await engine.describe(sampleBytes(p.sample), { purpose: 'probe', describe: 'all' });
+  return sharp(await cropFace(sampleBytes(p.sample), seen.faces[p.face]!.box, 0.45))
+    .resize(480)
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 export type CellValue = string | number | Date | null | { value: number; numFmt: string } | { formula: string; result: string | number };

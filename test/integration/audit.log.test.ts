@@ -9,7 +9,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import ExcelJS from 'exceljs';
 import { FaceEngine } from '../../src/face/engine.js';
 import { projectRoot } from '../../src/paths.js';
@@ -18,8 +17,7 @@ import { appendAudit, writeAudit, SYSTEM, detailJson, type AuditInsert } from '.
 import { createDb } from '../../src/db/index.js';
 import { databaseKinds, sqliteDatabase, tempDir, type TestDatabase } from '../helpers/db.js';
 import { ADMIN_TOKEN, multipart, STATION_TOKEN, startApp, type TestApp } from '../helpers/app.js';
-import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from '../helpers/students.js';
-import { cropFace, sampleBytes } from '../helpers/faces.js';
+import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, doorFrame } from '../helpers/students.js';
 import { writeSchedule, uploadSchedule } from '../helpers/schedule.js';
 import type { PassAnswerJson } from '../helpers/answers.js';
 
@@ -53,15 +51,7 @@ interface Page {
 before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
   people = (await makeIdPhotos(engine, [3, 6])).slice(0, 4);
-  for (const p of people) {
-    const seen = await engine.describe(sampleBytes(p.sample), { purpose: 'probe', describe: 'all' });
-    frames.push(
-      await sharp(await cropFace(sampleBytes(p.sample), seen.faces[p.face]!.box, 0.45))
-        .resize(480)
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-  }
+  for (const p of people) frames.push(await doorFrame(engine, p));
   work = tempDir();
 });
 

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import sharp from 'sharp';
 import SQLite from 'better-sqlite3';
 import { FaceEngine } from '../../src/face/engine.js';
 import { projectRoot } from '../../src/paths.js';
@@ -19,8 +18,7 @@ import { countsOf, inspectBackup, isPartialName, restoreBackup, writeBackup } fr
 import { claimBackup, pruneBackups, SCHEDULED_NAME, startBackups } from '../../src/backup/schedule.js';
 import { postgresDatabase, sqliteDatabase, tempDir, type TestDatabase } from '../helpers/db.js';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { enrol, makeIdPhotos, studentRow, writeSheet, type IdPhoto } from '../helpers/students.js';
-import { cropFace, sampleBytes } from '../helpers/faces.js';
+import { enrol, makeIdPhotos, studentRow, writeSheet, type IdPhoto, doorFrame } from '../helpers/students.js';
 import type { PassAnswerJson } from '../helpers/answers.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startServerProcess } from '../helpers/server-process.js';
@@ -35,15 +33,7 @@ let work: string;
 before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
   people = await makeIdPhotos(engine, [3, 6]);
-  for (const p of people.slice(0, 3)) {
-    const seen = await engine.describe(sampleBytes(p.sample), { purpose: 'probe', describe: 'all' });
-    frames.push(
-      await sharp(await cropFace(sampleBytes(p.sample), seen.faces[p.face]!.box, 0.45))
-        .resize(480)
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-  }
+  for (const p of people.slice(0, 3)) frames.push(await doorFrame(engine, p));
   work = tempDir('efc-backup-');
 });
 

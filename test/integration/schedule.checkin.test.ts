@@ -6,12 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import sharp from 'sharp';
 import { FaceEngine } from '../../src/face/engine.js';
 import { databaseKinds, tempDir } from '../helpers/db.js';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { enrol, makeIdPhotos, type IdPhoto } from '../helpers/students.js';
-import { cropFace, sampleBytes } from '../helpers/faces.js';
+import { enrol, makeIdPhotos, type IdPhoto, doorFrame } from '../helpers/students.js';
 import type { Static } from '@fastify/type-provider-typebox';
 import type { recognizeSchema, roomsSchema } from '../../src/http/schemas/checkpoint.js';
 import type { SittingListItem, SittingReport } from '../../src/passes/sitting-report.js';
@@ -34,15 +32,7 @@ before(async () => {
   // Room in the door's queue for the 20 concurrent recognitions below (the server sizes it from RECOGNIZE_QUEUE).
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000, interactiveQueue: 40, perClientQueue: 40 });
   people = await makeIdPhotos(engine, [3, 6]);
-  for (const p of people.slice(0, 3)) {
-    const seen = await engine.describe(sampleBytes(p.sample), { purpose: 'probe', describe: 'all' });
-    frames.push(
-      await sharp(await cropFace(sampleBytes(p.sample), seen.faces[p.face]!.box, 0.45))
-        .resize(480)
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-  }
+  for (const p of people.slice(0, 3)) frames.push(await doorFrame(engine, p));
   work = tempDir();
 });
 

@@ -12,8 +12,7 @@ import ExcelJS from 'exceljs';
 import { FaceEngine } from '../../src/face/engine.js';
 import { databaseKinds, tempDir } from '../helpers/db.js';
 import { ADMIN_TOKEN, multipart, STATION_TOKEN, startApp, type TestApp } from '../helpers/app.js';
-import { makeIdPhotos, studentRow, writeSheet, type IdPhoto } from '../helpers/students.js';
-import { cropFace, sampleBytes } from '../helpers/faces.js';
+import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, doorFrame } from '../helpers/students.js';
 import type { ErrorJson, LoadJson, PassAnswerJson, StudentSearchJson } from '../helpers/answers.js';
 
 let engine: FaceEngine;
@@ -26,15 +25,7 @@ const admin = { 'x-admin-token': ADMIN_TOKEN };
 before(async () => {
   engine = await FaceEngine.start({ workers: 2, maxPixels: 40_000_000 });
   people = (await makeIdPhotos(engine, [3, 6])).slice(0, 4);
-  for (const p of people) {
-    const seen = await engine.describe(sampleBytes(p.sample), { purpose: 'probe', describe: 'all' });
-    frames.push(
-      await sharp(await cropFace(sampleBytes(p.sample), seen.faces[p.face]!.box, 0.45))
-        .resize(480)
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-  }
+  for (const p of people) frames.push(await doorFrame(engine, p));
   work = tempDir();
 });
 
