@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { createDb } from '../src/db/index.js';
 import { encodeEmbedding } from '../src/face/embedding.js';
 import { FACEAPI_MODEL } from '../src/face/models.js';
-import { writeReport } from '../src/passes/report.js';
+import { writeReport } from '../src/passes/period-report.js';
 
 const { values } = parseArgs({ options: { passes: { type: 'string', default: '50000' } } });
 const N = Number(values.passes);

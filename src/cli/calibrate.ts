@@ -10,7 +10,7 @@ import { distanceStats, evaluate, sweep, thresholdGrid, type Trial } from '../ca
 import { describeSet, readSet, type PhotoFile } from '../calibration/photos.js';
 import type { Purpose } from '../face/types.js';
 import { FMR_GRID, scaleTrials, strangerPadCount } from '../calibration/scale.js';
-import { marginGrid, printRates, reportScale } from '../calibration/report.js';
+import { marginGrid, printRates, reportScale } from '../calibration/tables.js';
 import { reportVerify } from '../calibration/verify.js';
 import { loadConfig, readDotEnv, type Config } from '../config.js';
 import { samplePeople, type Person } from './calibration-samples.js';

@@ -2,7 +2,7 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
-import { parseReportQuery, reportFileName, writeReport } from '../passes/report.js';
+import { parseReportQuery, reportFileName, writeReport } from '../passes/period-report.js';
 import { localDate } from '../time.js';
 import { reportSchema } from './schemas/admin.js';
 

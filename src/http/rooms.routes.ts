@@ -4,7 +4,7 @@ import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.js';
 import { localDate, localTime } from '../time.js';
-import { scheduledRooms, sittingsOn } from '../schedule/repository.js';
+import { scheduledRooms, sittingsOn } from '../schedule/today.js';
 import { isOpen } from '../passes/sitting-rule.js';
 import { sittingView } from '../passes/sitting-check.js';
 import { roomsSchema } from './schemas/checkpoint.js';

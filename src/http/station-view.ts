@@ -2,7 +2,7 @@
 // and a notice when it would let students through under the wrong rule (no room on a day with exams).
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { sittingsOn } from '../schedule/repository.js';
+import { sittingsOn } from '../schedule/today.js';
 import { localDate } from '../time.js';
 
 export interface StationView {

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { cancelPass, findStudent, studentPasses, type PassWithSitting } from '../passes/repository.js';
 import { publicStudent } from '../passes/public.js';
-import { sourceLabel } from '../passes/report.js';
+import { sourceLabel } from '../passes/period-report.js';
 import { localDate, localTime } from '../time.js';
 import { idParam, pageParams } from './schemas/common.js';
 import { addedPhotoSchema, addedPhotosSchema, cancelPassSchema, removeAddedPhotoSchema, studentCardSchema, studentPhotoSchema } from './schemas/admin.js';

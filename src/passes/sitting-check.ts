@@ -3,7 +3,7 @@
 // recorded for a refusal; the attempt is, with the room and its current sitting.
 import type { Core } from '../core.js';
 import { localDate, localTime } from '../time.js';
-import { roomSittingsOn, studentSittingsOn, type SittingWithCount } from '../schedule/repository.js';
+import { roomSittingsOn, studentSittingsOn, type SittingWithCount } from '../schedule/today.js';
 import { isOpen, sittingVerdict, type SittingVerdict } from './sitting-rule.js';
 import type { PublicStudent, SittingRefusal, SittingView } from '../contract/shapes.js';
 

@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import type { Db } from '../db/index.js';
 import { localTime } from '../time.js';
 import { safeCellText as t } from '../spreadsheet-text.js';
-import { sourceLabel } from './report.js';
+import { sourceLabel } from './period-report.js';
 import { findSitting, sittingAbsent, sittingCame, sittingRefusals, sittingsOfDate, type ReportStudent, type SittingRow } from '../schedule/store.js';
 
 export const CAME_SHEET = 'Пришли';

@@ -1,7 +1,7 @@
 // Which exam sitting a recognised student is entering, from the station's room, the clock and the schedule.
 // A room with no sitting today keeps the «one first pass a day» rule; a room with sittings today admits only
 // the students registered for the sitting open now (from SITTING_OPEN_BEFORE_MIN before its start to its end).
-import type { SittingWithCount } from '../schedule/repository.js';
+import type { SittingWithCount } from '../schedule/today.js';
 
 export type SittingVerdict =
   /** No room, or nothing scheduled in it today: the day rule. */

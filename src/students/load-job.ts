@@ -8,7 +8,7 @@ import type { Db } from '../db/index.js';
 import type { FaceEngine } from '../face/engine.js';
 import { AppError } from '../errors.js';
 import { loadInProgress, loadStudents, type LoadLogger, type LoadProgress, type LoadSummary } from './loader.js';
-import { zipPhotoLocations, type PhotoLocations } from './photos.js';
+import { zipPhotoLocations, type PhotoLocations } from './photo-paths.js';
 import type { Roster } from './rebuild.js';
 import type { FullRowReport } from './row-report.js';
 import { extractPhotos } from './zip.js';

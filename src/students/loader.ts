@@ -9,7 +9,7 @@ import { auditChanged, enrolFace } from './enrol.js';
 import { maskPassport } from '../privacy.js';
 import type { SheetRow } from './excel.js';
 import { readSheet } from './sheet-reader.js';
-import { locatePhoto, OUTSIDE_MESSAGE, photoLayoutHint, type PhotoLocations } from './photos.js';
+import { locatePhoto, OUTSIDE_MESSAGE, photoLayoutHint, type PhotoLocations } from './photo-paths.js';
 import {
   bumpIndexGeneration,
   existingKeys,

@@ -10,7 +10,7 @@ import { ADMIN_TOKEN, startApp } from '../helpers/app.js';
 import { enrol, makeIdPhotos, type IdPhoto } from '../helpers/students.js';
 import { cropFace, sampleBytes } from '../helpers/faces.js';
 import type { ErrorJson, PassAnswerJson } from '../helpers/answers.js';
-import { parseReportQuery } from '../../src/passes/report.js';
+import { parseReportQuery } from '../../src/passes/period-report.js';
 import { AppError } from '../../src/errors.js';
 
 let engine: FaceEngine;

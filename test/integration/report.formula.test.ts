@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { createDb } from '../../src/db/index.js';
-import { writeReport, REPORT_COLUMNS } from '../../src/passes/report.js';
+import { writeReport, REPORT_COLUMNS } from '../../src/passes/period-report.js';
 import { safeCellText } from '../../src/spreadsheet-text.js';
 import { databaseKinds } from '../helpers/db.js';
 

@@ -14,7 +14,7 @@ import { enrol, makeIdPhotos, type IdPhoto } from '../helpers/students.js';
 import { ADMIN, uploadSchedule, writeSchedule } from '../helpers/schedule.js';
 import { tokenHash } from '../../src/stations/repository.js';
 import { NO_ROOM_NOTICE, SHARED_TOKEN_NOTICE } from '../../src/http/station-view.js';
-import { NO_ROOM } from '../../src/passes/report.js';
+import { NO_ROOM } from '../../src/passes/period-report.js';
 import type { ErrorJson, PassAnswerJson } from '../helpers/answers.js';
 
 let engine: FaceEngine;

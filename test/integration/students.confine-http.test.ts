@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FaceEngine } from '../../src/face/engine.js';
-import { locatePhoto } from '../../src/students/photos.js';
+import { locatePhoto } from '../../src/students/photo-paths.js';
 import { sqliteDatabase } from '../helpers/db.js';
 import { ADMIN_TOKEN, multipart, startApp } from '../helpers/app.js';
 import { studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from '../helpers/students.js';

@@ -10,7 +10,7 @@ import { FaceIndex } from '../../src/face/index.js';
 import { Lookalikes } from '../../src/face/lookalikes.js';
 import { AppError } from '../../src/errors.js';
 import { loadStudents, type LoadSummary } from '../../src/students/loader.js';
-import { photoCandidates } from '../../src/students/photos.js';
+import { photoCandidates } from '../../src/students/photo-paths.js';
 import { databaseKinds, tempDir } from '../helpers/db.js';
 import { landscape, sampleBytes } from '../helpers/faces.js';
 import { makeIdPhotos, studentRow, writeSheet, type IdPhoto, type StudentSheetRow } from '../helpers/students.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import yazl from 'yazl';
 import type { FaceEngine } from '../../src/face/engine.js';
 import { extractPhotos } from '../../src/students/zip.js';
-import { locatePhoto, photoCandidates, zipPhotoLocations, type PhotoLocations } from '../../src/students/photos.js';
+import { locatePhoto, photoCandidates, zipPhotoLocations, type PhotoLocations } from '../../src/students/photo-paths.js';
 import { databaseKinds, sqliteDatabase, tempDir } from '../helpers/db.js';
 import { zipBytes } from '../helpers/zip.js';
 import { ADMIN_TOKEN, multipart, startApp, type TestApp } from '../helpers/app.js';

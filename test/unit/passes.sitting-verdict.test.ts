@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { isOpen, sittingVerdict } from '../../src/passes/sitting-rule.js';
-import type { SittingWithCount } from '../../src/schedule/repository.js';
+import type { SittingWithCount } from '../../src/schedule/today.js';
 
 const MIN = 60_000;
 const OPEN_BEFORE = 30 * MIN;

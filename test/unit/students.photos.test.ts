@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { locatePhoto, photoCandidates, type PhotoLocations } from '../../src/students/photos.js';
+import { locatePhoto, photoCandidates, type PhotoLocations } from '../../src/students/photo-paths.js';
 
 /** The located file, or undefined when refused or missing (locatePhoto's answer as a path). */
 const resolvePhoto = async (p: string, loc: PhotoLocations): Promise<string | undefined> => {
