@@ -119,7 +119,7 @@ export function startBackups(s: BackupSchedule): BackupJobHandle {
   const runNow = (): Promise<BackupResult> => {
     running ??= (async () => {
       try {
-        fs.mkdirSync(s.dir, { recursive: true });
+        fs.mkdirSync(s.dir, { recursive: true, mode: 0o700 });
         const out = path.join(s.dir, scheduledName(clock()));
         const r = await backupInWorker(s.source, out);
         s.onDone?.(r, pruneBackups(s.dir, s.keep));

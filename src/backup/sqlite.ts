@@ -30,6 +30,9 @@ export interface BackupResult {
 }
 
 /** The temporary name a backup is written under, in the target's folder: hidden and never ending in `.db`. */
+/** A backup or a restored database can be read by its owner only: it holds every student's personal data. */
+export const PRIVATE_FILE = 0o600;
+
 export function partialName(out: string): string {
   return path.join(path.dirname(out), `.${path.basename(out)}.partial-${process.pid}`);
 }
@@ -73,6 +76,9 @@ export async function writeBackup(source: string, out: string): Promise<BackupRe
   if (fs.existsSync(out)) throw new BackupError(`Файл уже есть: ${out} — выберите другое имя / The file already exists: choose another name`);
   const tmp = partialName(out);
   fs.rmSync(tmp, { force: true });
+  // Passports, birth dates and faces: the copy is the owner's only (SQLite keeps an existing file's mode).
+  fs.writeFileSync(tmp, '', { mode: PRIVATE_FILE });
+  fs.chmodSync(tmp, PRIVATE_FILE);
   const src = new SQLite(source, { fileMustExist: true });
   try {
     src.pragma('busy_timeout = 5000');
@@ -211,6 +217,7 @@ export async function restoreBackup(backup: string, target: string): Promise<{ d
   let info: BackupInfo;
   try {
     fs.copyFileSync(backup, tmp);
+    fs.chmodSync(tmp, PRIVATE_FILE);
     for (const ext of ['-wal', '-shm']) fs.rmSync(`${tmp}${ext}`, { force: true });
     info = inspectBackup(tmp, path.basename(backup));
     // Back to one file, then synced and renamed: a kill leaves no half database under the target name.

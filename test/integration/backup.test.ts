@@ -139,6 +139,8 @@ test('SQLite: a backup taken while recognitions and a load run restores into a d
     const recognitions = await camera;
     assert.equal(backup.code, 0, backup.stderr);
     assert.match(backup.stdout, /Копия готова \/ backup written/);
+    // Every student's personal data: the owner's only, whatever the umask.
+    if (process.platform !== 'win32') assert.equal(fs.statSync(out).mode & 0o777, 0o600, 'the backup file is private');
     assert.ok(recognitions > 0);
     assert.equal(loaded.added, 150, JSON.stringify(loaded.rows.slice(0, 3)));
 
@@ -158,6 +160,7 @@ test('SQLite: a backup taken while recognitions and a load run restores into a d
 
     const restored = await cli('restore', [out], { DATA_DIR: restoredDir });
     assert.equal(restored.code, 0, restored.stderr);
+    if (process.platform !== 'win32') assert.equal(fs.statSync(path.join(restoredDir, 'database.db')).mode & 0o777, 0o600, 'the restored database is private');
     assert.match(
       restored.stdout,
       new RegExp(`студентов / students: ${inBackup.students}, лиц в индексе / faces in the index: \\d+, проходов / passes: ${inBackup.passes}`),
