@@ -162,7 +162,7 @@ export function scheduleLoadEntry(s: ScheduleSummary): AuditEntry {
   return {
     action: 'schedule.load',
     detail: {
-      file: s.file,
+      // The file's name is whatever the admin's computer called it (it may name a person): not in the log.
       total_rows: s.total_rows,
       added: s.added,
       updated: s.updated,

@@ -57,7 +57,18 @@ export function backupInWorker(source: string, out: string): Promise<BackupResul
 export function pruneBackups(dir: string, keep: number): string[] {
   const names = fs.readdirSync(dir);
   const ours = names.filter((n) => SCHEDULED_NAME.test(n)).sort();
-  const gone = [...ours.slice(0, Math.max(0, ours.length - keep)), ...names.filter((n) => isPartialName(n) && n.startsWith('.efc-backup-'))];
+  // A temporary is swept only when the process writing it is gone (another instance or a manual backup may be at work).
+  const dead = (n: string) => {
+    const pid = Number(/\.partial-(\d+)/.exec(n)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code !== 'EPERM';
+    }
+  };
+  const gone = [...ours.slice(0, Math.max(0, ours.length - keep)), ...names.filter((n) => isPartialName(n) && n.startsWith('.efc-backup-') && dead(n))];
   for (const n of gone) fs.rmSync(path.join(dir, n), { force: true });
   return gone;
 }

@@ -30,6 +30,9 @@ export interface BackupResult {
 }
 
 /** The temporary name a backup is written under, in the target's folder: hidden and never ending in `.db`. */
+/** Tables a backup of this app must hold as tables (not views). */
+const APP_TABLES = ['students', 'student_photos', 'passes', 'attempts', 'meta'];
+
 /** A backup or a restored database can be read by its owner only: it holds every student's personal data. */
 export const PRIVATE_FILE = 0o600;
 
@@ -72,15 +75,22 @@ export async function writeBackup(source: string, out: string): Promise<BackupRe
   if (!fs.existsSync(source)) throw new BackupError(`Файла базы нет: ${source} / The database file does not exist`);
   const dir = path.dirname(out);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new BackupError(`Папки для копии нет: ${dir} / The target folder does not exist`);
-  if (path.resolve(out) === path.resolve(source)) throw new BackupError('Копия не может заменить саму базу / The backup cannot overwrite the database');
+  const live = path.resolve(source);
+  if (path.resolve(out) === live || path.resolve(out).startsWith(`${live}-`))
+    throw new BackupError(
+      'Копия не может заменить саму базу или её файлы -wal, -shm, -journal / The backup cannot overwrite the database or its -wal/-shm/-journal',
+    );
+  if (isPartialName(out)) throw new BackupError(`${path.basename(out)}: так называются незаконченные копии — выберите другое имя / Choose another name`);
   if (fs.existsSync(out)) throw new BackupError(`Файл уже есть: ${out} — выберите другое имя / The file already exists: choose another name`);
   const tmp = partialName(out);
   fs.rmSync(tmp, { force: true });
-  // Passports, birth dates and faces: the copy is the owner's only (SQLite keeps an existing file's mode).
-  fs.writeFileSync(tmp, '', { mode: PRIVATE_FILE });
+  // Passports, birth dates and faces: the copy is the owner's only (SQLite keeps an existing file's mode). Created
+  // exclusively: a link planted under the temporary's name is never followed.
+  fs.closeSync(fs.openSync(tmp, 'wx', PRIVATE_FILE));
   fs.chmodSync(tmp, PRIVATE_FILE);
-  const src = new SQLite(source, { fileMustExist: true });
+  let src: SQLite.Database | undefined;
   try {
+    src = new SQLite(source, { fileMustExist: true });
     src.pragma('busy_timeout = 5000');
     // The first call of `progress` comes after a 0-page step; returning the whole range copies every page at once.
     await src.backup(tmp, { progress: () => 0x7fffffff });
@@ -88,7 +98,7 @@ export async function writeBackup(source: string, out: string): Promise<BackupRe
     fs.rmSync(tmp, { force: true });
     throw new BackupError(`Копирование базы не удалось: ${(e as Error).message} / Backup failed`);
   } finally {
-    src.close();
+    src?.close();
   }
   let counts: { students: number; passes: number };
   try {
@@ -150,6 +160,8 @@ export function inspectBackup(file: string, label = path.basename(file)): Backup
   let db: SQLite.Database;
   try {
     db = new SQLite(file, { fileMustExist: true });
+    // Nothing the file's schema defines may run as a side effect of reading it.
+    db.pragma('trusted_schema = OFF');
   } catch (e) {
     throw new BackupError(`${name}: база не открывается (${(e as Error).message}) / The database cannot be opened`);
   }
@@ -161,6 +173,16 @@ export function inspectBackup(file: string, label = path.basename(file)): Backup
       throw new BackupError(`${name}: база повреждена (${(e as Error).message}) / The database is corrupt`);
     }
     if (check !== 'ok') throw new BackupError(`${name}: база повреждена: ${check.slice(0, 300)} / The database is corrupt (integrity_check)`);
+    // The app defines no trigger and no view: one in a backup was put there by someone else (a trigger on students
+    // could plant another face on every load, one on audit_log could silence it). Such a file is refused.
+    const foreign = db.prepare(`select type, name from sqlite_master where type in ('trigger', 'view')`).all() as { type: string; name: string }[];
+    if (foreign.length > 0)
+      throw new BackupError(
+        `${name}: в базе есть то, чего программа не создаёт (${foreign
+          .slice(0, 5)
+          .map((f) => `${f.type} ${f.name}`)
+          .join(', ')}) — такую копию не восстанавливаем / The file holds triggers or views the app never creates: refused`,
+      );
     const hasTable = db.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(MIGRATION_TABLE) !== undefined;
     if (!hasTable) throw new BackupError(`${name}: это не база exam-face-checkin (нет таблицы миграций) / Not a database of this app (no migrations table)`);
     const applied = (db.prepare(`select name from ${MIGRATION_TABLE} order by name`).all() as { name: string }[]).map((r) => r.name);
@@ -170,7 +192,8 @@ export function inspectBackup(file: string, label = path.basename(file)): Backup
       throw new BackupError(
         `${name}: копия сделана более новой версией программы (миграции ${unknown.join(', ')}) — обновите программу / The backup is from a newer version: update the app first`,
       );
-    if (applied.length === 0 || !db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'students'`).get())
+    const tables = new Set((db.prepare(`select name from sqlite_master where type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+    if (applied.length === 0 || !APP_TABLES.every((t) => tables.has(t)))
       throw new BackupError(`${name}: в базе нет таблиц программы / The database has none of the app's tables`);
     return { migrations: applied, pending: known.filter((m) => !applied.includes(m)), ...countsOf(db) };
   } finally {
@@ -180,7 +203,8 @@ export function inspectBackup(file: string, label = path.basename(file)): Backup
 
 /** What stands in the way of a restore into `target`: undefined when the place is free. */
 export function targetProblem(target: string): string | undefined {
-  const present = [target, `${target}-wal`].filter((f) => fs.existsSync(f));
+  // A stale -journal beside the restored file would be rolled into it as a hot journal on the first open.
+  const present = [target, `${target}-wal`, `${target}-journal`, `${target}-shm`].filter((f) => fs.existsSync(f));
   if (present.length === 0) return undefined;
   let held = '';
   try {

@@ -26,6 +26,8 @@ export function auditFilter(q: FilterQuery): AuditFilter {
     const v = q[key]?.trim();
     if (!v) continue;
     if (!isIsoDate(v)) throw new AppError('bad_request', `Неверная дата ${key}=${JSON.stringify(v).slice(0, 20)}: нужен формат ГГГГ-ММ-ДД`);
+    const year = Number(v.slice(0, 4));
+    if (year < 2000 || year > 2100) throw new AppError('bad_request', `Неверная дата ${key}=${v}: год от 2000 до 2100`);
     f[key] = v;
   }
   if (f.from && f.to && f.from > f.to) throw new AppError('bad_request', 'Дата «с» позже даты «по»: поменяйте их местами');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { stripBidi } from '../spreadsheet-text.js';
+import { stripControls } from '../spreadsheet-text.js';
 import { newUploadDir } from '../students/uploads.js';
 import { multipartError } from './image-input.js';
 
@@ -44,7 +44,7 @@ export async function receiveUpload(req: FastifyRequest, spec: UploadSpec): Prom
         await pipeline(part.file, fs.createWriteStream(target));
         if (part.file.truncated) throw new AppError('payload_too_large', `Файл больше ${Math.round(spec.maxBytes / 1048576)} МБ`);
         up.files[part.fieldname] = target;
-        const name = stripBidi(part.filename ?? '').trim();
+        const name = stripControls(part.filename ?? '').trim();
         if (name) up.names[part.fieldname] = name.slice(0, 200);
       } else if (spec.fields?.includes(part.fieldname) && typeof part.value === 'string') {
         up.fields[part.fieldname] = part.value;

@@ -267,6 +267,8 @@ for (const kind of databaseKinds) {
       // Bad input: a clear 400 with a Russian message.
       for (const q of [
         '?from=2026-13-01',
+        '?to=9999-12-31',
+        '?from=0001-01-01',
         '?from=2026-12-03&to=2026-12-01',
         '?action=drop',
         '?actor=root',

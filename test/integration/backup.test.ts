@@ -306,6 +306,19 @@ test('restore refuses a non-empty target, a corrupt file, a non-database, anothe
   n.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('0099_future', now);
   n.close();
   await attempt(newer, /более новой версией программы.*0099_future/);
+  // Someone else's trigger (a face planted again on every load; an audit row silenced) or a view in place of a table.
+  const trigger = path.join(dir, 'trigger.db');
+  fs.copyFileSync(good, trigger);
+  const tr = new SQLite(trigger);
+  tr.exec('create trigger plant after update on students begin update students set embedding = (select embedding from students where id = 1); end');
+  tr.close();
+  await attempt(trigger, /чего программа не создаёт \(trigger plant\).*triggers or views/);
+  const view = path.join(dir, 'view.db');
+  fs.copyFileSync(good, view);
+  const vw = new SQLite(view);
+  vw.exec('alter table passes rename to passes_real; create view passes as select * from passes_real');
+  vw.close();
+  await attempt(view, /чего программа не создаёт \(view passes\)/);
   // And the good one restores, with its student.
   const ok = await cli('restore', [good], { DATA_DIR: path.join(dir, 'fresh') });
   assert.equal(ok.code, 0, ok.stderr);
@@ -318,6 +331,12 @@ test('restore refuses a non-empty target, a corrupt file, a non-database, anothe
   const exists = await cli('backup', ['--out', good], { DATABASE_URL: `sqlite:${source}` });
   assert.equal(exists.code, 1);
   assert.match(exists.stderr, /Файл уже есть/);
+  // The live database's own -wal / -journal (absent while the server is stopped) are not a backup's name.
+  for (const companion of ['-wal', '-journal', '-shm']) {
+    const onLive = await cli('backup', ['--out', `${source}${companion}`], { DATABASE_URL: `sqlite:${source}` });
+    assert.equal(onLive.code, 1, companion);
+    assert.match(onLive.stderr, /не может заменить саму базу или её файлы/);
+  }
   const onPg = await cli('restore', [good], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
   assert.equal(onPg.code, 2);
   assert.match(onPg.stderr, /pg_restore/);
@@ -331,7 +350,10 @@ test('scheduled backups: timestamped names, only the newest BACKUP_KEEP kept (ot
     const backups = path.join(dir, 'backups');
     fs.mkdirSync(backups);
     fs.writeFileSync(path.join(backups, 'notes.txt'), 'keep me');
-    fs.writeFileSync(path.join(backups, '.efc-backup-2020-01-01T00-00-00.000Z.db.partial-1'), 'half');
+    fs.writeFileSync(path.join(backups, '.efc-backup-2020-01-01T00-00-00.000Z.db.partial-4194399'), 'half'); // its writer is gone
+    // A temporary whose writer is alive (another instance, a manual backup into this folder) is left to it.
+    const inFlight = `.efc-backup-2020-01-01T00-00-01.000Z.db.partial-${process.pid}`;
+    fs.writeFileSync(path.join(backups, inFlight), 'being written');
     let now = Date.parse('2026-03-01T08:00:00Z');
     const done: string[] = [];
     const job = startBackups({
@@ -360,7 +382,8 @@ test('scheduled backups: timestamped names, only the newest BACKUP_KEEP kept (ot
       done.join(', '),
     );
     assert.deepEqual(done.slice(0, 2), ['efc-backup-2026-03-01T08-00-00.000Z.db', 'efc-backup-2026-03-01T09-00-00.000Z.db']);
-    assert.deepEqual(fs.readdirSync(backups).sort(), [...done.slice(2), 'notes.txt'].sort());
+    assert.deepEqual(fs.readdirSync(backups).sort(), [...done.slice(2), 'notes.txt', inFlight].sort());
+    fs.rmSync(path.join(backups, inFlight));
     for (const n of done.slice(2)) assert.deepEqual(inspectBackup(path.join(backups, n)).pending, []);
 
     // The timer: a period of 150 ms, the first at once; the instance that claims first makes it.
