@@ -29,7 +29,7 @@ export interface AddFaceRequest {
   bytes: Uint8Array;
   station: string | null;
   client: string;
-  /** The exchange's ticket (passes/face-ticket.ts): a verified 1:1 match or a manual pass of this student, here, minutes ago. */
+  /** The exchange's ticket (face-ticket.ts): a verified 1:1 match or a manual pass of this student, here, minutes ago. */
   ticket: string | undefined;
   /** The paired station that sends it. */
   stationId?: number | null;
